@@ -1,0 +1,1 @@
+//! The catalog: YAML model, loading with spans, checking.

@@ -1,0 +1,12 @@
+//! pxmctl: catalog-as-code for the PXM product-information API.
+//!
+//! The module list is the pipeline: `catalog` (load, check) → `plan` →
+//! `render` | `apply`, with `remote` and `sandbox` on either side of the
+//! wire and `cli` on top. Library code returns values and errors; only
+//! `cli` prints and chooses exit codes.
+
+pub mod catalog;
+pub mod cli;
+pub mod diag;
+pub mod render;
+pub mod sandbox;

@@ -1,0 +1,1 @@
+//! The local PXM API and presigned object store (`pxmctl sandbox`).
