@@ -1,1 +1,14 @@
-//! The catalog: YAML model, loading with spans, checking.
+//! The catalog: YAML model, loading with spans, checking raw entries into
+//! model types. Does no network I/O; reads only the catalog directory.
+
+pub mod check;
+pub mod format;
+pub mod load;
+pub mod model;
+pub mod parse;
+pub mod schema;
+pub mod source;
+pub mod suggest;
+pub mod tree;
+
+pub use load::{Loaded, load};

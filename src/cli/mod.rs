@@ -1,20 +1,38 @@
-//! Command-line interface: the only place that prints or picks an exit code.
+//! Command-line interface: parses arguments into commands and runs them.
+//! The only module that prints or picks an exit code.
 
+mod output;
 mod sandbox;
+mod schema;
+mod validate;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use output::{ColorChoice, Output};
+
 #[derive(Debug, Parser)]
-#[command(name = "pxmctl", version, about = "Catalog-as-code for the PXM API")]
+#[command(
+    name = "pxmctl",
+    version,
+    about = "Catalog-as-code for the PXM product-information API",
+    long_about = "Keep your PXM catalog (categories, products, attributes, regions, \
+                  resources and assets) as YAML in Git: validate it, plan changes \
+                  against a live account, and apply them."
+)]
 struct Cli {
+    /// When to use colour.
+    #[arg(long, value_enum, global = true, default_value_t)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Validate(validate::ValidateArgs),
+    Schema(schema::SchemaArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -22,7 +40,10 @@ enum Command {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let out = Output::new(cli.color);
     match cli.command {
+        Command::Validate(args) => validate::run(&args, out),
+        Command::Schema(args) => schema::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),
     }
 }

@@ -1,1 +1,11 @@
-//! Diagnostics as data.
+//! Diagnostics as data: what went wrong in a user's input, where, and how
+//! to fix it. Gathered by the checkers, rendered by `render`; nothing here
+//! prints.
+
+mod code;
+mod diagnostic;
+mod location;
+
+pub use code::Code;
+pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};
+pub use location::{Location, SourceFile, Sources};

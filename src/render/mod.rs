@@ -1,1 +1,4 @@
-//! Output formats.
+//! Output formats: one renderer per format, each a pure function from data
+//! to text. Nothing here writes to a terminal; `cli` does.
+
+pub mod diagnostics;

@@ -1,0 +1,329 @@
+//! Asset files: each must exist inside the catalog directory, be a
+//! non-empty regular file, and have an extension, declared MIME type and
+//! magic bytes that agree. Files are opened through a `cap-std` handle on
+//! the catalog directory, so neither `..` nor a symlink can reach outside.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Component, Path};
+
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+use rayon::prelude::*;
+
+use super::Checker;
+use super::identity::file_name;
+use crate::catalog::format;
+use crate::catalog::model::{Entry, File, OnConflict};
+use crate::catalog::parse::RawEntry;
+use crate::diag::{Code, Diagnostic};
+
+/// Bytes read from the start of a file to recognise its type.
+const SNIFF_LEN: usize = 8192;
+
+/// What the file on disk turned out to be.
+struct Probe {
+    size: u64,
+    magic: Option<&'static str>,
+}
+
+/// Checks every file entry; `None` when any failed.
+pub(super) fn check_files(
+    raw: &BTreeMap<String, RawEntry<format::File>>,
+    root: &Path,
+    checker: &mut Checker<'_>,
+) -> Option<BTreeMap<String, Entry<File>>> {
+    if raw.is_empty() {
+        return Some(BTreeMap::new());
+    }
+    let dir = match Dir::open_ambient_dir(root, ambient_authority()) {
+        Ok(dir) => dir,
+        Err(err) => {
+            if let Some(first) = raw.values().next() {
+                checker.push(Diagnostic::error(
+                    Code::Io,
+                    first.source.key_location(),
+                    format!(
+                        "cannot open catalog directory `{}` to check assets: {err}",
+                        root.display()
+                    ),
+                ));
+            }
+            return None;
+        }
+    };
+    // Probing is I/O: do it in parallel, then check sequentially so
+    // diagnostics are gathered in one place.
+    let probes: Vec<(&String, Result<Probe, Diagnostic>)> = raw
+        .par_iter()
+        .filter_map(|(key, e)| e.value.as_ref().map(|f| (key, probe(&dir, e, f))))
+        .collect();
+    let mut out = BTreeMap::new();
+    let mut ok = raw.values().all(|e| e.value.is_some());
+    for (key, result) in probes {
+        let e = &raw[key];
+        let Some(f) = e.value.as_ref() else { continue };
+        let probe = match result {
+            Ok(p) => p,
+            Err(d) => {
+                checker.push(d);
+                ok = false;
+                continue;
+            }
+        };
+        let collections =
+            checker.refs_list(e, "collections", f.collections.as_deref(), "collections");
+        let regions = checker.refs_list(e, "regions", f.regions.as_deref(), "regions");
+        let published = checker.publishing(e, f.published.as_ref());
+        let mime = resolve_mime(checker, e, f, &probe);
+        match (collections, regions, published, mime) {
+            (Some(collections), Some(regions), Some(published), Some(mime_type)) => {
+                out.insert(
+                    key.clone(),
+                    Entry {
+                        key: key.clone(),
+                        value: File {
+                            path: normalise(&f.path),
+                            name: file_name(f).to_owned(),
+                            mime_type,
+                            size: probe.size,
+                            collections,
+                            regions,
+                            published,
+                            on_conflict: f.on_conflict.unwrap_or(OnConflict::Overwrite),
+                        },
+                        id: f.id.clone(),
+                        renamed_from: f.renamed_from.clone(),
+                        protect: f.protect.unwrap_or(false),
+                        declared_at: e.source.key_location(),
+                    },
+                );
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn normalise(path: &str) -> String {
+    path.replace('\\', "/").trim_start_matches("./").to_owned()
+}
+
+fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Probe, Diagnostic> {
+    let at = e.source.at(&["path"]);
+    let path = Path::new(&f.path);
+    let escapes = path.is_absolute()
+        || f.path.starts_with('/')
+        || f.path.starts_with('\\')
+        || path.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+    if escapes {
+        return Err(Diagnostic::error(
+            Code::AssetOutsideCatalog,
+            at,
+            format!("asset path `{}` leaves the catalog directory", f.path),
+        )
+        .with_hint("asset paths are relative to the catalog directory and may not use `..`: move the file into the catalog"));
+    }
+    let mut file = dir.open(path).map_err(|err| open_error(e, f, &err))?;
+    let meta = file.metadata().map_err(|err| open_error(e, f, &err))?;
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            Code::AssetMissing,
+            at,
+            format!("asset path `{}` is not a regular file", f.path),
+        )
+        .with_hint("point `path:` at a file, not a directory"));
+    }
+    if meta.len() == 0 {
+        return Err(Diagnostic::error(
+            Code::AssetEmpty,
+            at,
+            format!("asset `{}` is empty (0 bytes)", f.path),
+        )
+        .with_hint(
+            "PXM refuses empty uploads: replace the file with real content or remove the entry",
+        ));
+    }
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    (&mut file)
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(|err| open_error(e, f, &err))?;
+    Ok(Probe {
+        size: meta.len(),
+        magic: infer::get(&head).map(|t| t.mime_type()),
+    })
+}
+
+fn open_error(e: &RawEntry<format::File>, f: &format::File, err: &std::io::Error) -> Diagnostic {
+    let at = e.source.at(&["path"]);
+    match err.kind() {
+        std::io::ErrorKind::NotFound => Diagnostic::error(
+            Code::AssetMissing,
+            at,
+            format!("asset `{}` does not exist", f.path),
+        )
+        .with_hint(
+            "paths are relative to the catalog directory; check the spelling or add the file",
+        ),
+        std::io::ErrorKind::PermissionDenied if escapes_message(err) => Diagnostic::error(
+            Code::AssetOutsideCatalog,
+            at,
+            format!(
+                "asset path `{}` leads outside the catalog directory through a symlink",
+                f.path
+            ),
+        )
+        .with_hint("copy the file into the catalog instead of linking to it"),
+        _ => Diagnostic::error(
+            Code::AssetMissing,
+            at,
+            format!("cannot read asset `{}`: {err}", f.path),
+        )
+        .with_hint("check the file's permissions"),
+    }
+}
+
+/// cap-std reports an escape as a permission error with this wording.
+fn escapes_message(err: &std::io::Error) -> bool {
+    err.to_string().contains("outside")
+}
+
+/// One spelling per type, so aliases do not count as disagreement.
+fn canonical(mime: &str) -> String {
+    let essence = mime
+        .split(';')
+        .next()
+        .unwrap_or(mime)
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "image/jpg" | "image/pjpeg" => "image/jpeg".to_owned(),
+        "image/x-png" => "image/png".to_owned(),
+        "audio/x-m4a" | "audio/m4a" => "audio/mp4".to_owned(),
+        "application/x-zip-compressed" => "application/zip".to_owned(),
+        "audio/x-wav" | "audio/wave" => "audio/wav".to_owned(),
+        "audio/mp3" => "audio/mpeg".to_owned(),
+        _ => essence,
+    }
+}
+
+/// Whether bytes recognised as `magic` may be a file of type `declared`:
+/// the same type, or a container format that `declared` is built on.
+fn bytes_fit(magic: &str, declared: &str) -> bool {
+    let (magic, declared) = (canonical(magic), canonical(declared));
+    if magic == declared {
+        return true;
+    }
+    let zip_based = declared.ends_with("+zip")
+        || declared.contains("openxmlformats")
+        || declared.contains("opendocument")
+        || declared == "application/java-archive";
+    (magic == "application/zip" && zip_based)
+        || (magic == "application/x-ole-storage" && declared.starts_with("application/vnd.ms-"))
+        || (magic == "application/x-ole-storage" && declared == "application/msword")
+        || (magic == "video/mp4" && declared == "audio/mp4")
+        || (magic == "audio/mp4" && declared == "video/mp4")
+}
+
+fn resolve_mime(
+    checker: &mut Checker<'_>,
+    e: &RawEntry<format::File>,
+    f: &format::File,
+    probe: &Probe,
+) -> Option<String> {
+    let by_ext = mime_guess::from_path(&f.path).first_raw().map(canonical);
+    let declared = f.mime_type.as_deref().map(canonical);
+    let mut ok = true;
+    if let (Some(declared), Some(by_ext)) = (&declared, &by_ext)
+        && declared != by_ext
+    {
+        checker.push(
+                Diagnostic::error(
+                    Code::AssetTypeMismatch,
+                    e.source.at(&["mime_type"]),
+                    format!(
+                        "`mime_type: {declared}` disagrees with the extension of `{}`, which means {by_ext}",
+                        f.path
+                    ),
+                )
+                .with_hint("remove `mime_type` to use the extension's type, or rename the file"),
+            );
+        ok = false;
+    }
+    let claimed = declared.clone().or_else(|| by_ext.clone());
+    if let (Some(magic), Some(claimed)) = (probe.magic, &claimed)
+        && !bytes_fit(magic, claimed)
+    {
+        let what = if declared.is_some() {
+            "`mime_type`"
+        } else {
+            "its extension"
+        };
+        checker.push(
+                Diagnostic::error(
+                    Code::AssetTypeMismatch,
+                    e.source.at(&["path"]),
+                    format!(
+                        "asset `{}` holds {magic} bytes, but {what} says {claimed}",
+                        f.path
+                    ),
+                )
+                .with_hint(format!(
+                    "rename the file to match its content (a {} file), or replace it with a real {claimed} file",
+                    mime_guess::get_mime_extensions_str(magic)
+                        .and_then(|exts| exts.first())
+                        .map_or_else(|| magic.to_owned(), |ext| format!(".{ext}"))
+                )),
+            );
+        ok = false;
+    }
+    if let Some(name) = &f.name {
+        let by_name = mime_guess::from_path(name).first_raw().map(canonical);
+        if let (Some(by_name), Some(claimed)) = (&by_name, &claimed)
+            && by_name != claimed
+        {
+            checker.push(
+                Diagnostic::error(
+                    Code::AssetTypeMismatch,
+                    e.source.at(&["name"]),
+                    format!("file name `{name}` means {by_name}, but the asset is {claimed}"),
+                )
+                .with_hint("give `name` the same extension as the file"),
+            );
+            ok = false;
+        }
+    }
+    let resolved = claimed.or_else(|| probe.magic.map(canonical));
+    if resolved.is_none() {
+        checker.push(
+            Diagnostic::warning(
+                Code::AssetUnknownType,
+                e.source.at(&["path"]),
+                format!("cannot tell the type of asset `{}`; it will upload as application/octet-stream", f.path),
+            )
+            .with_hint("add `mime_type:` to the entry, or give the file a known extension"),
+        );
+    }
+    ok.then(|| resolved.unwrap_or_else(|| "application/octet-stream".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_and_containers_fit() {
+        assert!(bytes_fit("image/jpeg", "image/jpg"));
+        assert!(bytes_fit(
+            "application/zip",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ));
+        assert!(!bytes_fit("image/png", "image/jpeg"));
+    }
+}

@@ -1,0 +1,352 @@
+//! The catalog format as written in YAML: one struct per kind, the source
+//! of both typed decoding and the published JSON Schema (so the editor and
+//! `pxmctl validate` can never disagree). These types accept anything the
+//! schema accepts; `check` turns them into model types that hold only
+//! valid catalogs.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Declares a kind pxmctl manages, adding the fields every such kind
+/// shares. A macro rather than `#[serde(flatten)]`, which serde cannot
+/// combine with `deny_unknown_fields`.
+macro_rules! managed_entry {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident { $($body:tt)* }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $($body)*
+            /// The live object's id. When pinned, identity is the id;
+            /// `pxmctl export` writes it.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schemars(length(min = 1))]
+            pub id: Option<String>,
+            /// The entry's previous live identity (its old name; for a
+            /// collection with a sku, its old sku; for a file, its old file
+            /// name), so a rename is planned as an update instead of a
+            /// delete and a create.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schemars(length(min = 1))]
+            pub renamed_from: Option<String>,
+            /// Never delete or replace this object; a plan that would do so
+            /// fails.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub protect: Option<bool>,
+        }
+    };
+}
+
+/// An entry key: a stable slug other entries use to refer to this one.
+pub type Key = String;
+
+/// The pattern every key matches: what export derives from names and what
+/// reads well in a reference.
+pub const KEY_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$";
+
+/// Whether a key matches [`KEY_PATTERN`] (checked without a regex engine).
+#[must_use]
+pub fn is_valid_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && key.len() <= 128
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// One catalog file. Every map is optional, and entries of one kind may be
+/// spread over any number of files.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pxmctl catalog file")]
+pub struct CatalogFile {
+    /// Regions (org units) the catalog refers to. Regions are read-only in
+    /// the API: pxmctl matches them by name and never creates them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
+    pub regions: BTreeMap<Key, Region>,
+    /// Global attribute definitions (metadata fields).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
+    pub attributes: BTreeMap<Key, Attribute>,
+    /// Named groups of attributes, as shown on a collection.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
+    pub attribute_groups: BTreeMap<Key, AttributeGroup>,
+    /// Category folders, nested through `parent`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
+    pub categories: BTreeMap<Key, Category>,
+    /// Products: standalone, parents of a family, or variants.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
+    pub collections: BTreeMap<Key, Collection>,
+    /// Assets (images, PDFs, videos) uploaded from files in the catalog.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
+    pub files: BTreeMap<Key, File>,
+    /// URL references attached to a category or to collections.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
+    pub resources: BTreeMap<Key, Resource>,
+    /// Kinds whose live objects that are not in the catalog may be deleted.
+    /// Without this, pxmctl never deletes anything of that kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub prune: Vec<PruneKind>,
+}
+
+/// A kind that `prune:` may name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PruneKind {
+    Attributes,
+    AttributeGroups,
+    Categories,
+    Collections,
+    Files,
+    Resources,
+}
+
+/// A region (org unit), matched by name. Read-only in the API.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// The region's display name in PXM.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// The live region id, when pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub id: Option<String>,
+}
+
+/// The value type of an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeType {
+    /// Free text.
+    Text,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A list of text values.
+    List,
+    /// One value out of `options`.
+    PickList,
+    /// `true` or `false`.
+    Boolean,
+    /// A number.
+    Number,
+}
+
+managed_entry! {
+/// A global attribute definition, matched by name.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    /// The attribute's name in PXM.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// The type of its values.
+    #[serde(rename = "type")]
+    pub kind: AttributeType,
+    /// The allowed values of a `pick_list` attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub options: Option<Vec<String>>,
+    /// A description shown to editors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+}
+
+managed_entry! {
+/// A named group of attributes, matched by name.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeGroup {
+    /// The group's name in PXM.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Keys of the attributes in this group, in display order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub attributes: Option<Vec<Key>>,
+}
+}
+
+managed_entry! {
+/// A category folder, matched by its parent and name.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// The category's name in PXM.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Key of the category this one is nested in (the API's `parent_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Key>,
+    /// When true, live subcategories of this category that the catalog
+    /// does not name are deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prune: Option<bool>,
+}
+}
+
+/// Whether a collection stands alone, heads a family, or is a variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectionType {
+    /// A product family (the API's `collection_type: parent`).
+    Parent,
+    /// One SKU of a family; needs `parent`.
+    Variant,
+}
+
+managed_entry! {
+/// A product (collection), matched by `sku` when set, else by its
+/// parent (variant parent or category) and name.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    /// The product name.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// `parent` for a family, `variant` for a SKU of one; omit for a
+    /// standalone product.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<CollectionType>,
+    /// Key of the parent collection of a variant (the API's
+    /// `parent_topic_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Key>,
+    /// Key of the primary category (the API's `parent_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Key>,
+    /// Keys of further categories (the API's `direct_parent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub also_in: Option<Vec<Key>>,
+    /// The SKU (the API's `additional_title`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub sku: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Published>,
+    /// Attribute values by attribute key; `null` clears a value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<BTreeMap<Key, AttributeValue>>,
+    /// Keys of the regions this product is scoped to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub regions: Option<Vec<Key>>,
+}
+}
+
+/// `false` to unpublish, or a window with a start date:
+/// `{ start: 2026-01-01 }` (optionally `end:`).
+///
+/// `true` alone is refused because the API needs a start date with it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Published {
+    Flag(bool),
+    Window(PublishWindow),
+}
+
+/// A publishing window. Dates are `YYYY-MM-DD` or RFC 3339 date-times.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishWindow {
+    /// First day (or instant) the object is published.
+    pub start: String,
+    /// Last day (or instant), if the publication ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+/// A string, a number, `true`/`false`, a list of strings, or `null` to
+/// clear the value; it must fit the attribute's type.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AttributeValue {
+    Bool(bool),
+    Number(serde_json::Number),
+    Text(String),
+    List(Vec<String>),
+    /// `null` clears the value in the live account.
+    Clear(()),
+}
+
+/// What to do when a file of the same name already exists live and is not
+/// this entry's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Leave the existing file alone and do not upload.
+    Skip,
+    /// Replace the existing file's content, keeping its id and links.
+    #[default]
+    Overwrite,
+    /// Upload as a new version of the existing file.
+    Version,
+}
+
+managed_entry! {
+/// An asset uploaded from a file in the catalog directory, matched by file
+/// name.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// Path of the asset, relative to the catalog directory.
+    #[schemars(length(min = 1))]
+    pub path: String,
+    /// The file name in PXM; defaults to the last part of `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub name: Option<String>,
+    /// The MIME type; defaults to the one the extension implies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"))]
+    pub mime_type: Option<String>,
+    /// Keys of the collections this file is linked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub collections: Option<Vec<Key>>,
+    /// Keys of the regions this file is scoped to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub regions: Option<Vec<Key>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Published>,
+    /// What to do when another live file already has this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_conflict: Option<OnConflict>,
+}
+}
+
+managed_entry! {
+/// A URL reference on a category or on collections, matched by link and
+/// owner.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// A human-readable label.
+    #[schemars(length(min = 1))]
+    pub description: String,
+    /// The URL.
+    #[schemars(regex(pattern = r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$"))]
+    pub link: String,
+    /// Key of the category this resource belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Key>,
+    /// Keys of the collections this resource is linked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("uniqueItems" = true))]
+    pub collections: Option<Vec<Key>>,
+}
+}

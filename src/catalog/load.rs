@@ -1,0 +1,251 @@
+//! Loading a catalog directory: find its YAML files, parse them in
+//! parallel, merge their entries per kind (a key defined in two files is an
+//! error naming both), then check the whole into a [`Catalog`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::check;
+use super::format::PruneKind;
+use super::model::Catalog;
+use super::parse::{RawEntry, RawFile, kind_noun, parse_file};
+use crate::diag::{Code, Diagnostic, Diagnostics, Location, SourceFile, Sources};
+
+/// File names inside a catalog directory that are not catalog files.
+const NOT_CATALOG: &[&str] = &["pxmctl.yaml", "pxmctl.yml"];
+
+/// All entries of a catalog, merged across files, keyed per kind.
+#[derive(Debug, Default)]
+pub struct RawCatalog {
+    pub regions: BTreeMap<String, RawEntry<super::format::Region>>,
+    pub attributes: BTreeMap<String, RawEntry<super::format::Attribute>>,
+    pub attribute_groups: BTreeMap<String, RawEntry<super::format::AttributeGroup>>,
+    pub categories: BTreeMap<String, RawEntry<super::format::Category>>,
+    pub collections: BTreeMap<String, RawEntry<super::format::Collection>>,
+    pub files: BTreeMap<String, RawEntry<super::format::File>>,
+    pub resources: BTreeMap<String, RawEntry<super::format::Resource>>,
+    pub prune: BTreeSet<PruneKind>,
+}
+
+/// A file read and parsed: its text, entries and problems.
+type ReadFile = (Arc<str>, RawFile, Vec<Diagnostic>);
+
+/// The result of loading: the checked catalog when there are no errors,
+/// every diagnostic (sorted), and the sources they point into.
+#[derive(Debug)]
+pub struct Loaded {
+    pub catalog: Option<Catalog>,
+    pub diagnostics: Diagnostics,
+    pub sources: Sources,
+    /// The YAML files read, relative to where the user pointed.
+    pub files: Vec<PathBuf>,
+}
+
+/// Loads and checks the catalog in `dir`. Never fails: unreadable files
+/// and directories are diagnostics like any other problem.
+#[must_use]
+pub fn load(dir: &Path) -> Loaded {
+    let mut diagnostics = Diagnostics::default();
+    let mut sources = Sources::default();
+    let paths = match yaml_files(dir) {
+        Ok(paths) => paths,
+        Err(d) => {
+            diagnostics.push(*d);
+            return Loaded {
+                catalog: None,
+                diagnostics,
+                sources,
+                files: Vec::new(),
+            };
+        }
+    };
+    if paths.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::EmptyCatalog,
+                Location::file(Arc::from(dir)),
+                format!("no `*.yaml` files in `{}`", dir.display()),
+            )
+            .with_hint("point pxmctl at a catalog directory, or create one with `pxmctl init`"),
+        );
+    }
+    let parsed: Vec<(Arc<Path>, Result<ReadFile, Diagnostic>)> = paths
+        .par_iter()
+        .map(|path| {
+            let file: Arc<Path> = Arc::from(path.as_path());
+            let result = read_text(&file).map(|text| {
+                let parsed = parse_file(&file, &text);
+                (text, parsed.entries, parsed.diagnostics)
+            });
+            (file, result)
+        })
+        .collect();
+
+    let mut raw = RawCatalog::default();
+    for (file, result) in parsed {
+        match result {
+            Ok((text, entries, diags)) => {
+                sources.add(SourceFile {
+                    path: file.to_path_buf(),
+                    text,
+                });
+                diagnostics.extend(diags);
+                merge(&mut raw, entries, &mut diagnostics);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let catalog = check::check(raw, dir, &mut diagnostics);
+    diagnostics.sort();
+    let catalog = if diagnostics.has_errors() {
+        None
+    } else {
+        catalog
+    };
+    Loaded {
+        catalog,
+        diagnostics,
+        sources,
+        files: paths,
+    }
+}
+
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
+    let io_error = |path: &Path, what: String| {
+        Box::new(
+            Diagnostic::error(Code::Io, Location::file(Arc::from(path)), what)
+                .with_hint("check the path and its permissions"),
+        )
+    };
+    let meta = std::fs::metadata(dir).map_err(|e| {
+        io_error(
+            dir,
+            format!("cannot read catalog directory `{}`: {e}", dir.display()),
+        )
+    })?;
+    if !meta.is_dir() {
+        return Err(io_error(
+            dir,
+            format!(
+                "`{}` is not a directory; pass the catalog directory",
+                dir.display()
+            ),
+        ));
+    }
+    let mut paths = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            io_error(&path, format!("cannot read `{}`: {e}", path.display()))
+        })?;
+        let name = entry.file_name().to_string_lossy();
+        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        if entry.file_type().is_file() && is_yaml && !NOT_CATALOG.contains(&name.as_ref()) {
+            paths.push(entry.into_path());
+        }
+    }
+    Ok(paths)
+}
+
+fn read_text(file: &Arc<Path>) -> Result<Arc<str>, Diagnostic> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        Diagnostic::error(
+            Code::Io,
+            Location::file(Arc::clone(file)),
+            format!("cannot read `{}`: {e}", file.display()),
+        )
+    })?;
+    String::from_utf8(bytes).map(Arc::from).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..offset];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        Diagnostic::error(
+            Code::NotUtf8,
+            Location {
+                file: Arc::clone(file),
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+                offset: 0,
+                len: 0,
+            },
+            format!("`{}` is not valid UTF-8", file.display()),
+        )
+        .with_hint("save the file as UTF-8")
+    })
+}
+
+fn merge(raw: &mut RawCatalog, file: RawFile, diagnostics: &mut Diagnostics) {
+    merge_kind(&mut raw.regions, file.regions, "regions", diagnostics);
+    merge_kind(
+        &mut raw.attributes,
+        file.attributes,
+        "attributes",
+        diagnostics,
+    );
+    merge_kind(
+        &mut raw.attribute_groups,
+        file.attribute_groups,
+        "attribute_groups",
+        diagnostics,
+    );
+    merge_kind(
+        &mut raw.categories,
+        file.categories,
+        "categories",
+        diagnostics,
+    );
+    merge_kind(
+        &mut raw.collections,
+        file.collections,
+        "collections",
+        diagnostics,
+    );
+    merge_kind(&mut raw.files, file.files, "files", diagnostics);
+    merge_kind(&mut raw.resources, file.resources, "resources", diagnostics);
+    raw.prune.extend(file.prune);
+}
+
+fn merge_kind<T>(
+    into: &mut BTreeMap<String, RawEntry<T>>,
+    entries: Vec<RawEntry<T>>,
+    kind: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    for entry in entries {
+        match into.get(&entry.key) {
+            Some(first) => {
+                // Within one file the YAML duplicate-key check reported it.
+                if first.source.file != entry.source.file {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateKey,
+                            entry.source.key_location(),
+                            format!(
+                                "{} `{}` is defined in two files",
+                                kind_noun(kind),
+                                entry.key
+                            ),
+                        )
+                        .with_label(first.source.key_location(), "first defined here")
+                        .with_hint(format!(
+                            "keys are unique per kind across the catalog; rename or remove one `{}`",
+                            entry.key
+                        )),
+                    );
+                }
+            }
+            None => {
+                into.insert(entry.key.clone(), entry);
+            }
+        }
+    }
+}

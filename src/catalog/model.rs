@@ -1,0 +1,172 @@
+//! The checked catalog: what `check` produces once every reference
+//! resolves, every value fits its type and every asset is readable. These
+//! types cannot hold what the checks refuse (a variant without a parent, a
+//! pick-list value outside its options), and do no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+pub use super::format::{CollectionType, OnConflict, PruneKind};
+use crate::diag::Location;
+
+/// An entry key.
+pub type Key = String;
+
+/// A checked entry: its key, its checked value, the fields every managed
+/// kind shares, and where it was declared.
+#[derive(Debug, Clone)]
+pub struct Entry<T> {
+    pub key: Key,
+    pub value: T,
+    pub id: Option<String>,
+    pub renamed_from: Option<String>,
+    pub protect: bool,
+    pub declared_at: Location,
+}
+
+/// A whole checked catalog. Maps are ordered by key so everything derived
+/// from it is deterministic.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// The catalog directory.
+    pub root: PathBuf,
+    pub regions: BTreeMap<Key, Entry<Region>>,
+    pub attributes: BTreeMap<Key, Entry<Attribute>>,
+    pub attribute_groups: BTreeMap<Key, Entry<AttributeGroup>>,
+    pub categories: BTreeMap<Key, Entry<Category>>,
+    pub collections: BTreeMap<Key, Entry<Collection>>,
+    pub files: BTreeMap<Key, Entry<File>>,
+    pub resources: BTreeMap<Key, Entry<Resource>>,
+    pub prune: BTreeSet<PruneKind>,
+}
+
+impl Catalog {
+    /// Counts per kind, for summaries.
+    #[must_use]
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("regions", self.regions.len()),
+            ("attributes", self.attributes.len()),
+            ("attribute_groups", self.attribute_groups.len()),
+            ("categories", self.categories.len()),
+            ("collections", self.collections.len()),
+            ("files", self.files.len()),
+            ("resources", self.resources.len()),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub name: String,
+}
+
+/// An attribute's type; a pick list carries its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttributeKind {
+    Text,
+    Date,
+    List,
+    PickList { options: Vec<String> },
+    Boolean,
+    Number,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: String,
+    pub kind: AttributeKind,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeGroup {
+    pub name: String,
+    /// `None`: membership is not managed.
+    pub attributes: Option<Vec<Key>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub name: String,
+    pub parent: Option<Key>,
+    /// Delete live subcategories the catalog does not name.
+    pub prune_children: bool,
+}
+
+/// Where a collection sits in a product family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Family {
+    Standalone,
+    Parent,
+    Variant { parent: Key },
+}
+
+/// Publishing state. The API needs a start date to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publishing {
+    Unpublished,
+    Window {
+        start: Timestamp,
+        end: Option<Timestamp>,
+    },
+}
+
+/// An attribute value, checked against its attribute's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttributeValue {
+    Text(String),
+    Date(Timestamp),
+    List(Vec<String>),
+    Choice(String),
+    Boolean(bool),
+    Number(serde_json::Number),
+    /// Clear the live value.
+    Clear,
+}
+
+/// Fields absent from the YAML are `None`: pxmctl leaves them alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collection {
+    pub name: String,
+    pub family: Family,
+    pub category: Option<Key>,
+    pub also_in: Option<BTreeSet<Key>>,
+    pub sku: Option<String>,
+    pub published: Option<Publishing>,
+    pub attributes: Option<BTreeMap<Key, AttributeValue>>,
+    pub regions: Option<BTreeSet<Key>>,
+}
+
+/// A checked asset: the file exists inside the catalog, is not empty, and
+/// its extension, MIME type and bytes agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Path relative to the catalog directory, `/`-separated.
+    pub path: String,
+    /// The file name in PXM.
+    pub name: String,
+    pub mime_type: String,
+    pub size: u64,
+    pub collections: Option<BTreeSet<Key>>,
+    pub regions: Option<BTreeSet<Key>>,
+    pub published: Option<Publishing>,
+    pub on_conflict: OnConflict,
+}
+
+/// Who a resource belongs to: part of its identity.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceOwner {
+    Account,
+    Category(Key),
+    Collections(BTreeSet<Key>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub description: String,
+    pub link: String,
+    pub owner: ResourceOwner,
+}

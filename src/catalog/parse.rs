@@ -1,0 +1,535 @@
+//! One catalog file from text to raw entries: YAML parse with positions,
+//! duplicate keys, JSON Schema validation, then typed decoding of every
+//! entry the schema accepted. Every problem becomes a diagnostic; nothing
+//! stops at the first.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use super::format::{
+    Attribute, AttributeGroup, Category, Collection, File, PruneKind, Region, Resource,
+};
+use super::schema;
+use super::source::{EntrySource, location};
+use super::suggest::did_you_mean;
+use super::tree::{Node, Pos, Value, parse_options};
+use crate::diag::{Code, Diagnostic};
+
+/// An entry as written. `value` is `None` when the entry could not be
+/// decoded (its problems are already reported); its key still counts, so
+/// references to it are not reported a second time.
+#[derive(Debug, Clone)]
+pub struct RawEntry<T> {
+    pub key: String,
+    pub value: Option<T>,
+    pub source: EntrySource,
+}
+
+/// Everything one file declares.
+#[derive(Debug, Default)]
+pub struct RawFile {
+    pub regions: Vec<RawEntry<Region>>,
+    pub attributes: Vec<RawEntry<Attribute>>,
+    pub attribute_groups: Vec<RawEntry<AttributeGroup>>,
+    pub categories: Vec<RawEntry<Category>>,
+    pub collections: Vec<RawEntry<Collection>>,
+    pub files: Vec<RawEntry<File>>,
+    pub resources: Vec<RawEntry<Resource>>,
+    pub prune: Vec<PruneKind>,
+}
+
+/// A parsed file and its problems.
+#[derive(Debug)]
+pub struct Parsed {
+    pub entries: RawFile,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The singular noun for a kind's map name, for messages.
+#[must_use]
+pub fn kind_noun(kind: &str) -> &str {
+    match kind {
+        "regions" => "region",
+        "attributes" => "attribute",
+        "attribute_groups" => "attribute group",
+        "categories" => "category",
+        "collections" => "collection",
+        "files" => "file",
+        "resources" => "resource",
+        other => other,
+    }
+}
+
+/// Parses one file's text.
+#[must_use]
+pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
+    let mut diagnostics = Vec::new();
+    let root: Node = match serde_saphyr::from_str_with_options(text, parse_options()) {
+        Ok(node) => node,
+        Err(err) => {
+            diagnostics.push(yaml_error(file, text, &err));
+            return Parsed {
+                entries: RawFile::default(),
+                diagnostics,
+            };
+        }
+    };
+    if matches!(root.value, Value::Null) {
+        // An empty file (or one with only comments) declares nothing.
+        return Parsed {
+            entries: RawFile::default(),
+            diagnostics,
+        };
+    }
+    duplicate_keys(file, &root, &mut diagnostics);
+    let json = root.to_json();
+    let mut broken = BTreeSet::new();
+    match schema::validator() {
+        Ok(validator) => {
+            for err in validator.iter_errors(&json) {
+                let path: Vec<String> = err
+                    .instance_path()
+                    .segments()
+                    .map(|s| s.to_string())
+                    .collect();
+                broken.insert(path.iter().take(2).cloned().collect::<Vec<_>>());
+                diagnostics.extend(schema_diagnostics(file, &root, &path, err.kind()));
+            }
+        }
+        Err(reason) => diagnostics.push(Diagnostic::error(
+            Code::InvalidValue,
+            crate::diag::Location::file(Arc::clone(file)),
+            format!("internal error: the catalog schema does not compile: {reason}"),
+        )),
+    }
+    if broken.contains(&Vec::new()) {
+        return Parsed {
+            entries: RawFile::default(),
+            diagnostics,
+        };
+    }
+    let mut entries = RawFile::default();
+    for (kind_key, kind_node) in root.entries() {
+        let kind = kind_key.key_text();
+        if broken.contains(&vec![kind.clone()]) {
+            continue;
+        }
+        let is_broken = |key: &str| broken.contains(&vec![kind.clone(), key.to_owned()]);
+        let d = &mut diagnostics;
+        match kind.as_str() {
+            "regions" => entries.regions = decode(file, &kind, kind_node, is_broken, d),
+            "attributes" => entries.attributes = decode(file, &kind, kind_node, is_broken, d),
+            "attribute_groups" => {
+                entries.attribute_groups = decode(file, &kind, kind_node, is_broken, d);
+            }
+            "categories" => entries.categories = decode(file, &kind, kind_node, is_broken, d),
+            "collections" => entries.collections = decode(file, &kind, kind_node, is_broken, d),
+            "files" => entries.files = decode(file, &kind, kind_node, is_broken, d),
+            "resources" => entries.resources = decode(file, &kind, kind_node, is_broken, d),
+            "prune" => {
+                entries.prune = serde_json::from_value(kind_node.to_json()).unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+    Parsed {
+        entries,
+        diagnostics,
+    }
+}
+
+fn decode<T: DeserializeOwned>(
+    file: &Arc<Path>,
+    kind: &str,
+    kind_node: &Node,
+    is_broken: impl Fn(&str) -> bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<RawEntry<T>> {
+    let known: Vec<&str> = schema::schema_at([kind, "*"])
+        .map(schema::known_fields)
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(kind_node.entries().len());
+    for (key_node, entry_node) in kind_node.entries() {
+        let key = key_node.key_text();
+        let broken = is_broken(&key);
+        let mut json = entry_node.to_json();
+        if broken {
+            // Unknown fields are already reported; without them the entry
+            // may still decode, so its references get checked in this run
+            // too instead of after the next fix.
+            if let serde_json::Value::Object(map) = &mut json {
+                map.retain(|field, _| known.contains(&field.as_str()));
+            }
+        }
+        let value = match serde_json::from_value::<T>(json) {
+            Ok(v) => Some(v),
+            Err(_) if broken => None,
+            Err(err) => {
+                // The schema accepted what serde refuses: report rather
+                // than lose the entry silently.
+                diagnostics.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    location(file, entry_node.pos),
+                    format!("{} `{key}` cannot be read: {err}", kind_noun(kind)),
+                ));
+                None
+            }
+        };
+        out.push(RawEntry {
+            key,
+            value,
+            source: EntrySource {
+                file: Arc::clone(file),
+                key: key_node.pos,
+                node: entry_node.clone(),
+            },
+        });
+    }
+    out
+}
+
+fn yaml_error(file: &Arc<Path>, text: &str, err: &serde_saphyr::Error) -> Diagnostic {
+    let pos = err.location().map(Pos::from).unwrap_or_default();
+    let pos = Pos {
+        line: pos.line.max(1),
+        column: pos.column.max(1),
+        ..pos
+    };
+    // The library's message may quote the source with its own snippet; keep
+    // only the first line, since the renderer draws the snippet itself.
+    let rendered = err.to_string();
+    let first = rendered.lines().next().unwrap_or("invalid YAML").trim();
+    let mut d = Diagnostic::error(
+        Code::YamlSyntax,
+        location(file, pos),
+        format!("invalid YAML: {first}"),
+    );
+    if text.contains('\t') && first.contains("tab") {
+        d = d.with_hint("YAML indents with spaces; replace the tabs");
+    } else {
+        d = d.with_hint("fix the YAML syntax at this position; other problems in this file are reported once it parses");
+    }
+    d
+}
+
+fn duplicate_keys(file: &Arc<Path>, node: &Node, diagnostics: &mut Vec<Diagnostic>) {
+    match &node.value {
+        Value::Map(pairs) => {
+            let mut seen: HashMap<String, Pos> = HashMap::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                let text = k.key_text();
+                if let Some(first) = seen.get(&text) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateKey,
+                            location(file, k.pos),
+                            format!("key `{text}` appears twice in this mapping"),
+                        )
+                        .with_label(location(file, *first), "first defined here")
+                        .with_hint("remove one of them or rename it; YAML keeps only the last"),
+                    );
+                } else {
+                    seen.insert(text, k.pos);
+                }
+                duplicate_keys(file, v, diagnostics);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                duplicate_keys(file, item, diagnostics);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What a JSON Pointer path points at, for messages: "collection `x`",
+/// "field `category` of collection `x`".
+fn describe(path: &[String]) -> String {
+    match path {
+        [] => "the file".to_owned(),
+        [kind] => format!("`{kind}`"),
+        [kind, key] => format!("{} `{key}`", kind_noun(kind)),
+        [kind, key, rest @ ..] => {
+            format!("`{}` of {} `{key}`", rest.join("."), kind_noun(kind))
+        }
+    }
+}
+
+fn schema_diagnostics(
+    file: &Arc<Path>,
+    root: &Node,
+    path: &[String],
+    kind: &jsonschema::error::ValidationErrorKind,
+) -> Vec<Diagnostic> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let node = root.locate(path);
+    let at = location(file, node.pos);
+    let here = schema::schema_at(path);
+    let what = describe(path);
+    let field_hint = here.and_then(schema::description);
+    match kind {
+        K::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|name| {
+                let key_pos = node.get_key(name).map_or(node.pos, |k| k.pos);
+                let known = here.map(schema::known_fields).unwrap_or_default();
+                let msg = if path.is_empty() {
+                    format!("unknown section `{name}` at the top of the file")
+                } else {
+                    format!("unknown field `{name}` in {what}")
+                };
+                let hint = did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "{} may hold: {}",
+                        if path.is_empty() {
+                            "a catalog file"
+                        } else {
+                            "it"
+                        },
+                        known
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+                Diagnostic::error(Code::UnknownField, location(file, key_pos), msg).with_hint(hint)
+            })
+            .collect(),
+        K::Required { property } => {
+            let name = property.as_str().unwrap_or("?");
+            let key_at = root
+                .locate_key(path)
+                .map_or_else(|| at.clone(), |k| location(file, k.pos));
+            let hint = here
+                .and_then(|s| schema::schema_at_from(s, name))
+                .and_then(schema::description)
+                .map_or_else(
+                    || format!("add `{name}:`"),
+                    |d| format!("add `{name}:` ({})", lower_first(&d)),
+                );
+            vec![
+                Diagnostic::error(
+                    Code::MissingField,
+                    key_at,
+                    format!("{what} is missing the required field `{name}`"),
+                )
+                .with_hint(hint),
+            ]
+        }
+        K::Type { kind } => {
+            let expected = type_phrase(&format!("{kind:?}"));
+            let msg = if path.is_empty() {
+                format!(
+                    "a catalog file must be a mapping of sections, found {}",
+                    node.type_name()
+                )
+            } else {
+                format!("{what} must be {expected}, found {}", node.type_name())
+            };
+            vec![Diagnostic::error(Code::InvalidValue, at, msg).with_hint_opt(field_hint)]
+        }
+        K::Enum { options } => {
+            let choices: Vec<&str> = options
+                .as_array()
+                .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
+                .unwrap_or_default();
+            vec![not_a_choice(at, &what, node, &choices)]
+        }
+        K::PropertyNames { .. } => {
+            // jsonschema reports the offending name inside the nested error;
+            // find every key that fails the pattern ourselves.
+            node.entries()
+                .iter()
+                .filter(|(k, _)| !super::format::is_valid_key(&k.key_text()))
+                .map(|(k, _)| {
+                    Diagnostic::error(
+                        Code::InvalidKey,
+                        location(file, k.pos),
+                        format!("`{}` is not a valid key in {what}", k.key_text()),
+                    )
+                    .with_hint(
+                        "keys start with a letter or digit and use only letters, digits, `-`, `_` and `.` (at most 128)",
+                    )
+                })
+                .collect()
+        }
+        K::MinLength { .. } => vec![
+            Diagnostic::error(Code::InvalidValue, at, format!("{what} must not be empty"))
+                .with_hint_opt(field_hint),
+        ],
+        K::Pattern { .. } => {
+            let found = node.to_json();
+            let found_text = found
+                .as_str()
+                .map_or_else(|| found.to_string(), str::to_owned);
+            vec![
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    at,
+                    format!("{what} has an invalid value `{found_text}`"),
+                )
+                .with_hint_opt(field_hint),
+            ]
+        }
+        K::UniqueItems => vec![
+            Diagnostic::error(
+                Code::InvalidValue,
+                at,
+                format!("{what} lists the same item more than once"),
+            )
+            .with_hint("remove the repeated item"),
+        ],
+        K::AnyOf { context } | K::OneOfNotValid { context } => {
+            // An enum whose variants carry docs becomes `oneOf` of `const`s.
+            let mut choices = Vec::new();
+            constants(context, &mut choices);
+            if !choices.is_empty() {
+                return vec![not_a_choice(at, &what, node, &choices)];
+            }
+            match best_branch_error(path, context) {
+                Some((sub_path, sub_kind)) => schema_diagnostics(file, root, &sub_path, sub_kind),
+                None => vec![
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        at,
+                        format!("{what} has an invalid value ({})", node.type_name()),
+                    )
+                    .with_hint_opt(field_hint),
+                ],
+            }
+        }
+        K::OneOfMultipleValid { .. } => vec![
+            Diagnostic::error(
+                Code::InvalidValue,
+                at,
+                format!("{what} has an invalid value ({})", node.type_name()),
+            )
+            .with_hint_opt(field_hint),
+        ],
+        other => vec![
+            Diagnostic::error(
+                Code::InvalidValue,
+                at,
+                format!("{what} is invalid: {other:?}"),
+            )
+            .with_hint_opt(field_hint),
+        ],
+    }
+}
+
+fn not_a_choice(
+    at: crate::diag::Location,
+    what: &str,
+    node: &Node,
+    choices: &[&str],
+) -> Diagnostic {
+    let found = node.to_json();
+    let found_text = found
+        .as_str()
+        .map_or_else(|| found.to_string(), str::to_owned);
+    let list = choices
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Diagnostic::error(
+        Code::InvalidValue,
+        at,
+        format!("{what} must be one of {list}, found `{found_text}`"),
+    )
+    .with_hint(
+        did_you_mean(&found_text, choices.iter().copied())
+            .unwrap_or_else(|| format!("use one of {list}")),
+    )
+}
+
+/// The string constants that the branches of an `anyOf`/`oneOf` expected,
+/// through nested branches.
+fn constants<'e>(context: &'e [Vec<jsonschema::ValidationError<'static>>], out: &mut Vec<&'e str>) {
+    use jsonschema::error::ValidationErrorKind as K;
+    for e in context.iter().flatten() {
+        match e.kind() {
+            K::Constant { expected_value } => {
+                if let Some(s) = expected_value.as_str()
+                    && !out.contains(&s)
+                {
+                    out.push(s);
+                }
+            }
+            K::Enum { options } => {
+                for s in options
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(serde_json::Value::as_str)
+                {
+                    if !out.contains(&s) {
+                        out.push(s);
+                    }
+                }
+            }
+            K::AnyOf { context } | K::OneOfNotValid { context } => constants(context, out),
+            _ => {}
+        }
+    }
+}
+
+/// Of the errors of each `anyOf` branch, the one that explains the problem
+/// best: a value outside an enum, else an error deeper inside the value
+/// (a missing `start` in a publishing window). `None` when every branch
+/// just failed on the value's type, where a generic message is clearer.
+fn best_branch_error<'e>(
+    path: &[String],
+    context: &'e [Vec<jsonschema::ValidationError<'static>>],
+) -> Option<(Vec<String>, &'e jsonschema::error::ValidationErrorKind)> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let all = context.iter().flatten();
+    let as_path = |e: &jsonschema::ValidationError<'static>| -> Vec<String> {
+        e.instance_path()
+            .segments()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    if let Some(e) = all.clone().find(|e| matches!(e.kind(), K::Enum { .. })) {
+        return Some((as_path(e), e.kind()));
+    }
+    all.filter(|e| !matches!(e.kind(), K::Type { .. }) || as_path(e).len() > path.len())
+        .max_by_key(|e| as_path(e).len())
+        .map(|e| (as_path(e), e.kind()))
+}
+
+fn lower_first(s: &str) -> String {
+    let trimmed = s.trim_end_matches('.');
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn type_phrase(debug: &str) -> String {
+    let lower = debug.to_lowercase();
+    let mut parts = Vec::new();
+    for (name, phrase) in [
+        ("object", "a mapping"),
+        ("array", "a list"),
+        ("string", "a string"),
+        ("integer", "a whole number"),
+        ("number", "a number"),
+        ("boolean", "`true` or `false`"),
+        ("null", "null"),
+    ] {
+        if lower.contains(name) && !(name == "number" && parts.contains(&"a whole number")) {
+            parts.push(phrase);
+        }
+    }
+    if parts.is_empty() {
+        return lower;
+    }
+    parts.join(" or ")
+}

@@ -1,0 +1,120 @@
+//! `pxmctl validate`: check a catalog without touching any account.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::output::{Output, Tone};
+use crate::catalog;
+use crate::diag::Severity;
+use crate::render::diagnostics::{self as render, TextStyle};
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Snippets with labels and hints, for people.
+    #[default]
+    Text,
+    /// One line per problem: `file:line:col: error[code]: message`.
+    Short,
+    /// A versioned JSON document, for machines.
+    Json,
+}
+
+/// Check a catalog directory: YAML syntax, the schema, references, cycles,
+/// identities, attribute values and asset files. Reports every problem at
+/// once; exits 0 when valid (warnings allowed), 1 when not.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  pxmctl validate catalog\n  pxmctl validate --format json examples/apparel | jq .diagnostics"
+)]
+pub struct ValidateArgs {
+    /// The catalog directory.
+    #[arg(default_value = "catalog")]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    directory: String,
+    files: usize,
+    entries: std::collections::BTreeMap<&'static str, usize>,
+}
+
+pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
+    let loaded = catalog::load(&args.dir);
+    let summary = loaded.catalog.as_ref().map(|c| Summary {
+        directory: args.dir.display().to_string(),
+        files: loaded.files.len(),
+        entries: c.counts().into_iter().collect(),
+    });
+    let errors = loaded.diagnostics.count(Severity::Error);
+    let warnings = loaded.diagnostics.count(Severity::Warning);
+    match args.format {
+        Format::Json => out.stdout(&render::json(&loaded.diagnostics, summary)),
+        Format::Short => out.stdout(&render::short(&loaded.diagnostics)),
+        Format::Text => {
+            let style = TextStyle {
+                color: out.color,
+                unicode: out.unicode,
+                width: out.width,
+            };
+            out.stdout(&render::text(&loaded.diagnostics, &loaded.sources, style));
+            let dir = args.dir.display();
+            let line = match &summary {
+                Some(s) => {
+                    let counts = s
+                        .entries
+                        .iter()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let files = plural(s.files, "file");
+                    let warn = if warnings > 0 {
+                        format!(" with {}", plural(warnings, "warning"))
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{} catalog `{dir}` is valid{warn}: {files}; {}\n",
+                        out.paint("ok:", Tone::Good),
+                        if counts.is_empty() {
+                            "no entries".to_owned()
+                        } else {
+                            counts
+                        }
+                    )
+                }
+                None => format!(
+                    "{} catalog `{dir}` has {}{}\n",
+                    out.paint("invalid:", Tone::Bad),
+                    plural(errors, "error"),
+                    if warnings > 0 {
+                        format!(" and {}", plural(warnings, "warning"))
+                    } else {
+                        String::new()
+                    }
+                ),
+            };
+            out.stdout(&line);
+        }
+    }
+    if loaded.catalog.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
