@@ -111,8 +111,15 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
             diagnostics,
         };
     }
+    drop(json);
     let mut entries = RawFile::default();
-    for (kind_key, kind_node) in root.entries() {
+    let Value::Map(kinds) = root.value else {
+        return Parsed {
+            entries,
+            diagnostics,
+        };
+    };
+    for (kind_key, kind_node) in kinds {
         let kind = kind_key.key_text();
         if broken.contains(&vec![kind.clone()]) {
             continue;
@@ -144,15 +151,18 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
 fn decode<T: DeserializeOwned>(
     file: &Arc<Path>,
     kind: &str,
-    kind_node: &Node,
+    kind_node: Node,
     is_broken: impl Fn(&str) -> bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<RawEntry<T>> {
     let known: Vec<&str> = schema::schema_at([kind, "*"])
         .map(schema::known_fields)
         .unwrap_or_default();
-    let mut out = Vec::with_capacity(kind_node.entries().len());
-    for (key_node, entry_node) in kind_node.entries() {
+    let Value::Map(pairs) = kind_node.value else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(pairs.len());
+    for (key_node, entry_node) in pairs {
         let key = key_node.key_text();
         let broken = is_broken(&key);
         let mut json = entry_node.to_json();
@@ -184,7 +194,7 @@ fn decode<T: DeserializeOwned>(
             source: EntrySource {
                 file: Arc::clone(file),
                 key: key_node.pos,
-                node: entry_node.clone(),
+                node: entry_node,
             },
         });
     }
