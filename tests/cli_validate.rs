@@ -1,0 +1,176 @@
+//! `pxmctl validate` as a user runs it: given a catalog and arguments,
+//! expect this output and exit status.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn pxmctl() -> Command {
+    let mut cmd = Command::cargo_bin("pxmctl").expect("binary is built");
+    cmd.env("NO_COLOR", "1").env("COLUMNS", "100");
+    cmd
+}
+
+fn catalog(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+const VALID: &str = "\
+categories:
+  apparel: { name: Apparel }
+  jackets: { name: Jackets, parent: apparel }
+collections:
+  rain-jacket: { name: Rain Jacket, type: parent, category: jackets }
+  rain-jacket-m: { name: Rain Jacket M, type: variant, parent: rain-jacket, sku: RJ-M }
+";
+
+#[test]
+fn valid_catalog_exits_zero_with_a_summary() {
+    let dir = catalog(&[("a.yaml", VALID)]);
+    pxmctl()
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "is valid: 1 file; 2 categories, 2 collections",
+        ));
+}
+
+#[test]
+fn invalid_catalog_exits_one_and_names_file_line_column() {
+    let dir = catalog(&[(
+        "a.yaml",
+        "categories:\n  apparel: { name: Apparel }\ncollections:\n  x: { name: X, category: aparel }\n",
+    )]);
+    let file = dir.path().join("a.yaml");
+    pxmctl()
+        .args(["validate", "--format", "short"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(format!(
+            "{}:4:27: error[unknown-reference]: `category` refers to category `aparel`, which is not in the catalog\n  hint: did you mean `apparel`?\n",
+            file.display()
+        ));
+}
+
+#[test]
+fn text_output_shows_the_snippet_and_no_colour_under_no_color() {
+    let dir = catalog(&[("a.yaml", "collections:\n  x: { name: X, colour: red }\n")]);
+    let out = pxmctl().arg("validate").arg(dir.path()).assert().code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("error[unknown-field]: unknown field `colour` in collection `x`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 |   x: { name: X, colour: red }"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("invalid: catalog"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "escape codes under NO_COLOR: {stdout}"
+    );
+}
+
+#[test]
+fn json_output_is_versioned_and_complete() {
+    let dir = catalog(&[
+        ("a.yaml", "categories:\n  a: { name: A }\n"),
+        ("b.yaml", "categories:\n  a: { name: B }\n"),
+    ]);
+    let out = pxmctl()
+        .args(["validate", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["errors"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "duplicate-key");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["labels"][0]["location"]["line"], 2);
+    assert_eq!(d["labels"][0]["location"]["column"], 3);
+    assert!(
+        d["labels"][0]["location"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("b.yaml"))
+    );
+    assert!(
+        d["labels"][1]["location"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("a.yaml"))
+    );
+    assert!(d["hint"].is_string());
+}
+
+#[test]
+fn json_output_of_a_valid_catalog_has_a_summary() {
+    let dir = catalog(&[("a.yaml", VALID)]);
+    let out = pxmctl()
+        .args(["validate", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["summary"]["entries"]["collections"], 2);
+    assert_eq!(doc["summary"]["files"], 1);
+}
+
+#[test]
+fn a_missing_directory_is_an_error_not_a_crash() {
+    pxmctl()
+        .args(["validate", "--format", "short", "/definitely/not/here"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "error[io]: cannot read catalog directory `/definitely/not/here`",
+        ));
+}
+
+#[test]
+fn files_in_subdirectories_and_yml_count_but_hidden_and_settings_do_not() {
+    let dir = catalog(&[
+        ("products/jackets.yml", VALID),
+        (".pxmctl/cache.yaml", "not: [valid"),
+        ("pxmctl.yaml", "environments: {}\n"),
+    ]);
+    pxmctl()
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 file;"));
+}
+
+#[test]
+fn the_default_directory_is_catalog() {
+    let dir = catalog(&[("catalog/a.yaml", VALID)]);
+    pxmctl()
+        .current_dir(dir.path())
+        .arg("validate")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("catalog `catalog` is valid"));
+}
+
+#[test]
+fn help_has_an_example() {
+    pxmctl()
+        .args(["validate", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pxmctl validate catalog"));
+}
