@@ -112,22 +112,26 @@ fn normalise(path: &str) -> String {
 fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Probe, Diagnostic> {
     let at = e.source.at(&["path"]);
     let path = Path::new(&f.path);
-    let escapes = path.is_absolute()
-        || f.path.starts_with('/')
-        || f.path.starts_with('\\')
-        || path.components().any(|c| {
-            matches!(
-                c,
-                Component::ParentDir | Component::RootDir | Component::Prefix(_)
-            )
-        });
-    if escapes {
+    let absolute = path.is_absolute()
+        || f.path.starts_with(['/', '\\'])
+        || path
+            .components()
+            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)));
+    if absolute {
         return Err(Diagnostic::error(
             Code::AssetOutsideCatalog,
             at,
-            format!("asset path `{}` leaves the catalog directory", f.path),
+            format!("asset path `{}` is absolute", f.path),
         )
-        .with_hint("asset paths are relative to the catalog directory and may not use `..`: move the file into the catalog"));
+        .with_hint("asset paths are relative to the catalog directory: move the file into the catalog and write a path like `assets/hero.jpg`"));
+    }
+    if path.components().any(|c| matches!(c, Component::ParentDir)) {
+        return Err(Diagnostic::error(
+            Code::AssetOutsideCatalog,
+            at,
+            format!("asset path `{}` uses `..`", f.path),
+        )
+        .with_hint("asset paths may not use `..`: move the file into the catalog directory and name it from there"));
     }
     let mut file = dir.open(path).map_err(|err| open_error(e, f, &err))?;
     let meta = file.metadata().map_err(|err| open_error(e, f, &err))?;
