@@ -1,0 +1,71 @@
+//! Every choice the sandbox makes where the PXM guides give no path, field
+//! name or behaviour. One place, so a reader can audit them and
+//! `docs/sandbox.md` can list them; the rest of the module uses these
+//! constants instead of repeating the literals.
+//!
+//! Documented facts (paths, `upload_data`, `is_conflict`, list shapes,
+//! 1,000 requests / 60 s, ...) are not here: only the guesses are.
+
+/// Path segment of attribute groups under `/v2.1/` (the guide's table has no path).
+pub const ATTRIBUTE_GROUP_SEGMENT: &str = "attribute-group";
+
+/// Timestamps every object carries (RFC 3339, UTC). The guide names the
+/// filters `created_start_date` etc. but not the fields.
+pub const CREATED_FIELD: &str = "created_at";
+/// See [`CREATED_FIELD`].
+pub const UPDATED_FIELD: &str = "updated_at";
+
+/// Attribute values in responses: `"attributes": [{"id","name","type","value"}]`,
+/// sorted by attribute id. Requests use the guide's op array
+/// `[{"id","type":"update","value"} | {"id","type":"delete"}]`.
+pub const ATTRIBUTES_FIELD: &str = "attributes";
+
+/// File-list filter: files linked to any of these collections
+/// (comma-separated; the guide names the parameter's meaning, not its name).
+pub const FILE_COLLECTIONS_PARAM: &str = "collection_ids";
+
+/// Search keyword query parameter of `/v2|v3/{entity}/search`.
+pub const SEARCH_KEYWORD_PARAM: &str = "keyword";
+
+/// A file is "in" a category when its `parent_id` is that category
+/// (`GET /v2.1/category/{id}/files`).
+pub const FILE_CATEGORY_FIELD: &str = "parent_id";
+
+/// confirm-upload field that resolves a name conflict: `"overwrite"` or
+/// `"version"` (skip = do not confirm). The guide's table is cut off.
+pub const CONFLICT_ACTION_FIELD: &str = "conflict_action";
+/// [`CONFLICT_ACTION_FIELD`] value: replace the existing file's bytes, keep id, links, attributes.
+pub const CONFLICT_OVERWRITE: &str = "overwrite";
+/// [`CONFLICT_ACTION_FIELD`] value: same as overwrite, but `version` is bumped
+/// and the previous one is listed in `versions`.
+pub const CONFLICT_VERSION: &str = "version";
+
+/// `file_path` returned by request-upload: `s3path/temp/{upload_id}/{file_name}`
+/// (the shape of the guide's example).
+pub const FILE_PATH_PREFIX: &str = "s3path/temp/";
+
+/// Route prefix of the presigned object store on the same server.
+pub const STORE_PREFIX: &str = "/_store";
+/// Presigned-URL query parameter: expiry, Unix seconds.
+pub const EXPIRES_PARAM: &str = "X-Sandbox-Expires";
+/// Presigned-URL query parameter: hex HMAC-SHA256 over method, path and the
+/// other query parameters.
+pub const SIGNATURE_PARAM: &str = "X-Sandbox-Signature";
+/// Lifetime of download and rendition URLs in file responses, counted from
+/// the file's `updated_at` so the URL is stable between two reads.
+pub const DOWNLOAD_URL_LIFETIME_SECS: i64 = 10 * 365 * 24 * 3600;
+/// Renditions a file response links to (all serve the original bytes).
+pub const RENDITIONS: [&str; 5] = ["preview", "large", "medium", "small", "thumb"];
+
+/// Status of a successful create (POST of an object).
+pub const CREATE_STATUS: u16 = 201;
+/// Status of a successful delete (no body).
+pub const DELETE_STATUS: u16 = 204;
+
+/// Canonical attribute type names; requests may use any case and `_` for space.
+pub const ATTRIBUTE_TYPES: [&str; 6] = ["Text", "Date", "List", "Pick List", "Boolean", "Number"];
+/// Field of a Pick List attribute that lists its allowed values.
+pub const PICK_LIST_OPTIONS_FIELD: &str = "options";
+
+/// Route prefix of the control endpoints (no token, not rate limited).
+pub const CONTROL_PREFIX: &str = "/_sandbox";
