@@ -175,12 +175,18 @@ def files() -> dict[str, bytes]:
 
     # Validator corpus: assets that must be refused, and valid ones next to
     # broken entries.
-    out["tests/corpus/outside.jpg"] = jpeg_bytes(jacket(BLUE, 64))
+    out["tests/corpus/outside.jpg"] = jpeg_bytes(jacket(BLUE, 64))  # not a catalog: a plain file
+    small_jpeg = jpeg_bytes(jacket(BLUE, 64))
+    out["tests/corpus/21-dangling-file-region/assets/hero.jpg"] = small_jpeg
+    out["tests/corpus/22-dangling-file-collection/assets/hero.jpg"] = small_jpeg
+    out["tests/corpus/36-duplicate-file-name/assets/front/hero.jpg"] = small_jpeg
+    out["tests/corpus/36-duplicate-file-name/assets/back/hero.jpg"] = jpeg_bytes(jacket(RED, 64))
     out["tests/corpus/53-asset-empty/assets/empty.jpg"] = b""
-    out["tests/corpus/56-asset-symlink-outside/assets/real.jpg"] = jpeg_bytes(jacket(BLUE, 64))
+    out["tests/corpus/56-asset-symlink-outside/assets/real.jpg"] = small_jpeg
     out["tests/corpus/57-jpg-holding-png/assets/photo.jpg"] = png_bytes(logo(32))
     out["tests/corpus/58-mime-type-disagrees/assets/photo.jpg"] = jpeg_bytes(jacket(RED, 64))
     out["tests/corpus/59-pdf-holding-jpeg/assets/manual.pdf"] = jpeg_bytes(jacket(GREEN, 64))
+    out["tests/corpus/67-file-name-extension-disagrees/assets/guide.pdf"] = pdf_bytes("Guide", ["A real PDF."])
     return out
 
 
