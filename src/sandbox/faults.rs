@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api_error::ApiError;
 use super::app::App;
-use super::config::FaultConfig;
+use super::config::{FaultConfig, RateLimit};
 use super::limit::too_many_requests;
 use super::server::ConnControl;
 use super::stats::RouteName;
@@ -203,7 +203,11 @@ pub(crate) async fn middleware(
             status: 429,
             retry_after,
         } => {
-            let limit = app.limiter.as_ref().map_or(0, |l| l.max_requests());
+            // With the limiter off, advertise the real API's limit.
+            let limit = app
+                .limiter
+                .as_ref()
+                .map_or(RateLimit::default().max_requests, |l| l.max_requests());
             too_many_requests(retry_after, limit)
         }
         Fault::Status { status, .. } => {

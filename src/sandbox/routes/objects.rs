@@ -232,6 +232,7 @@ fn unlink(
             {
                 let mut owner = owner.clone();
                 owner.values.remove(id);
+                owner.updated_at = now;
                 changed.push((owner_kind, owner));
             }
         }
