@@ -61,7 +61,7 @@ async fn requests_past_the_limit_get_429_with_retry_after_and_the_documented_bod
         json!({ "error": "Rate limit exceeded.", "retry_after": 1 })
     );
 
-    // Object-store and control requests are not API calls.
+    // Control requests are not API calls.
     let upload_status = h
         .http
         .get(h.url("/_sandbox/stats"))

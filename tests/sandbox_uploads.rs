@@ -8,7 +8,7 @@ mod sandbox_support;
 use pxmctl::sandbox::{NameFields, SandboxConfig, SingleUploadType, UploadConfig};
 use reqwest::StatusCode;
 use sandbox_support::{Harness, bytes, config, md5_hex};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn small_parts() -> SandboxConfig {
     SandboxConfig {
@@ -310,5 +310,4 @@ async fn a_name_conflict_is_reported_and_resolved_by_overwrite_or_version() {
     assert_eq!(skipped["is_conflict"], true);
     let (_, same) = h.get(&format!("/v2.1/file/{fid}")).await;
     assert_eq!(same["size"], 5);
-    let _: Value = same;
 }
