@@ -8,5 +8,6 @@
 pub mod catalog;
 pub mod cli;
 pub mod diag;
+pub mod remote;
 pub mod render;
 pub mod sandbox;
