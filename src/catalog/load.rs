@@ -67,7 +67,7 @@ pub fn load(dir: &Path) -> Loaded {
             Diagnostic::error(
                 Code::EmptyCatalog,
                 Location::file(Arc::from(dir)),
-                format!("no `*.yaml` files in `{}`", dir.display()),
+                format!("no `*.yaml` or `*.yml` files in `{}`", dir.display()),
             )
             .with_hint("point pxmctl at a catalog directory, or create one with `pxmctl init`"),
         );

@@ -211,7 +211,7 @@ fn yaml_error(file: &Arc<Path>, text: &str, err: &serde_saphyr::Error) -> Diagno
     // The library's message may quote the source with its own snippet; keep
     // only the first line, since the renderer draws the snippet itself.
     let rendered = err.to_string();
-    let first = rendered.lines().next().unwrap_or("invalid YAML").trim();
+    let first = strip_location_prefix(rendered.lines().next().unwrap_or("invalid YAML").trim());
     let mut d = Diagnostic::error(
         Code::YamlSyntax,
         location(file, pos),
@@ -223,6 +223,18 @@ fn yaml_error(file: &Arc<Path>, text: &str, err: &serde_saphyr::Error) -> Diagno
         d = d.with_hint("fix the YAML syntax at this position; other problems in this file are reported once it parses");
     }
     d
+}
+
+/// The library prefixes messages with `error: line N column M: `, which
+/// the diagnostic's own location already says.
+fn strip_location_prefix(message: &str) -> &str {
+    let rest = message.strip_prefix("error: ").unwrap_or(message);
+    if rest.starts_with("line ")
+        && let Some(i) = rest.find(": ")
+    {
+        return &rest[i + 2..];
+    }
+    rest
 }
 
 fn duplicate_keys(file: &Arc<Path>, node: &Node, diagnostics: &mut Vec<Diagnostic>) {
@@ -262,6 +274,10 @@ fn describe(path: &[String]) -> String {
     match path {
         [] => "the file".to_owned(),
         [kind] => format!("`{kind}`"),
+        [kind, index] if kind == "prune" => match index.parse::<usize>() {
+            Ok(i) => format!("item {} of `prune`", i + 1),
+            Err(_) => format!("`prune` entry `{index}`"),
+        },
         [kind, key] => format!("{} `{key}`", kind_noun(kind)),
         [kind, key, rest @ ..] => {
             format!("`{}` of {} `{key}`", rest.join("."), kind_noun(kind))
@@ -341,7 +357,12 @@ fn schema_diagnostics(
             } else {
                 format!("{what} must be {expected}, found {}", node.type_name())
             };
-            vec![Diagnostic::error(Code::InvalidValue, at, msg).with_hint_opt(field_hint)]
+            let hint = if path.is_empty() {
+                "a catalog file is a mapping of sections (`categories:`, `collections:`, ...); remove any leading `- `".to_owned()
+            } else {
+                type_hint(path.last().map_or("value", String::as_str), &expected, node)
+            };
+            vec![Diagnostic::error(Code::InvalidValue, at, msg).with_hint(hint)]
         }
         K::Enum { options } => {
             let choices: Vec<&str> = options
@@ -370,7 +391,11 @@ fn schema_diagnostics(
         }
         K::MinLength { .. } => vec![
             Diagnostic::error(Code::InvalidValue, at, format!("{what} must not be empty"))
-                .with_hint_opt(field_hint),
+                .with_hint(format!(
+                    "give it a value, e.g. `{}: {}`",
+                    path.last().map_or("name", String::as_str),
+                    example_for(path.last().map_or("", String::as_str))
+                )),
         ],
         K::Pattern { .. } => {
             let found = node.to_json();
@@ -383,17 +408,50 @@ fn schema_diagnostics(
                     at,
                     format!("{what} has an invalid value `{found_text}`"),
                 )
-                .with_hint_opt(field_hint),
+                .with_hint(match path.last().map(String::as_str) {
+                    Some("link") => "write an absolute URL with a scheme, e.g. `https://example.com/care.pdf`".to_owned(),
+                    Some("mime_type") => "write a MIME type such as `image/jpeg`, or remove `mime_type` to use the extension's".to_owned(),
+                    _ => field_hint.unwrap_or_else(|| "see docs/catalog.md for this field's format".to_owned()),
+                }),
             ]
         }
-        K::UniqueItems => vec![
-            Diagnostic::error(
-                Code::InvalidValue,
-                at,
-                format!("{what} lists the same item more than once"),
-            )
-            .with_hint("remove the repeated item"),
-        ],
+        K::UniqueItems => {
+            let items = match &node.value {
+                Value::Seq(items) => items.as_slice(),
+                _ => &[],
+            };
+            let repeated = items.iter().enumerate().find_map(|(i, item)| {
+                let first = items[..i]
+                    .iter()
+                    .find(|earlier| earlier.to_json() == item.to_json())?;
+                Some((first, item))
+            });
+            match repeated {
+                Some((first, second)) => {
+                    let text = second.to_json();
+                    let shown = text
+                        .as_str()
+                        .map_or_else(|| text.to_string(), str::to_owned);
+                    vec![
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            location(file, second.pos),
+                            format!("{what} lists `{shown}` twice"),
+                        )
+                        .with_label(location(file, first.pos), "first listed here")
+                        .with_hint(format!("remove the second `{shown}`")),
+                    ]
+                }
+                None => vec![
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        at,
+                        format!("{what} lists the same item more than once"),
+                    )
+                    .with_hint("remove the repeated item"),
+                ],
+            }
+        }
         K::AnyOf { context } | K::OneOfNotValid { context } => {
             // An enum whose variants carry docs becomes `oneOf` of `const`s.
             let mut choices = Vec::new();
@@ -513,6 +571,40 @@ fn best_branch_error<'e>(
         .map(|e| (as_path(e), e.kind()))
 }
 
+/// What to write instead of a value of the wrong type.
+fn type_hint(field: &str, expected: &str, node: &Node) -> String {
+    if field == "prune" && matches!(&node.value, Value::Str(_)) {
+        return "write `prune: true` or `prune: false` (YAML 1.2 reads `yes`/`no` as text)"
+            .to_owned();
+    }
+    if expected.starts_with("a list") {
+        return format!("write a list: `{field}: [{}]`", example_for(field));
+    }
+    if expected.starts_with("a mapping") {
+        return format!("write a mapping: `{field}: {{ ... }}`");
+    }
+    if expected.starts_with("a string") {
+        return format!("write one value: `{field}: {}`", example_for(field));
+    }
+    format!("write {expected}")
+}
+
+/// A plausible value for a field, for hints.
+fn example_for(field: &str) -> &'static str {
+    match field {
+        "name" => "Jackets",
+        "also_in" | "category" | "parent" => "sale",
+        "regions" => "us",
+        "collections" => "rain-jacket",
+        "attributes" => "material",
+        "options" => "Red, Blue",
+        "sku" => "SKU-001",
+        "path" => "assets/hero.jpg",
+        "description" => "Care guide",
+        _ => "...",
+    }
+}
+
 fn lower_first(s: &str) -> String {
     let trimmed = s.trim_end_matches('.');
     let mut chars = trimmed.chars();
@@ -532,7 +624,6 @@ fn type_phrase(debug: &str) -> String {
         ("integer", "a whole number"),
         ("number", "a number"),
         ("boolean", "`true` or `false`"),
-        ("null", "null"),
     ] {
         if lower.contains(name) && !(name == "number" && parts.contains(&"a whole number")) {
             parts.push(phrase);

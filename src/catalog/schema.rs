@@ -99,15 +99,28 @@ fn resolve(schema: &'static Value) -> &'static Value {
     }
 }
 
-/// The field names a mapping at this path may hold.
+/// The field names a mapping at this path may hold, looking through
+/// `$ref` and `anyOf` (an optional object is `anyOf: [T, null]`).
 #[must_use]
-pub fn known_fields(schema: &Value) -> Vec<&str> {
+pub fn known_fields(schema: &'static Value) -> Vec<&'static str> {
+    let schema = resolve(schema);
     let mut names: Vec<&str> = schema
         .get("properties")
         .and_then(Value::as_object)
         .map(|p| p.keys().map(String::as_str).collect())
         .unwrap_or_default();
+    for key in ["anyOf", "oneOf"] {
+        for branch in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            names.extend(known_fields(branch));
+        }
+    }
     names.sort_unstable();
+    names.dedup();
     names
 }
 

@@ -46,13 +46,14 @@ pub struct Location {
 }
 
 impl Location {
-    /// A location that names only the file (for problems with a whole file).
+    /// A location that names only a file or directory (for problems with
+    /// the whole of it); line and column are 0.
     #[must_use]
     pub fn file(file: Arc<Path>) -> Self {
         Self {
             file,
-            line: 1,
-            column: 1,
+            line: 0,
+            column: 0,
             offset: 0,
             len: 0,
         }
@@ -61,7 +62,11 @@ impl Location {
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        if self.line == 0 {
+            write!(f, "{}", self.file.display())
+        } else {
+            write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        }
     }
 }
 

@@ -198,6 +198,30 @@ fn escapes_message(err: &std::io::Error) -> bool {
     err.to_string().contains("outside")
 }
 
+/// The extension people expect for a type (mime_guess's first choice for
+/// JPEG is `.jfif`).
+fn preferred_extension(mime: &str) -> String {
+    let ext = match canonical(mime).as_str() {
+        "image/jpeg" => Some("jpg"),
+        "image/png" => Some("png"),
+        "image/gif" => Some("gif"),
+        "image/webp" => Some("webp"),
+        "image/tiff" => Some("tif"),
+        "application/pdf" => Some("pdf"),
+        "video/mp4" => Some("mp4"),
+        "audio/mpeg" => Some("mp3"),
+        "application/zip" => Some("zip"),
+        _ => None,
+    };
+    ext.map(str::to_owned)
+        .or_else(|| {
+            mime_guess::get_mime_extensions_str(mime)
+                .and_then(|exts| exts.first())
+                .map(|e| (*e).to_owned())
+        })
+        .map_or_else(|| mime.to_owned(), |e| format!(".{e}"))
+}
+
 /// One spelling per type, so aliases do not count as disagreement.
 fn canonical(mime: &str) -> String {
     let essence = mime
@@ -261,6 +285,16 @@ fn resolve_mime(
         ok = false;
     }
     let claimed = declared.clone().or_else(|| by_ext.clone());
+    // When `mime_type` already disagrees with the extension and the bytes
+    // match the extension, the file is right and `mime_type` is wrong:
+    // that one error says it all.
+    let bytes_match_extension = probe
+        .magic
+        .zip(by_ext.as_deref())
+        .is_some_and(|(magic, ext)| bytes_fit(magic, ext));
+    if !ok && bytes_match_extension {
+        return None;
+    }
     if let (Some(magic), Some(claimed)) = (probe.magic, &claimed)
         && !bytes_fit(magic, claimed)
     {
@@ -280,9 +314,7 @@ fn resolve_mime(
                 )
                 .with_hint(format!(
                     "rename the file to match its content (a {} file), or replace it with a real {claimed} file",
-                    mime_guess::get_mime_extensions_str(magic)
-                        .and_then(|exts| exts.first())
-                        .map_or_else(|| magic.to_owned(), |ext| format!(".{ext}"))
+                    preferred_extension(magic)
                 )),
             );
         ok = false;

@@ -37,8 +37,16 @@ impl Checker<'_> {
                 (None, ..) => format!("name `{}` outside any category", c.name),
             }]
         });
+        // A file whose path is refused is reported there; its name would
+        // only add a confusing second error.
         self.unique("files", &raw.files, |_, f| {
-            vec![format!("file name `{}`", file_name(f))]
+            let refused = f.path.starts_with(['/', '\\'])
+                || f.path.split(['/', '\\']).any(|part| part == "..");
+            if refused {
+                Vec::new()
+            } else {
+                vec![format!("file name `{}`", file_name(f))]
+            }
         });
         self.unique("resources", &raw.resources, |_, r| {
             let owner = match (&r.category, &r.collections) {
@@ -84,7 +92,13 @@ impl Checker<'_> {
                         .with_hint(if pinned.is_some() {
                             "each live object belongs to one entry: remove one, or pin each to its own id"
                         } else {
-                            "make them distinct (another name, parent or sku), or pin each with `id:`"
+                            match kind {
+                                "files" => "give one a different `name:` (its file name in PXM), or pin each with `id:`",
+                                "regions" => "two keys name the same live region: remove one (regions are matched by name and are read-only)",
+                                "collections" => "give each its own sku, or a different name or place, or pin each with `id:`",
+                                "resources" => "remove one, or attach them to different owners",
+                                _ => "give one a different name (or parent), or pin each with `id:`",
+                            }
                         }),
                     );
                 } else {

@@ -153,12 +153,17 @@ impl Checker<'_> {
                     options: options.clone(),
                 }
             }
-            (format::AttributeType::PickList, _) => {
+            (format::AttributeType::PickList, options) => {
+                let (at, what) = if options.is_some() {
+                    (e.source.at(&["options"]), "an empty `options` list")
+                } else {
+                    (e.source.key_location(), "no `options`")
+                };
                 self.push(
                     Diagnostic::error(
                         Code::MissingField,
-                        e.source.key_location(),
-                        format!("pick-list attribute `{}` has no `options`", e.key),
+                        at,
+                        format!("pick-list attribute `{}` has {what}", e.key),
                     )
                     .with_hint("list the allowed values: `options: [Red, Blue]`"),
                 );

@@ -163,7 +163,9 @@ impl Checker<'_> {
             (AttributeType::Text, V::Text(s)) => Ok(AttributeValue::Text(s.clone())),
             (AttributeType::Text, V::Number(n)) => Err(mismatch(
                 "a string",
-                format!("quote it (`{key}: \"{n}\"`) so YAML keeps it exactly as written"),
+                format!(
+                    "put the value in quotes as you mean it (YAML read it as the number {n}, losing leading zeros and trailing digits)"
+                ),
             )),
             (AttributeType::Text, V::Bool(b)) => Err(mismatch(
                 "a string",
