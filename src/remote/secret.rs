@@ -40,6 +40,7 @@ const SECRET_PARAMS: &[&str] = &[
     "x-amz-signature",
     "x-amz-credential",
     "x-amz-security-token",
+    "x-sandbox-signature",
     "signature",
     "sig",
     "token",
@@ -126,6 +127,15 @@ mod tests {
         assert!(!r.contains("AKIA"), "{r}");
         assert!(r.contains("X-Amz-Expires=60"), "{r}");
         assert!(r.contains("part=1)"), "{r}");
+    }
+
+    #[test]
+    fn sandbox_signatures_are_redacted() {
+        let r = redact(
+            "PUT http://127.0.0.1:1/_store/a?X-Sandbox-Expires=9&X-Sandbox-Signature=deadbeef: 403",
+        );
+        assert!(!r.contains("deadbeef"), "{r}");
+        assert!(r.contains("X-Sandbox-Expires=9"), "{r}");
     }
 
     #[test]
