@@ -4,3 +4,4 @@
 
 pub mod limiter;
 pub mod secret;
+pub mod token_cache;
