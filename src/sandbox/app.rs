@@ -7,9 +7,10 @@ use jiff::Timestamp;
 use super::api_error::ApiError;
 use super::blobs::BlobStore;
 use super::config::{Credentials, UploadConfig};
-use super::db::{Change, Db};
+use super::db::{Change, Db, Record};
 use super::faults::Faults;
 use super::ids::IdGen;
+use super::kind::Kind;
 use super::limit::Limiter;
 use super::presign::Signer;
 use super::render::Renderer;
@@ -44,6 +45,24 @@ impl App {
     pub(crate) fn commit(db: &mut Db, changes: Vec<Change>) -> Result<(), ApiError> {
         db.commit(changes)
             .map_err(|e| ApiError::internal(format!("cannot journal the change: {e}")))
+    }
+
+    /// Stores one created or updated object: the write every route makes.
+    pub(crate) fn put(db: &mut Db, kind: Kind, record: &Record) -> Result<(), ApiError> {
+        Self::commit(
+            db,
+            vec![Change::Put {
+                kind,
+                record: record.clone(),
+            }],
+        )
+    }
+
+    /// The object `id` of `kind`, or the API's 404.
+    pub(crate) fn require<'a>(db: &'a Db, kind: Kind, id: &str) -> Result<&'a Record, ApiError> {
+        db.state()
+            .get(kind, id)
+            .ok_or_else(|| ApiError::not_found(kind, id))
     }
 
     pub(crate) fn renderer<'a>(&'a self, db: &'a Db) -> Renderer<'a> {

@@ -112,26 +112,24 @@ fn normalise(path: &str) -> String {
 fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Probe, Diagnostic> {
     let at = e.source.at(&["path"]);
     let path = Path::new(&f.path);
-    let absolute = path.is_absolute()
-        || f.path.starts_with(['/', '\\'])
-        || path
-            .components()
-            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)));
-    if absolute {
-        return Err(Diagnostic::error(
-            Code::AssetOutsideCatalog,
-            at,
-            format!("asset path `{}` is absolute", f.path),
-        )
-        .with_hint("asset paths are relative to the catalog directory: move the file into the catalog and write a path like `assets/hero.jpg`"));
-    }
-    if path.components().any(|c| matches!(c, Component::ParentDir)) {
-        return Err(Diagnostic::error(
-            Code::AssetOutsideCatalog,
-            at,
-            format!("asset path `{}` uses `..`", f.path),
-        )
-        .with_hint("asset paths may not use `..`: move the file into the catalog directory and name it from there"));
+    match path_refusal(&f.path) {
+        Some(PathRefusal::Absolute) => {
+            return Err(Diagnostic::error(
+                Code::AssetOutsideCatalog,
+                at,
+                format!("asset path `{}` is absolute", f.path),
+            )
+            .with_hint("asset paths are relative to the catalog directory: move the file into the catalog and write a path like `assets/hero.jpg`"));
+        }
+        Some(PathRefusal::ParentDir) => {
+            return Err(Diagnostic::error(
+                Code::AssetOutsideCatalog,
+                at,
+                format!("asset path `{}` uses `..`", f.path),
+            )
+            .with_hint("asset paths may not use `..`: move the file into the catalog directory and name it from there"));
+        }
+        None => {}
     }
     let mut file = dir.open(path).map_err(|err| open_error(e, f, &err))?;
     let meta = file.metadata().map_err(|err| open_error(e, f, &err))?;
@@ -162,6 +160,30 @@ fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Prob
         size: meta.len(),
         magic: infer::get(&head).map(|t| t.mime_type()),
     })
+}
+
+/// Why a path is refused before any file is opened.
+pub(super) enum PathRefusal {
+    Absolute,
+    ParentDir,
+}
+
+/// The syntactic rule for asset paths: relative, and without `..`. (A
+/// symlink leading out is caught when cap-std opens the file.)
+pub(super) fn path_refusal(text: &str) -> Option<PathRefusal> {
+    let path = Path::new(text);
+    let absolute = path.is_absolute()
+        || text.starts_with(['/', '\\'])
+        || path
+            .components()
+            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)));
+    if absolute {
+        Some(PathRefusal::Absolute)
+    } else if path.components().any(|c| matches!(c, Component::ParentDir)) {
+        Some(PathRefusal::ParentDir)
+    } else {
+        None
+    }
 }
 
 fn open_error(e: &RawEntry<format::File>, f: &format::File, err: &std::io::Error) -> Diagnostic {

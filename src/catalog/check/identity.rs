@@ -40,9 +40,7 @@ impl Checker<'_> {
         // A file whose path is refused is reported there; its name would
         // only add a confusing second error.
         self.unique("files", &raw.files, |_, f| {
-            let refused = f.path.starts_with(['/', '\\'])
-                || f.path.split(['/', '\\']).any(|part| part == "..");
-            if refused {
+            if super::assets::path_refusal(&f.path).is_some() {
                 Vec::new()
             } else {
                 vec![format!("file name `{}`", file_name(f))]

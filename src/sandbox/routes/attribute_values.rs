@@ -13,7 +13,6 @@ use serde_json::Value;
 use super::{JsonObject, Routes};
 use crate::sandbox::api_error::ApiError;
 use crate::sandbox::app::App;
-use crate::sandbox::db::Change;
 use crate::sandbox::kind::Kind;
 use crate::sandbox::validate::check_value;
 
@@ -42,10 +41,7 @@ async fn values(
 ) -> Result<Response, ApiError> {
     let kind = entity(&kind)?;
     let db = app.db();
-    let record = db
-        .state()
-        .get(kind, &id)
-        .ok_or_else(|| ApiError::not_found(kind, &id))?;
+    let record = App::require(&db, kind, &id)?;
     Ok(axum::Json(app.renderer(&db).attribute_values(record)).into_response())
 }
 
@@ -55,10 +51,7 @@ async fn one_value(
 ) -> Result<Response, ApiError> {
     let kind = entity(&kind)?;
     let db = app.db();
-    let record = db
-        .state()
-        .get(kind, &id)
-        .ok_or_else(|| ApiError::not_found(kind, &id))?;
+    let record = App::require(&db, kind, &id)?;
     let value = app
         .renderer(&db)
         .attribute_values(record)
@@ -118,12 +111,6 @@ fn write(
         }
     }
     record.updated_at = App::now();
-    App::commit(
-        &mut db,
-        vec![Change::Put {
-            kind,
-            record: record.clone(),
-        }],
-    )?;
+    App::put(&mut db, kind, &record)?;
     Ok(axum::Json(app.renderer(&db).attribute_values(&record)).into_response())
 }

@@ -108,13 +108,7 @@ async fn create(
     let mut record = Record::new(app.ids.uuid(), App::now());
     let mut db = app.db();
     apply_body(db.state(), kind, &mut record, &body, true)?;
-    App::commit(
-        &mut db,
-        vec![Change::Put {
-            kind,
-            record: record.clone(),
-        }],
-    )?;
+    App::put(&mut db, kind, &record)?;
     let body = app.renderer(&db).object(kind, &record, Default::default());
     Ok((status(CREATE_STATUS), axum::Json(body)).into_response())
 }
@@ -125,10 +119,7 @@ async fn read(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let db = app.db();
-    let record = db
-        .state()
-        .get(kind, &id)
-        .ok_or_else(|| ApiError::not_found(kind, &id))?;
+    let record = App::require(&db, kind, &id)?;
     Ok(axum::Json(app.renderer(&db).object(kind, record, Default::default())).into_response())
 }
 
@@ -139,20 +130,10 @@ async fn update(
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let mut db = app.db();
-    let mut record = db
-        .state()
-        .get(kind, &id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(kind, &id))?;
+    let mut record = App::require(&db, kind, &id)?.clone();
     apply_body(db.state(), kind, &mut record, &body, false)?;
     record.updated_at = App::now();
-    App::commit(
-        &mut db,
-        vec![Change::Put {
-            kind,
-            record: record.clone(),
-        }],
-    )?;
+    App::put(&mut db, kind, &record)?;
     Ok(axum::Json(app.renderer(&db).object(kind, &record, Default::default())).into_response())
 }
 
