@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod remote;
 pub mod render;

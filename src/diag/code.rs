@@ -51,6 +51,8 @@ pub enum Code {
     AssetTypeMismatch,
     /// An asset whose type cannot be told.
     AssetUnknownType,
+    /// A secret (client secret, token, password) written in `pxmctl.yaml`.
+    SecretInConfig,
 }
 
 impl Code {
@@ -80,6 +82,7 @@ impl Code {
             Self::AssetOutsideCatalog => "asset-outside-catalog",
             Self::AssetTypeMismatch => "asset-type-mismatch",
             Self::AssetUnknownType => "asset-unknown-type",
+            Self::SecretInConfig => "secret-in-config",
         }
     }
 }

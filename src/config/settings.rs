@@ -1,0 +1,71 @@
+//! The resolved settings: what the rest of pxmctl needs to reach an
+//! account, already checked, with the limits every source is held to.
+
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::remote::limiter::RateLimit;
+use crate::remote::secret::Secret;
+
+/// Parallel requests allowed, wherever the number comes from.
+pub const CONCURRENCY: RangeInclusive<u64> = 1..=64;
+/// Items per page of a list request; the API returns at most 1000.
+pub const PAGE_SIZE: RangeInclusive<u64> = 1..=1000;
+/// Seconds a single request may take.
+pub const TIMEOUT_SECONDS: RangeInclusive<u64> = 1..=3600;
+/// Requests per rate-limit window.
+pub const RATE_LIMIT_REQUESTS: RangeInclusive<u64> = 1..=1_000_000;
+/// Length of the rate-limit window in seconds.
+pub const RATE_LIMIT_WINDOW_SECONDS: RangeInclusive<u64> = 1..=3600;
+
+pub const DEFAULT_CONCURRENCY: usize = 8;
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How requests are authorised. Both forms redact their secret in `Debug`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// A ready bearer token.
+    Token(Secret),
+    /// A client id and secret, exchanged for a token.
+    Client { id: String, secret: Secret },
+}
+
+/// Where bearer tokens are cached between runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCacheSetting {
+    /// The user's cache directory; `remote` decides which.
+    Default,
+    /// No cache: authorise on every run.
+    Off,
+    /// This directory.
+    Dir(PathBuf),
+}
+
+/// Everything needed to talk to one PXM account.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// `http(s)://host[:port][/path]`, without a trailing `/`.
+    pub base_url: String,
+    pub credentials: Credentials,
+    pub rate_limit: RateLimit,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub page_size: u32,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    pub token_cache: TokenCacheSetting,
+}
+
+/// The outcome of resolving `pxmctl.yaml` and the environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The environment of `pxmctl.yaml` in use, if any.
+    pub environment: Option<String>,
+    /// The settings file read, if there was one.
+    pub config_file: Option<PathBuf>,
+    /// The Text attribute holding each asset's SHA-256.
+    pub hash_attribute: String,
+    pub connection: Connection,
+}
