@@ -1,9 +1,12 @@
 //! Command-line interface: parses arguments into commands and runs them.
 //! The only module that prints or picks an exit code.
 
+mod connect;
+mod logging;
 mod output;
 mod sandbox;
 mod schema;
+mod status;
 mod validate;
 
 use std::process::ExitCode;
@@ -25,6 +28,9 @@ struct Cli {
     /// When to use colour.
     #[arg(long, value_enum, global = true, default_value_t)]
     color: ColorChoice,
+    /// Log each API request to stderr (`-vv`: more). Secrets never appear.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +41,7 @@ struct Cli {
 enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Status(status::StatusArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -43,9 +50,11 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.color);
+    logging::init(cli.verbose);
     match cli.command {
         Command::Validate(args) => validate::run(&args, out),
         Command::Schema(args) => schema::run(&args, out),
+        Command::Status(args) => status::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),
     }
 }

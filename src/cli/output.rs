@@ -49,6 +49,26 @@ impl Output {
         let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     }
 
+    /// Writes notes, progress and errors to stderr.
+    pub fn stderr(&self, text: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+    }
+
+    /// `error: message` on stderr. Callers pass text that is already
+    /// free of secrets (library errors are redacted where they are made).
+    pub fn error(&self, message: &str) {
+        self.stderr(&format!("{} {message}\n", self.paint("error:", Tone::Bad)));
+    }
+
+    /// `warning: message` on stderr.
+    pub fn warning(&self, message: &str) {
+        self.stderr(&format!(
+            "{} {message}\n",
+            self.paint("warning:", Tone::Warn)
+        ));
+    }
+
     /// `text` in bold green/red/yellow when colour is on.
     #[must_use]
     pub fn paint(&self, text: &str, tone: Tone) -> String {
@@ -58,6 +78,7 @@ impl Output {
         let code = match tone {
             Tone::Good => "1;32",
             Tone::Bad => "1;31",
+            Tone::Warn => "1;33",
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     }
@@ -67,4 +88,5 @@ impl Output {
 pub enum Tone {
     Good,
     Bad,
+    Warn,
 }

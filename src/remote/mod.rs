@@ -2,6 +2,17 @@
 //! HTTP client with its auth, token cache, rate limiter, retries and
 //! pagination, the wire types, and the live snapshot. Nothing here prints.
 
+mod auth;
+pub mod client;
+pub mod error;
 pub mod limiter;
+pub mod page;
+pub mod retry;
 pub mod secret;
+pub mod snapshot;
 pub mod token_cache;
+pub mod wire;
+
+pub use client::{Client, ClientStats, Request, Response};
+pub use error::RemoteError;
+pub use snapshot::LiveSnapshot;

@@ -78,8 +78,10 @@ pub(crate) async fn middleware(
     request: Request,
     next: Next,
 ) -> Response {
+    let now = Instant::now();
+    app.stats.record_arrival(now);
     if let Some(limiter) = &app.limiter
-        && let Err(wait) = limiter.admit(Instant::now())
+        && let Err(wait) = limiter.admit(now)
     {
         app.stats.count_rate_limited();
         return too_many_requests(retry_after_secs(wait), limiter.max_requests());

@@ -163,6 +163,12 @@ impl RunningSandbox {
         self.app.stats.snapshot(self.app.db().state())
     }
 
+    /// When each API request arrived (control and object-store requests
+    /// excluded), in arrival order.
+    pub fn arrivals(&self) -> Vec<tokio::time::Instant> {
+        self.app.stats.arrivals()
+    }
+
     /// Stops accepting, lets requests in flight finish (up to 5 s), and
     /// writes the final snapshot when persisting.
     pub async fn shutdown(mut self) -> Result<(), SandboxError> {

@@ -20,6 +20,9 @@ pub(crate) struct Stats {
     requests: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
     rate_limited: AtomicU64,
     faults: Mutex<BTreeMap<String, u64>>,
+    /// When each API request arrived, admitted or not, so tests can check
+    /// a client's traffic over any sliding window.
+    arrivals: Mutex<Vec<tokio::time::Instant>>,
 }
 
 /// What `GET /_sandbox/stats` answers.
@@ -70,6 +73,22 @@ impl Stats {
                 by_status.insert(status.to_string(), 1);
             }
         }
+    }
+
+    pub(crate) fn record_arrival(&self, at: tokio::time::Instant) {
+        let mut arrivals = self.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+        // A long-running sandbox keeps the first million (16 MB), enough
+        // for any test or benchmark.
+        if arrivals.len() < 1_000_000 {
+            arrivals.push(at);
+        }
+    }
+
+    pub(crate) fn arrivals(&self) -> Vec<tokio::time::Instant> {
+        self.arrivals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn count_rate_limited(&self) {

@@ -1,0 +1,75 @@
+//! `pxmctl status`: which account a catalog talks to, whether the
+//! credentials work, and what the account holds. The first command to run
+//! after setting credentials, and the quickest check that they work.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::connect::{ConnectArgs, connect, runtime};
+use super::output::{Output, Tone};
+use crate::config::Credentials;
+use crate::remote::LiveSnapshot;
+
+/// Show the account and environment in use, check the credentials, and
+/// count the live objects of every kind.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  pxmctl status\n  pxmctl status --env production catalog")]
+pub struct StatusArgs {
+    /// The catalog directory (where `pxmctl.yaml` lives).
+    #[arg(default_value = "catalog")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+pub fn run(args: &StatusArgs, out: Output) -> ExitCode {
+    let Ok(connected) = connect(&args.dir, &args.connect, &out) else {
+        return ExitCode::FAILURE;
+    };
+    let settings = &connected.settings;
+    let environment = match (&settings.environment, &settings.config_file) {
+        (Some(env), Some(file)) => format!("{env} (from {})", file.display()),
+        (Some(env), None) => env.clone(),
+        (None, Some(file)) => {
+            out.warning(&format!(
+                "`{}` defines environments but none is selected: pass `--env NAME`, set `PXM_ENV`, or add `default_environment:`",
+                file.display()
+            ));
+            format!("none selected (in {})", file.display())
+        }
+        (None, None) => "none (no pxmctl.yaml; settings from the environment)".to_owned(),
+    };
+    let credentials = match &settings.connection.credentials {
+        Credentials::Token(_) => "a bearer token from the environment".to_owned(),
+        Credentials::Client { id, .. } => format!("client `{id}`"),
+    };
+    out.stdout(&format!(
+        "environment  {environment}\naccount      {}\ncredentials  {credentials}\n",
+        settings.connection.base_url
+    ));
+    let Ok(rt) = runtime(&out) else {
+        return ExitCode::FAILURE;
+    };
+    let client = connected.client;
+    match rt.block_on(LiveSnapshot::fetch(&client)) {
+        Ok(snapshot) => {
+            let counts: Vec<String> = snapshot
+                .counts()
+                .iter()
+                .map(|(kind, n)| format!("{n} {}", kind.replace('_', " ")))
+                .collect();
+            let stats = client.stats();
+            out.stdout(&format!(
+                "live         {} ({} requests)\n{} credentials work\n",
+                counts.join(", "),
+                stats.requests,
+                out.paint("ok:", Tone::Good)
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            out.error(&e.to_string());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! The one HTTP client of a run. Every API request goes through
+//! [`Client::send`]: a concurrency slot, the shared rate limiter, the
+//! bearer token (fetched once, again once on a 401), and the retry rules:
+//!
+//! - 429: every worker pauses until `Retry-After`, then the request goes
+//!   again; this spends nothing from the retry budget.
+//! - 500/502/503/504, timeouts, dropped connections: retried with capped
+//!   full-jitter backoff while the request's attempts and the run's budget
+//!   last; but a request that is not idempotent (a create) and may have
+//!   reached the server is never repeated: it fails as
+//!   [`RemoteError::Unclear`] so the caller can look the object up.
+//! - any other 4xx: not retried; the error names method, path and the
+//!   API's message.
+//!
+//! Presigned object-store transfers are not API calls and do not come
+//! through here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use backon::Retryable;
+use bytes::Bytes;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use super::auth::{AUTHORIZE_PATH, TokenSlot, parse_authorize};
+use super::error::{RemoteError, RequestName, api_message, transport_cause};
+use super::limiter::Limiter;
+use super::retry::{RetryBudget, RetryPolicy, full_jitter};
+use super::secret::Secret;
+use super::token_cache::TokenCache;
+use crate::config::{Connection, TokenCacheSetting};
+
+/// The longest `Retry-After` honoured; a longer one is treated as this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// How long a 429 without `Retry-After` pauses.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a request authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthMode {
+    Bearer,
+    /// Client id and secret: only the authorize request.
+    Basic,
+}
+
+/// One API request. Bodies are bytes, so a retry re-sends the same body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: Method,
+    path: String,
+    body: Option<Bytes>,
+    idempotent: bool,
+    auth: AuthMode,
+}
+
+impl Request {
+    fn new(method: Method, path: impl Into<String>, body: Option<&serde_json::Value>) -> Self {
+        let idempotent = method != Method::POST;
+        Self {
+            method,
+            path: path.into(),
+            body: body.map(|b| Bytes::from(b.to_string())),
+            idempotent,
+            auth: AuthMode::Bearer,
+        }
+    }
+
+    #[must_use]
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path, None)
+    }
+
+    #[must_use]
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path, None)
+    }
+
+    /// A PUT: it replaces what it names, so repeating it is harmless.
+    #[must_use]
+    pub fn put(path: impl Into<String>, body: &serde_json::Value) -> Self {
+        Self::new(Method::PUT, path, Some(body))
+    }
+
+    /// A POST: not repeated after it may have reached the server, unless
+    /// marked [`idempotent`](Self::idempotent).
+    #[must_use]
+    pub fn post(path: impl Into<String>, body: &serde_json::Value) -> Self {
+        Self::new(Method::POST, path, Some(body))
+    }
+
+    /// Declares that repeating this request cannot do anything twice
+    /// (an authorize, a request-upload).
+    #[must_use]
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = yes;
+        self
+    }
+
+    #[must_use]
+    pub fn name(&self) -> RequestName {
+        RequestName {
+            method: self.method.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+/// What the client did during a run, for reports and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ClientStats {
+    /// API requests sent, every attempt counted.
+    pub requests: u64,
+    /// Retries after transient failures.
+    pub retries: u64,
+    /// 429 answers met.
+    pub rate_limited: u64,
+    /// Tokens fetched with the client credentials.
+    pub authorizations: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    rate_limited: AtomicU64,
+    authorizations: AtomicU64,
+}
+
+/// The client; cheap to clone, all clones share limiter, budget and token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    tokens: TokenSlot,
+    limiter: Limiter,
+    budget: RetryBudget,
+    policy: RetryPolicy,
+    slots: Semaphore,
+    page_size: u32,
+    counters: Counters,
+}
+
+/// Why one attempt failed.
+enum Attempt {
+    /// Worth another attempt; `sent` when the request may have reached
+    /// the server.
+    Transient {
+        cause: String,
+        sent: bool,
+    },
+    Fatal(RemoteError),
+}
+
+impl Client {
+    /// A client for one account, with the default retry policy.
+    pub fn new(connection: &Connection) -> Result<Self, RemoteError> {
+        Self::with_policy(connection, RetryPolicy::DEFAULT)
+    }
+
+    pub fn with_policy(connection: &Connection, policy: RetryPolicy) -> Result<Self, RemoteError> {
+        // reqwest is built without a bundled crypto provider; ring is ours.
+        // Installing twice is harmless (the first one stays).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("pxmctl/", env!("CARGO_PKG_VERSION")))
+            .timeout(connection.timeout)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .pool_max_idle_per_host(connection.concurrency.max(1))
+            .build()
+            .map_err(|e| RemoteError::Setup(transport_cause(&e)))?;
+        let cache = match &connection.token_cache {
+            TokenCacheSetting::Default => TokenCache::default_dir().map(TokenCache::new),
+            TokenCacheSetting::Off => None,
+            TokenCacheSetting::Dir(dir) => Some(TokenCache::new(dir.clone())),
+        };
+        let base_url = connection.base_url.trim_end_matches('/').to_owned();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                tokens: TokenSlot::new(connection.credentials.clone(), cache, base_url.clone()),
+                base_url,
+                limiter: Limiter::new(connection.rate_limit),
+                budget: RetryBudget::new(policy),
+                policy,
+                slots: Semaphore::new(connection.concurrency.max(1)),
+                page_size: connection.page_size.max(1),
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    #[must_use]
+    pub fn page_size(&self) -> u32 {
+        self.inner.page_size
+    }
+
+    #[must_use]
+    pub fn stats(&self) -> ClientStats {
+        let c = &self.inner.counters;
+        ClientStats {
+            requests: c.requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            rate_limited: c.rate_limited.load(Ordering::Relaxed),
+            authorizations: c.authorizations.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sends a request under the client's rules (module docs).
+    pub async fn send(&self, request: Request) -> Result<Response, RemoteError> {
+        self.inner.send(&request).await
+    }
+
+    /// GET and decode.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
+        let request = Request::get(path);
+        let name = request.name();
+        let response = self.send(request).await?;
+        decode(&name, &response.body)
+    }
+}
+
+/// Decodes a JSON answer, naming the request when it does not fit.
+pub fn decode<T: DeserializeOwned>(request: &RequestName, body: &[u8]) -> Result<T, RemoteError> {
+    serde_json::from_slice(body).map_err(|e| RemoteError::Unexpected {
+        request: request.clone(),
+        detail: format!("{e}"),
+    })
+}
+
+impl Inner {
+    async fn send(&self, request: &Request) -> Result<Response, RemoteError> {
+        let inner = self;
+        let attempts = AtomicU32::new(0);
+        let exhausted = AtomicBool::new(false);
+        let max_attempts = u32::try_from(inner.policy.max_retries)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        let outcome = (|| {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            inner.attempt(request)
+        })
+        .retry(inner.policy.backoff().without_max_times())
+        .sleep(tokio::time::sleep)
+        .when(|failure| match failure {
+            Attempt::Fatal(_) => false,
+            Attempt::Transient { sent, .. } => {
+                if *sent && !request.idempotent {
+                    return false;
+                }
+                if attempts.load(Ordering::Relaxed) >= max_attempts {
+                    return false;
+                }
+                if !inner.budget.try_spend() {
+                    exhausted.store(true, Ordering::Relaxed);
+                    return false;
+                }
+                inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+        })
+        .adjust(|_, cap| cap.map(full_jitter))
+        .notify(|failure, wait| {
+            if let Attempt::Transient { cause, .. } = failure {
+                tracing::debug!(
+                    "{} failed ({cause}); retrying in {} ms",
+                    request.name(),
+                    wait.as_millis()
+                );
+            }
+        })
+        .await;
+        match outcome {
+            Ok(response) => {
+                inner.budget.record_success();
+                Ok(response)
+            }
+            Err(Attempt::Fatal(error)) => Err(error),
+            Err(Attempt::Transient { cause, sent }) if sent && !request.idempotent => {
+                Err(RemoteError::Unclear {
+                    request: request.name(),
+                    cause,
+                })
+            }
+            Err(Attempt::Transient { cause, .. }) => Err(RemoteError::GaveUp {
+                request: request.name(),
+                attempts: attempts.load(Ordering::Relaxed),
+                cause,
+                budget_exhausted: exhausted.load(Ordering::Relaxed),
+            }),
+        }
+    }
+
+    async fn attempt(&self, request: &Request) -> Result<Response, Attempt> {
+        let mut rate_limited = 0;
+        let mut held_back = Duration::ZERO;
+        let mut refreshed = false;
+        loop {
+            let bearer = match request.auth {
+                AuthMode::Bearer => Some(self.bearer().await?),
+                AuthMode::Basic => None,
+            };
+            let answer = self
+                .exchange(request, bearer.as_ref().map(|b| &b.0))
+                .await?;
+            let Answer {
+                status,
+                body,
+                retry_after,
+            } = answer;
+            match status {
+                200..=299 => return Ok(Response { status, body }),
+                429 => {
+                    rate_limited += 1;
+                    self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+                    held_back += wait;
+                    if held_back > self.policy.max_rate_limited_wait {
+                        return Err(Attempt::Fatal(RemoteError::GaveUp {
+                            request: request.name(),
+                            attempts: rate_limited,
+                            cause: format!(
+                                "rate limited {rate_limited} times, {} s in all",
+                                held_back.as_secs()
+                            ),
+                            budget_exhausted: false,
+                        }));
+                    }
+                    tracing::debug!(
+                        "{} rate limited; every request pauses {} ms",
+                        request.name(),
+                        wait.as_millis()
+                    );
+                    self.limiter.pause_until(Instant::now() + wait);
+                }
+                401 if !refreshed && bearer.is_some() && self.tokens.can_refresh() => {
+                    refreshed = true;
+                    if let Some((_, generation)) = bearer {
+                        self.invalidate(generation).await;
+                    }
+                }
+                401 => {
+                    let hint = match (request.auth, self.tokens.can_refresh()) {
+                        (AuthMode::Basic, _) => {
+                            "check the client id and secret (`PXM_CLIENT_ID`, `PXM_CLIENT_SECRET`)"
+                        }
+                        (AuthMode::Bearer, false) => {
+                            "the token in `PXM_TOKEN` was rejected: fetch a new one, or unset it to use the client credentials"
+                        }
+                        (AuthMode::Bearer, true) => {
+                            "a freshly fetched token was rejected too: check that the client may use this account"
+                        }
+                    };
+                    return Err(Attempt::Fatal(RemoteError::Unauthorized {
+                        request: request.name(),
+                        message: api_message(&body),
+                        hint,
+                    }));
+                }
+                500 | 502 | 503 | 504 => {
+                    return Err(Attempt::Transient {
+                        cause: format!("{status}: {}", api_message(&body)),
+                        sent: true,
+                    });
+                }
+                _ => {
+                    return Err(Attempt::Fatal(RemoteError::Refused {
+                        request: request.name(),
+                        status,
+                        message: api_message(&body),
+                    }));
+                }
+            }
+        }
+    }
+
+    /// One HTTP exchange: a slot, a limiter token, the request, the body.
+    async fn exchange(
+        &self,
+        request: &Request,
+        bearer: Option<&Secret>,
+    ) -> Result<Answer, Attempt> {
+        let _slot =
+            self.slots.acquire().await.map_err(|_| {
+                Attempt::Fatal(RemoteError::Setup("the client was shut down".into()))
+            })?;
+        self.limiter.acquire().await;
+        let url = format!("{}{}", self.base_url, request.path);
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .header(ACCEPT, "application/json");
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        match (request.auth, bearer) {
+            (AuthMode::Bearer, Some(token)) => builder = builder.bearer_auth(token.expose()),
+            (AuthMode::Basic, _) => {
+                if let Some((id, secret)) = self.tokens.basic() {
+                    builder = builder.basic_auth(id, Some(secret.expose()));
+                }
+            }
+            (AuthMode::Bearer, None) => {}
+        }
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let transient = |e: &reqwest::Error| Attempt::Transient {
+            cause: transport_cause(e),
+            sent: !e.is_connect(),
+        };
+        let response = builder.send().await.map_err(|e| transient(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let body = response.bytes().await.map_err(|e| transient(&e))?;
+        tracing::debug!(
+            "{} → {status} ({} bytes, {} ms)",
+            request.name(),
+            body.len(),
+            started.elapsed().as_millis()
+        );
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
+    }
+
+    /// The current token and its generation, fetching one if needed.
+    /// Holding the lock while fetching makes concurrent callers wait for
+    /// one authorize instead of sending many.
+    async fn bearer(&self) -> Result<(Secret, u64), Attempt> {
+        let mut state = self.tokens.state.lock().await;
+        if let Some(token) = &state.token {
+            return Ok((token.clone(), state.generation));
+        }
+        let token = match self.tokens.cached() {
+            Some(token) => token,
+            None => {
+                let (token, lifetime) = self.authorize().await.map_err(Attempt::Fatal)?;
+                self.tokens.remember(&token, lifetime);
+                token
+            }
+        };
+        state.token = Some(token.clone());
+        Ok((token, state.generation))
+    }
+
+    /// Drops the token of `generation` unless another worker already did.
+    async fn invalidate(&self, generation: u64) {
+        let mut state = self.tokens.state.lock().await;
+        if state.generation == generation {
+            self.tokens.forget(&mut state);
+        }
+    }
+
+    async fn authorize(&self) -> Result<(Secret, u64), RemoteError> {
+        let request = Request {
+            auth: AuthMode::Basic,
+            ..Request::post(
+                AUTHORIZE_PATH,
+                &serde_json::json!({ "grant_type": "client_credentials" }),
+            )
+            .idempotent(true)
+        };
+        self.counters.authorizations.fetch_add(1, Ordering::Relaxed);
+        // Boxed: an authorize goes through the same send path that asks
+        // for tokens, and async recursion needs a known size.
+        let response = Box::pin(self.send(&request)).await?;
+        parse_authorize(&response.body).ok_or_else(|| RemoteError::Unexpected {
+            request: request.name(),
+            detail: "the answer has no `access_token`".into(),
+        })
+    }
+}
+
+struct Answer {
+    status: u16,
+    body: Bytes,
+    retry_after: Option<Duration>,
+}
+
+/// `Retry-After` as seconds or an HTTP date, capped.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let later = SystemTime::now() + Duration::from_secs(30);
+        let date = httpdate::fmt_http_date(later);
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&date).expect("ascii"));
+        let got = retry_after(&h).expect("date");
+        assert!(
+            got <= Duration::from_secs(30) && got >= Duration::from_secs(28),
+            "{got:?}"
+        );
+        h.insert(RETRY_AFTER, HeaderValue::from_static("99999"));
+        assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn only_posts_are_not_idempotent_by_default() {
+        let body = serde_json::json!({});
+        assert!(Request::get("/x").idempotent);
+        assert!(Request::put("/x", &body).idempotent);
+        assert!(Request::delete("/x").idempotent);
+        assert!(!Request::post("/x", &body).idempotent);
+        assert!(Request::post("/x", &body).idempotent(true).idempotent);
+    }
+}

@@ -1,0 +1,112 @@
+//! The live account at one moment: every kind a catalog can hold, each
+//! read with as few list requests as its size allows (list items carry
+//! attribute values, links and regions, so nothing is fetched per
+//! object). The kinds are fetched concurrently; objects are sorted by id
+//! so everything downstream is deterministic.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::client::Client;
+use super::error::RemoteError;
+use super::page::list_all;
+use super::wire::{
+    LiveAttribute, LiveAttributeGroup, LiveCategory, LiveCollection, LiveFile, LiveRegion,
+    LiveResource,
+};
+
+/// List endpoints of the account's kinds.
+pub mod endpoint {
+    pub const REGIONS: &str = "/v2.1/region";
+    pub const ATTRIBUTES: &str = "/v2.1/attribute";
+    pub const ATTRIBUTE_GROUPS: &str = "/v2.1/attribute-group";
+    pub const CATEGORIES: &str = "/v2.1/category";
+    pub const COLLECTIONS: &str = "/v2.1/collection";
+    pub const FILES: &str = "/v2.1/file";
+    pub const RESOURCES: &str = "/v2.1/resource";
+    /// The key `GET /v2.1/collection` wraps its list in.
+    pub const COLLECTIONS_WRAPPER: &str = "collections";
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LiveSnapshot {
+    pub regions: Vec<LiveRegion>,
+    pub attributes: Vec<LiveAttribute>,
+    pub attribute_groups: Vec<LiveAttributeGroup>,
+    pub categories: Vec<LiveCategory>,
+    pub collections: Vec<LiveCollection>,
+    pub files: Vec<LiveFile>,
+    pub resources: Vec<LiveResource>,
+}
+
+impl LiveSnapshot {
+    /// Reads the whole account.
+    pub async fn fetch(client: &Client) -> Result<Self, RemoteError> {
+        let (regions, attributes, attribute_groups, categories, collections, files, resources) = tokio::try_join!(
+            sorted::<LiveRegion>(client, endpoint::REGIONS, None, |o| &o.id),
+            sorted::<LiveAttribute>(client, endpoint::ATTRIBUTES, None, |o| &o.id),
+            sorted::<LiveAttributeGroup>(client, endpoint::ATTRIBUTE_GROUPS, None, |o| &o.id),
+            sorted::<LiveCategory>(client, endpoint::CATEGORIES, None, |o| &o.id),
+            sorted::<LiveCollection>(
+                client,
+                endpoint::COLLECTIONS,
+                Some(endpoint::COLLECTIONS_WRAPPER),
+                |o| &o.id
+            ),
+            sorted::<LiveFile>(client, endpoint::FILES, None, |o| &o.id),
+            sorted::<LiveResource>(client, endpoint::RESOURCES, None, |o| &o.id),
+        )?;
+        Ok(Self {
+            regions,
+            attributes,
+            attribute_groups,
+            categories,
+            collections,
+            files,
+            resources,
+        })
+    }
+
+    /// Objects per kind, for summaries.
+    #[must_use]
+    pub fn counts(&self) -> [(&'static str, usize); 7] {
+        [
+            ("regions", self.regions.len()),
+            ("attributes", self.attributes.len()),
+            ("attribute_groups", self.attribute_groups.len()),
+            ("categories", self.categories.len()),
+            ("collections", self.collections.len()),
+            ("files", self.files.len()),
+            ("resources", self.resources.len()),
+        ]
+    }
+}
+
+/// Shorter ids first, then as text: numeric ids come out in numeric
+/// order, and any ids get one total order.
+fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+async fn sorted<T: DeserializeOwned>(
+    client: &Client,
+    path: &str,
+    wrapper: Option<&str>,
+    id: fn(&T) -> &String,
+) -> Result<Vec<T>, RemoteError> {
+    let mut items: Vec<T> = list_all(client, path, wrapper).await?;
+    items.sort_by(|a, b| id_order(id(a), id(b)));
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_order_is_shortest_first_so_numbers_sort_numerically() {
+        let mut ids = vec!["10", "9", "100", "a2", "a10"];
+        ids.sort_by(|a, b| id_order(a, b));
+        assert_eq!(ids, ["9", "10", "a2", "100", "a10"]);
+    }
+}

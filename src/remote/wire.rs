@@ -1,0 +1,292 @@
+//! Live objects as the API sends them, read defensively: only the fields
+//! pxmctl uses, unknown fields ignored, ids accepted as strings or
+//! numbers, id lists as strings, numbers or `{ "id": ... }` objects, and
+//! `null` wherever a list or text may be missing. Field names are the
+//! API's (`additional_title`, `parent_topic_id`, `direct_parent`, ...).
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// An object id, whatever JSON type the API used for it.
+pub type Id = String;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRegion {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "text")]
+    pub name: String,
+    #[serde(default, deserialize_with = "flag")]
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveAttribute {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "text")]
+    pub name: String,
+    /// The API's type name: `Text`, `Date`, `List`, `Pick List`, `Boolean`, `Number`.
+    #[serde(rename = "type", default, deserialize_with = "text")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "texts")]
+    pub options: Vec<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveAttributeGroup {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "text")]
+    pub name: String,
+    /// Member attribute ids, in display order.
+    #[serde(default, deserialize_with = "ids")]
+    pub attributes: Vec<Id>,
+}
+
+/// One attribute value on a category, collection or file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveValue {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveCategory {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "text")]
+    pub name: String,
+    #[serde(default, deserialize_with = "optional_id")]
+    pub parent_id: Option<Id>,
+    #[serde(default, deserialize_with = "values")]
+    pub attributes: Vec<LiveValue>,
+}
+
+/// Publishing fields shared by collections and files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LivePublishing {
+    #[serde(default, deserialize_with = "flag")]
+    pub published: bool,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub published_start_date: Option<String>,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub published_end_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveCollection {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "text")]
+    pub name: String,
+    /// `parent`, `variant`, or absent for a standalone collection.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub collection_type: Option<String>,
+    /// Primary category.
+    #[serde(default, deserialize_with = "optional_id")]
+    pub parent_id: Option<Id>,
+    /// Further categories.
+    #[serde(default, deserialize_with = "ids")]
+    pub direct_parent: Vec<Id>,
+    /// A variant's parent collection.
+    #[serde(default, deserialize_with = "optional_id")]
+    pub parent_topic_id: Option<Id>,
+    /// The SKU.
+    #[serde(default, deserialize_with = "optional_text")]
+    pub additional_title: Option<String>,
+    #[serde(default, deserialize_with = "ids")]
+    pub region_ids: Vec<Id>,
+    #[serde(flatten)]
+    pub publishing: LivePublishing,
+    #[serde(default, deserialize_with = "values")]
+    pub attributes: Vec<LiveValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveFile {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "text")]
+    pub file_name: String,
+    #[serde(default, deserialize_with = "optional_text")]
+    pub mime_type: Option<String>,
+    #[serde(default, deserialize_with = "optional_size")]
+    pub size: Option<u64>,
+    /// Category the file sits in, if any.
+    #[serde(default, deserialize_with = "optional_id")]
+    pub parent_id: Option<Id>,
+    #[serde(default, deserialize_with = "ids")]
+    pub collections: Vec<Id>,
+    #[serde(default, deserialize_with = "ids")]
+    pub region_ids: Vec<Id>,
+    #[serde(flatten)]
+    pub publishing: LivePublishing,
+    #[serde(default, deserialize_with = "values")]
+    pub attributes: Vec<LiveValue>,
+    /// Where the original bytes can be fetched (presigned: never logged).
+    #[serde(default, deserialize_with = "optional_text", skip_serializing)]
+    pub download_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveResource {
+    #[serde(deserialize_with = "id")]
+    pub id: Id,
+    #[serde(default, deserialize_with = "text")]
+    pub description: String,
+    #[serde(default, deserialize_with = "text")]
+    pub link: String,
+    #[serde(default, deserialize_with = "optional_id")]
+    pub category_id: Option<Id>,
+    #[serde(default, deserialize_with = "ids")]
+    pub collections: Vec<Id>,
+}
+
+fn id_of(value: &Value) -> Option<Id> {
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Object(o) => o.get("id").and_then(id_of),
+        _ => None,
+    }
+}
+
+fn id<'de, D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+    let v = Value::deserialize(d)?;
+    id_of(&v).ok_or_else(|| serde::de::Error::custom(format!("`id` is not an id: {v}")))
+}
+
+fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
+    Ok(id_of(&Value::deserialize(d)?))
+}
+
+fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Id>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items.iter().filter_map(id_of).collect(),
+        // Some endpoints answer a comma-separated string.
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(optional_text(d)?.unwrap_or_default())
+}
+
+fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Object(o) => o
+                    .get("name")
+                    .or_else(|| o.get("value"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => b,
+        Value::String(s) => s.eq_ignore_ascii_case("true") || s == "1",
+        Value::Number(n) => n.as_i64() == Some(1),
+        _ => false,
+    })
+}
+
+fn optional_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LiveValue>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect(),
+        // A keyed object: `{ "<attribute id>": value }`.
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(id, value)| LiveValue {
+                id,
+                name: None,
+                value,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_loose_shapes() {
+        let c: LiveCollection = serde_json::from_str(
+            r#"{"id": 42, "name": "Rain Jacket", "direct_parent": [7, "8", {"id": 9}],
+                "region_ids": null, "published": "true", "extra": {"ignored": true},
+                "attributes": [{"id": "a1", "name": "Material", "type": "Text", "value": "Nylon"}]}"#,
+        )
+        .expect("loose collection");
+        assert_eq!(c.id, "42");
+        assert_eq!(c.direct_parent, ["7", "8", "9"]);
+        assert!(c.region_ids.is_empty());
+        assert!(c.publishing.published);
+        assert_eq!(c.attributes[0].value, Value::String("Nylon".into()));
+    }
+
+    #[test]
+    fn an_object_without_id_is_refused() {
+        assert!(serde_json::from_str::<LiveCategory>(r#"{"name": "x"}"#).is_err());
+        assert!(serde_json::from_str::<LiveCategory>(r#"{"id": null, "name": "x"}"#).is_err());
+    }
+
+    #[test]
+    fn file_size_and_collections() {
+        let f: LiveFile = serde_json::from_str(
+            r#"{"id": "f1", "file_name": "a.jpg", "size": "1234", "collections": [{"id": "c1"}],
+                "download_url": "https://x/y?X-Amz-Signature=abc"}"#,
+        )
+        .expect("file");
+        assert_eq!(f.size, Some(1234));
+        assert_eq!(f.collections, ["c1"]);
+        let out = serde_json::to_string(&f).expect("serialize");
+        assert!(
+            !out.contains("Signature"),
+            "download URLs are never written: {out}"
+        );
+    }
+}
