@@ -83,7 +83,8 @@ pub struct CatalogFile {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
     pub collections: BTreeMap<Key, Collection>,
-    /// Assets (images, PDFs, videos) uploaded from files in the catalog.
+    /// Files (images, PDFs, videos): assets uploaded from the catalog
+    /// directory (`path`), or live files managed by `name` alone.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(extend("propertyNames" = {"pattern": KEY_PATTERN}))]
     pub files: BTreeMap<Key, File>,
@@ -297,19 +298,29 @@ pub enum OnConflict {
 }
 
 managed_entry! {
-/// An asset uploaded from a file in the catalog directory, matched by file
-/// name.
+/// A file (image, PDF, video) in PXM, matched by file name. With `path`,
+/// pxmctl uploads the asset from the catalog directory whenever its bytes
+/// change; without it, the entry names a live file by `name` and pxmctl
+/// manages only its links, regions and publishing, never its bytes.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend(
+    "anyOf" = [{"required": ["path"]}, {"required": ["name"]}],
+    "dependentRequired" = {"mime_type": ["path"], "on_conflict": ["path"]}
+))]
 pub struct File {
-    /// Path of the asset, relative to the catalog directory.
-    #[schemars(length(min = 1))]
-    pub path: String,
-    /// The file name in PXM; defaults to the last part of `path`.
+    /// Path of the asset, relative to the catalog directory; omit it to
+    /// manage a live file named by `name` without uploading bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), extend("type" = "string"))]
+    pub path: Option<String>,
+    /// The file name in PXM; defaults to the last part of `path`, and is
+    /// required without `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), extend("type" = "string"))]
     pub name: Option<String>,
-    /// The MIME type; defaults to the one the extension implies.
+    /// The asset's MIME type; defaults to the one the extension of `path`
+    /// implies. Only with `path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"))]
     pub mime_type: Option<String>,
@@ -323,7 +334,8 @@ pub struct File {
     pub regions: Option<Vec<Key>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<Published>,
-    /// What to do when another live file already has this name.
+    /// What an upload does when another live file already has this name.
+    /// Only with `path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_conflict: Option<OnConflict>,
 }

@@ -140,19 +140,29 @@ pub struct Collection {
     pub regions: Option<BTreeSet<Key>>,
 }
 
-/// A checked asset: the file exists inside the catalog, is not empty, and
-/// its extension, MIME type and bytes agree.
+/// A file in PXM. With `content`, pxmctl uploads the asset when its
+/// bytes change; without, it manages only the live file's links, regions
+/// and publishing and never touches its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
-    /// Path relative to the catalog directory, `/`-separated.
-    pub path: String,
     /// The file name in PXM.
     pub name: String,
-    pub mime_type: String,
-    pub size: u64,
+    /// The local asset, when the catalog holds the bytes.
+    pub content: Option<Asset>,
     pub collections: Option<BTreeSet<Key>>,
     pub regions: Option<BTreeSet<Key>>,
     pub published: Option<Publishing>,
+}
+
+/// A checked asset: the file exists inside the catalog, is not empty, and
+/// its extension, MIME type and bytes agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    /// Path relative to the catalog directory, `/`-separated.
+    pub path: String,
+    pub mime_type: String,
+    pub size: u64,
+    /// What an upload does when another live file has the name.
     pub on_conflict: OnConflict,
 }
 

@@ -328,6 +328,24 @@ fn schema_diagnostics(
             .collect(),
         K::Required { property } => {
             let name = property.as_str().unwrap_or("?");
+            let needing = here.map(|s| dependents(s, node, name)).unwrap_or_default();
+            if !needing.is_empty() {
+                return needing
+                    .into_iter()
+                    .map(|field| {
+                        let key_at = node.get_key(field).map_or(node.pos, |k| k.pos);
+                        Diagnostic::error(
+                            Code::MissingField,
+                            location(file, key_at),
+                            format!("{what} has `{field}` but no `{name}`"),
+                        )
+                        .with_hint(format!(
+                            "`{field}` only applies with `{name}`: remove it, or add `{name}: {}`",
+                            example_for(name)
+                        ))
+                    })
+                    .collect();
+            }
             let key_at = root
                 .locate_key(path)
                 .map_or_else(|| at.clone(), |k| location(file, k.pos));
@@ -459,6 +477,19 @@ fn schema_diagnostics(
             if !choices.is_empty() {
                 return vec![not_a_choice(at, &what, node, &choices)];
             }
+            if let Some(fields) = required_one_of(path, context) {
+                let key_at = root
+                    .locate_key(path)
+                    .map_or_else(|| at.clone(), |k| location(file, k.pos));
+                return vec![
+                    Diagnostic::error(
+                        Code::MissingField,
+                        key_at,
+                        format!("{what} has {}", neither(&fields)),
+                    )
+                    .with_hint(one_of_hint(&fields)),
+                ];
+            }
             match best_branch_error(path, context) {
                 Some((sub_path, sub_kind)) => schema_diagnostics(file, root, &sub_path, sub_kind),
                 None => vec![
@@ -545,6 +576,90 @@ fn constants<'e>(context: &'e [Vec<jsonschema::ValidationError<'static>>], out: 
             _ => {}
         }
     }
+}
+
+/// The fields of a `dependentRequired` rule that are present in `node`
+/// and need the missing `required` field (`mime_type` needs `path`).
+/// Empty when `required` is simply required.
+fn dependents<'n>(
+    schema: &'static serde_json::Value,
+    node: &'n Node,
+    required: &str,
+) -> Vec<&'n str> {
+    let Some(rules) = schema
+        .get("dependentRequired")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return Vec::new();
+    };
+    node.entries()
+        .iter()
+        .filter_map(|(k, _)| {
+            let field = k.key_text();
+            let needs = rules.get(&field)?.as_array()?;
+            needs
+                .iter()
+                .any(|n| n.as_str() == Some(required))
+                .then_some(k)
+        })
+        .filter_map(|k| match &k.value {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// When every branch of an `anyOf` failed only because one field is
+/// missing (`path` or `name` of a file), those fields, in branch order.
+fn required_one_of(
+    path: &[String],
+    context: &[Vec<jsonschema::ValidationError<'static>>],
+) -> Option<Vec<String>> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let mut fields = Vec::new();
+    for branch in context {
+        let [error] = branch.as_slice() else {
+            return None;
+        };
+        let at_entry = error.instance_path().segments().count() == path.len();
+        match error.kind() {
+            K::Required { property } if at_entry => {
+                fields.push(property.as_str()?.to_owned());
+            }
+            _ => return None,
+        }
+    }
+    (fields.len() > 1).then_some(fields)
+}
+
+/// "neither `path` nor `name`", "none of `a`, `b`, `c`".
+fn neither(fields: &[String]) -> String {
+    match fields {
+        [a, b] => format!("neither `{a}` nor `{b}`"),
+        _ => format!(
+            "none of {}",
+            fields
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// What to add when an entry needs one of several fields.
+fn one_of_hint(fields: &[String]) -> String {
+    if fields == ["path", "name"] {
+        return "add `path: assets/hero.jpg` to upload a local asset, or `name: hero.jpg` to manage the live file of that name (its links, regions and publishing) without its bytes".to_owned();
+    }
+    format!(
+        "add one of {}",
+        fields
+            .iter()
+            .map(|f| format!("`{f}: {}`", example_for(f)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Of the errors of each `anyOf` branch, the one that explains the problem

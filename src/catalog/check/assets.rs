@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::Checker;
 use super::identity::file_name;
 use crate::catalog::format;
-use crate::catalog::model::{Entry, File, OnConflict};
+use crate::catalog::model::{Asset, Entry, File, OnConflict};
 use crate::catalog::parse::RawEntry;
 use crate::diag::{Code, Diagnostic};
 
@@ -27,19 +27,21 @@ struct Probe {
     magic: Option<&'static str>,
 }
 
-/// Checks every file entry; `None` when any failed.
+/// Checks every file entry; `None` when any failed. Only entries with a
+/// `path` have an asset to probe; the rest name live files by `name`.
 pub(super) fn check_files(
     raw: &BTreeMap<String, RawEntry<format::File>>,
     root: &Path,
     checker: &mut Checker<'_>,
 ) -> Option<BTreeMap<String, Entry<File>>> {
-    if raw.is_empty() {
-        return Some(BTreeMap::new());
-    }
-    let dir = match Dir::open_ambient_dir(root, ambient_authority()) {
-        Ok(dir) => dir,
-        Err(err) => {
-            if let Some(first) = raw.values().next() {
+    let with_path = raw
+        .values()
+        .find(|e| e.value.as_ref().is_some_and(|f| f.path.is_some()));
+    let dir = match with_path {
+        None => None,
+        Some(first) => match Dir::open_ambient_dir(root, ambient_authority()) {
+            Ok(dir) => Some(dir),
+            Err(err) => {
                 checker.push(Diagnostic::error(
                     Code::Io,
                     first.source.key_location(),
@@ -48,49 +50,69 @@ pub(super) fn check_files(
                         root.display()
                     ),
                 ));
+                return None;
             }
-            return None;
-        }
+        },
     };
     // Probing is I/O: do it in parallel, then check sequentially so
     // diagnostics are gathered in one place.
-    let probes: Vec<(&String, Result<Probe, Diagnostic>)> = raw
-        .par_iter()
-        .filter_map(|(key, e)| e.value.as_ref().map(|f| (key, probe(&dir, e, f))))
-        .collect();
+    let mut probes: BTreeMap<&String, Result<Probe, Diagnostic>> = match &dir {
+        Some(dir) => raw
+            .par_iter()
+            .filter_map(|(key, e)| {
+                let f = e.value.as_ref()?;
+                let path = f.path.as_deref()?;
+                Some((key, probe(dir, e, path)))
+            })
+            .collect(),
+        None => BTreeMap::new(),
+    };
     let mut out = BTreeMap::new();
-    let mut ok = raw.values().all(|e| e.value.is_some());
-    for (key, result) in probes {
-        let e = &raw[key];
-        let Some(f) = e.value.as_ref() else { continue };
-        let probe = match result {
-            Ok(p) => p,
-            Err(d) => {
-                checker.push(d);
-                ok = false;
-                continue;
+    let mut ok = true;
+    for (key, e) in raw {
+        let Some(f) = e.value.as_ref() else {
+            ok = false;
+            continue;
+        };
+        // The schema reported an entry with neither `path` nor `name`.
+        let Some(name) = file_name(f) else {
+            ok = false;
+            continue;
+        };
+        let content = match (f.path.as_deref(), probes.remove(key)) {
+            (Some(path), Some(Ok(probe))) => {
+                resolve_mime(checker, e, f, path, &probe).map(|mime_type| {
+                    Some(Asset {
+                        path: normalise(path),
+                        mime_type,
+                        size: probe.size,
+                        on_conflict: f.on_conflict.unwrap_or(OnConflict::Overwrite),
+                    })
+                })
             }
+            (Some(_), Some(Err(d))) => {
+                checker.push(d);
+                None
+            }
+            (Some(_), None) => None,
+            (None, _) => Some(None),
         };
         let collections =
             checker.refs_list(e, "collections", f.collections.as_deref(), "collections");
         let regions = checker.refs_list(e, "regions", f.regions.as_deref(), "regions");
         let published = checker.publishing(e, f.published.as_ref());
-        let mime = resolve_mime(checker, e, f, &probe);
-        match (collections, regions, published, mime) {
-            (Some(collections), Some(regions), Some(published), Some(mime_type)) => {
+        match (content, collections, regions, published) {
+            (Some(content), Some(collections), Some(regions), Some(published)) => {
                 out.insert(
                     key.clone(),
                     Entry {
                         key: key.clone(),
                         value: File {
-                            path: normalise(&f.path),
-                            name: file_name(f).to_owned(),
-                            mime_type,
-                            size: probe.size,
+                            name: name.to_owned(),
+                            content,
                             collections,
                             regions,
                             published,
-                            on_conflict: f.on_conflict.unwrap_or(OnConflict::Overwrite),
                         },
                         id: f.id.clone(),
                         renamed_from: f.renamed_from.clone(),
@@ -109,15 +131,15 @@ fn normalise(path: &str) -> String {
     path.replace('\\', "/").trim_start_matches("./").to_owned()
 }
 
-fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Probe, Diagnostic> {
+fn probe(dir: &Dir, e: &RawEntry<format::File>, text: &str) -> Result<Probe, Diagnostic> {
     let at = e.source.at(&["path"]);
-    let path = Path::new(&f.path);
-    match path_refusal(&f.path) {
+    let path = Path::new(text);
+    match path_refusal(text) {
         Some(PathRefusal::Absolute) => {
             return Err(Diagnostic::error(
                 Code::AssetOutsideCatalog,
                 at,
-                format!("asset path `{}` is absolute", f.path),
+                format!("asset path `{}` is absolute", text),
             )
             .with_hint("asset paths are relative to the catalog directory: move the file into the catalog and write a path like `assets/hero.jpg`"));
         }
@@ -125,19 +147,19 @@ fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Prob
             return Err(Diagnostic::error(
                 Code::AssetOutsideCatalog,
                 at,
-                format!("asset path `{}` uses `..`", f.path),
+                format!("asset path `{}` uses `..`", text),
             )
             .with_hint("asset paths may not use `..`: move the file into the catalog directory and name it from there"));
         }
         None => {}
     }
-    let mut file = dir.open(path).map_err(|err| open_error(e, f, &err))?;
-    let meta = file.metadata().map_err(|err| open_error(e, f, &err))?;
+    let mut file = dir.open(path).map_err(|err| open_error(e, text, &err))?;
+    let meta = file.metadata().map_err(|err| open_error(e, text, &err))?;
     if !meta.is_file() {
         return Err(Diagnostic::error(
             Code::AssetMissing,
             at,
-            format!("asset path `{}` is not a regular file", f.path),
+            format!("asset path `{}` is not a regular file", text),
         )
         .with_hint("point `path:` at a file, not a directory"));
     }
@@ -145,7 +167,7 @@ fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Prob
         return Err(Diagnostic::error(
             Code::AssetEmpty,
             at,
-            format!("asset `{}` is empty (0 bytes)", f.path),
+            format!("asset `{}` is empty (0 bytes)", text),
         )
         .with_hint(
             "PXM refuses empty uploads: replace the file with real content or remove the entry",
@@ -155,7 +177,7 @@ fn probe(dir: &Dir, e: &RawEntry<format::File>, f: &format::File) -> Result<Prob
     (&mut file)
         .take(SNIFF_LEN as u64)
         .read_to_end(&mut head)
-        .map_err(|err| open_error(e, f, &err))?;
+        .map_err(|err| open_error(e, text, &err))?;
     Ok(Probe {
         size: meta.len(),
         magic: infer::get(&head).map(|t| t.mime_type()),
@@ -186,13 +208,13 @@ pub(super) fn path_refusal(text: &str) -> Option<PathRefusal> {
     }
 }
 
-fn open_error(e: &RawEntry<format::File>, f: &format::File, err: &std::io::Error) -> Diagnostic {
+fn open_error(e: &RawEntry<format::File>, path: &str, err: &std::io::Error) -> Diagnostic {
     let at = e.source.at(&["path"]);
     match err.kind() {
         std::io::ErrorKind::NotFound => Diagnostic::error(
             Code::AssetMissing,
             at,
-            format!("asset `{}` does not exist", f.path),
+            format!("asset `{}` does not exist", path),
         )
         .with_hint(
             "paths are relative to the catalog directory; check the spelling or add the file",
@@ -202,14 +224,14 @@ fn open_error(e: &RawEntry<format::File>, f: &format::File, err: &std::io::Error
             at,
             format!(
                 "asset path `{}` leads outside the catalog directory through a symlink",
-                f.path
+                path
             ),
         )
         .with_hint("copy the file into the catalog instead of linking to it"),
         _ => Diagnostic::error(
             Code::AssetMissing,
             at,
-            format!("cannot read asset `{}`: {err}", f.path),
+            format!("cannot read asset `{}`: {err}", path),
         )
         .with_hint("check the file's permissions"),
     }
@@ -285,9 +307,10 @@ fn resolve_mime(
     checker: &mut Checker<'_>,
     e: &RawEntry<format::File>,
     f: &format::File,
+    path: &str,
     probe: &Probe,
 ) -> Option<String> {
-    let by_ext = mime_guess::from_path(&f.path).first_raw().map(canonical);
+    let by_ext = mime_guess::from_path(path).first_raw().map(canonical);
     let declared = f.mime_type.as_deref().map(canonical);
     let mut ok = true;
     if let (Some(declared), Some(by_ext)) = (&declared, &by_ext)
@@ -299,7 +322,7 @@ fn resolve_mime(
                     e.source.at(&["mime_type"]),
                     format!(
                         "`mime_type: {declared}` disagrees with the extension of `{}`, which means {by_ext}",
-                        f.path
+                        path
                     ),
                 )
                 .with_hint("remove `mime_type` to use the extension's type, or rename the file"),
@@ -331,7 +354,7 @@ fn resolve_mime(
                     e.source.at(&["path"]),
                     format!(
                         "asset `{}` holds {magic} bytes, but {what} says {claimed}",
-                        f.path
+                        path
                     ),
                 )
                 .with_hint(format!(
@@ -363,7 +386,7 @@ fn resolve_mime(
             Diagnostic::warning(
                 Code::AssetUnknownType,
                 e.source.at(&["path"]),
-                format!("cannot tell the type of asset `{}`; it will upload as application/octet-stream", f.path),
+                format!("cannot tell the type of asset `{}`; it will upload as application/octet-stream", path),
             )
             .with_hint("add `mime_type:` to the entry, or give the file a known extension"),
         );
@@ -374,6 +397,35 @@ fn resolve_mime(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_without_path_is_a_live_file_without_content() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("assets")).expect("assets dir");
+        std::fs::write(dir.path().join("assets/a.txt"), "hello").expect("asset");
+        std::fs::write(
+            dir.path().join("catalog.yaml"),
+            "collections: { jacket: { name: Jacket } }\n\
+             files:\n  \
+               live: { name: chart.pdf, id: \"7\", collections: [jacket] }\n  \
+               local: { path: assets/a.txt }\n",
+        )
+        .expect("catalog");
+        let loaded = crate::catalog::load(dir.path());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let catalog = loaded.catalog.expect("valid catalog");
+        let live = &catalog.files["live"];
+        assert_eq!(live.value.name, "chart.pdf");
+        assert_eq!(live.value.content, None);
+        assert_eq!(live.id.as_deref(), Some("7"));
+        let local = catalog.files["local"]
+            .value
+            .content
+            .as_ref()
+            .expect("asset");
+        assert_eq!((local.path.as_str(), local.size), ("assets/a.txt", 5));
+        assert_eq!(catalog.files["local"].value.name, "a.txt");
+    }
 
     #[test]
     fn aliases_and_containers_fit() {

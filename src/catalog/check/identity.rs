@@ -38,12 +38,16 @@ impl Checker<'_> {
             }]
         });
         // A file whose path is refused is reported there; its name would
-        // only add a confusing second error.
+        // only add a confusing second error. One with neither path nor name
+        // is reported by the schema.
         self.unique("files", &raw.files, |_, f| {
-            if super::assets::path_refusal(&f.path).is_some() {
-                Vec::new()
-            } else {
-                vec![format!("file name `{}`", file_name(f))]
+            let refused = f
+                .path
+                .as_deref()
+                .is_some_and(|p| super::assets::path_refusal(p).is_some());
+            match file_name(f) {
+                Some(name) if !refused => vec![format!("file name `{name}`")],
+                _ => Vec::new(),
             }
         });
         self.unique("resources", &raw.resources, |_, r| {
@@ -107,10 +111,13 @@ impl Checker<'_> {
     }
 }
 
-/// The file name in PXM: `name`, else the last part of `path`.
+/// The file name in PXM: `name`, else the last part of `path`; `None`
+/// when the entry has neither.
 #[must_use]
-pub fn file_name(f: &format::File) -> &str {
-    f.name
-        .as_deref()
-        .unwrap_or_else(|| f.path.rsplit(['/', '\\']).next().unwrap_or(&f.path))
+pub fn file_name(f: &format::File) -> Option<&str> {
+    f.name.as_deref().or_else(|| {
+        f.path
+            .as_deref()
+            .map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p))
+    })
 }
