@@ -182,16 +182,23 @@ fn environment_selection_order() {
 }
 
 #[test]
-fn the_only_environment_is_chosen_and_several_without_default_choose_none() {
+fn the_only_environment_is_chosen_and_several_without_default_are_refused() {
     let one = "environments:\n  solo:\n    base_url: https://solo.example\n";
     let s = resolve(one, None, TOKEN);
     assert_eq!(s.environment.as_deref(), Some("solo"));
     assert_eq!(s.connection.base_url, "https://solo.example");
 
+    // Several and none chosen: refused, not a silent fall-back to the
+    // default (production) URL.
     let two = "environments:\n  a:\n    base_url: https://a.example\n  b: {}\n";
-    let s = resolve(two, None, TOKEN);
+    let err = resolve_err(two, None, TOKEN);
+    assert!(matches!(err, ConfigError::NoEnvironment { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("`a`, `b`") && message.contains("--env"), "{message}");
+    // An explicit PXM_BASE_URL says where to go: no environment needed.
+    let s = resolve(two, None, &[("PXM_TOKEN", "t"), ("PXM_BASE_URL", "https://x.example")]);
     assert_eq!(s.environment, None);
-    assert_eq!(s.connection.base_url, DEFAULT_BASE_URL);
+    assert_eq!(s.connection.base_url, "https://x.example");
 }
 
 #[test]
@@ -421,7 +428,7 @@ fn missing_client_id_when_only_the_secret_is_set() {
 #[test]
 fn missing_credentials_without_a_selected_environment_lists_the_choices() {
     let two = "environments:\n  a: {}\n  b: {}\n";
-    let err = resolve_err(two, None, &[]);
+    let err = resolve_err(two, None, &[("PXM_BASE_URL", "https://x.example")]);
     let message = err.to_string();
     assert!(
         message.contains("no credentials for the PXM API"),

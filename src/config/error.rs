@@ -79,6 +79,17 @@ pub enum ConfigError {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// The file defines several environments, none was chosen, and no
+    /// `PXM_BASE_URL` says where to go: guessing could mean production.
+    #[error(
+        "`{}` defines {} but none is selected; pass `--env NAME`, set `PXM_ENV`, or add `default_environment:` to the file",
+        .config_file.display(),
+        quoted_list(.available)
+    )]
+    NoEnvironment {
+        available: Vec<String>,
+        config_file: PathBuf,
+    },
     /// The settings file exists but cannot be read.
     #[error("cannot read `{}`: {source}; check that it is a readable file", .path.display())]
     Io {

@@ -73,6 +73,15 @@ impl Settings {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
         };
+        if let (None, Some(f)) = (&name, file)
+            && f.environments.len() > 1
+            && vars.get(PXM_BASE_URL).is_none()
+        {
+            return Err(ConfigError::NoEnvironment {
+                available: f.environment_names(),
+                config_file: f.path.clone(),
+            });
+        }
         let unselected = match (&name, file) {
             (None, Some(f)) if f.environments.len() > 1 => f.environment_names(),
             _ => Vec::new(),
