@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod export;
 pub mod remote;
 pub mod render;
 pub mod sandbox;

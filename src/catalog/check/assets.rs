@@ -266,6 +266,20 @@ fn preferred_extension(mime: &str) -> String {
         .map_or_else(|| mime.to_owned(), |e| format!(".{e}"))
 }
 
+/// The MIME type the extension of `path` implies, as the checker reads it
+/// (`None` for an unknown extension). An entry's `mime_type` must agree.
+#[must_use]
+pub fn implied_mime_type(path: &str) -> Option<String> {
+    mime_guess::from_path(path).first_raw().map(canonical)
+}
+
+/// One spelling per MIME type (`image/jpg` → `image/jpeg`), lower-case and
+/// without parameters, so aliases do not count as disagreement.
+#[must_use]
+pub fn canonical_mime(mime: &str) -> String {
+    canonical(mime)
+}
+
 /// One spelling per type, so aliases do not count as disagreement.
 fn canonical(mime: &str) -> String {
     let essence = mime
@@ -310,7 +324,7 @@ fn resolve_mime(
     path: &str,
     probe: &Probe,
 ) -> Option<String> {
-    let by_ext = mime_guess::from_path(path).first_raw().map(canonical);
+    let by_ext = implied_mime_type(path);
     let declared = f.mime_type.as_deref().map(canonical);
     let mut ok = true;
     if let (Some(declared), Some(by_ext)) = (&declared, &by_ext)

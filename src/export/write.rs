@@ -1,0 +1,202 @@
+//! Putting an export on disk: what the output directory already holds
+//! (so the CLI can refuse to mix a new export into an existing catalog),
+//! and writing each file atomically (a temporary file beside it, synced,
+//! then renamed), so an interrupted export never leaves half a file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::ExportError;
+use super::asset_names::ASSETS_DIR;
+use crate::config::{ALT_FILE_NAME, FILE_NAME};
+
+/// What an output directory holds that an export could overwrite or
+/// contradict.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Existing {
+    /// Catalog YAML files (every `*.yaml`/`*.yml` but `pxmctl.yaml`,
+    /// outside hidden directories), relative to the directory, sorted.
+    pub catalog_files: Vec<PathBuf>,
+    /// Files under `assets/`.
+    pub assets: usize,
+}
+
+impl Existing {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.catalog_files.is_empty() && self.assets == 0
+    }
+}
+
+/// Looks at `dir`; a directory that does not exist holds nothing.
+///
+/// # Errors
+///
+/// [`ExportError::Io`] when `dir` exists but cannot be read, or is not a
+/// directory.
+pub fn existing(dir: &Path) -> Result<Existing, ExportError> {
+    let io = |path: &Path, source| ExportError::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    };
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::default()),
+        Err(e) => return Err(io(dir, e)),
+        Ok(meta) if !meta.is_dir() => {
+            return Err(io(
+                dir,
+                std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+            ));
+        }
+        Ok(_) => {}
+    }
+    let mut found = Existing::default();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            io(&path, e.into())
+        })?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let name = entry.file_name().to_string_lossy();
+        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        if relative.starts_with(ASSETS_DIR) {
+            found.assets += 1;
+        } else if is_yaml && name != FILE_NAME && name != ALT_FILE_NAME {
+            found.catalog_files.push(relative.to_path_buf());
+        }
+    }
+    Ok(found)
+}
+
+/// What [`write_files`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Files written, relative to the directory.
+    pub files: usize,
+    /// Of those, files that replaced an existing one.
+    pub replaced: Vec<String>,
+}
+
+/// Writes each file (path relative to `dir` → contents) atomically,
+/// creating directories as needed. Files already there are replaced;
+/// nothing else in `dir` is touched.
+///
+/// # Errors
+///
+/// [`ExportError::Io`] naming the path that failed; files written before
+/// it stay written.
+pub fn write_files(dir: &Path, files: &BTreeMap<String, String>) -> Result<Written, ExportError> {
+    let mut written = Written::default();
+    for (relative, text) in files {
+        let path = dir.join(relative);
+        if path.exists() {
+            written.replaced.push(relative.clone());
+        }
+        write_atomic(&path, text.as_bytes())?;
+        written.files += 1;
+    }
+    Ok(written)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same
+/// directory, synced before it is renamed over `path`.
+///
+/// # Errors
+///
+/// [`ExportError::Io`] naming `path` (or its directory).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
+    let parent = path.parent().unwrap_or_else(|| Path::new("."));
+    fs::create_dir_all(parent).map_err(|source| ExportError::Io {
+        action: "create directory",
+        path: parent.to_path_buf(),
+        source,
+    })?;
+    let temp = temp_path(path);
+    let io = |source| ExportError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    let result = (|| {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(io(e));
+    }
+    Ok(())
+}
+
+/// A hidden, unique temporary name beside `path`: `.<name>.<pid>-<n>.tmp`.
+/// Hidden, so a catalog load running meanwhile does not read it.
+#[must_use]
+pub fn temp_path(path: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy());
+    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_catalog_yaml_and_assets_but_not_settings_or_hidden_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        assert!(existing(&root.join("missing")).expect("reads").is_empty());
+        fs::write(root.join("pxmctl.yaml"), "environments: {}\n").expect("write");
+        fs::create_dir_all(root.join(".git")).expect("mkdir");
+        fs::write(root.join(".git/x.yaml"), "").expect("write");
+        fs::write(root.join("catalog.schema.json"), "{}").expect("write");
+        assert!(existing(root).expect("reads").is_empty());
+        fs::create_dir_all(root.join("collections")).expect("mkdir");
+        fs::write(root.join("collections/a.yml"), "").expect("write");
+        fs::create_dir_all(root.join("assets")).expect("mkdir");
+        fs::write(root.join("assets/hero.jpg"), "x").expect("write");
+        let found = existing(root).expect("reads");
+        assert_eq!(found.catalog_files, [PathBuf::from("collections/a.yml")]);
+        assert_eq!(found.assets, 1);
+    }
+
+    #[test]
+    fn writes_replace_atomically_and_say_what_they_replaced() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let files = BTreeMap::from([
+            ("a.yaml".to_owned(), "one\n".to_owned()),
+            ("sub/b.yaml".to_owned(), "two\n".to_owned()),
+        ]);
+        let first = write_files(dir.path(), &files).expect("writes");
+        assert_eq!((first.files, first.replaced.len()), (2, 0));
+        let again = write_files(dir.path(), &files).expect("writes");
+        assert_eq!(again.replaced, ["a.yaml", "sub/b.yaml"]);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("sub/b.yaml")).expect("read"),
+            "two\n"
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+}
