@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod export;
+pub mod plan;
 pub mod remote;
 pub mod render;
 pub mod sandbox;

@@ -53,6 +53,9 @@ pub enum Code {
     AssetUnknownType,
     /// A secret (client secret, token, password) written in `pxmctl.yaml`.
     SecretInConfig,
+    AmbiguousMatch,
+    VanishedId,
+    MissingLive,
 }
 
 impl Code {
@@ -83,6 +86,9 @@ impl Code {
             Self::AssetTypeMismatch => "asset-type-mismatch",
             Self::AssetUnknownType => "asset-unknown-type",
             Self::SecretInConfig => "secret-in-config",
+            Self::AmbiguousMatch => "ambiguous-match",
+            Self::VanishedId => "vanished-id",
+            Self::MissingLive => "missing-live",
         }
     }
 }

@@ -1,0 +1,610 @@
+//! What each entry needs done: a create when nothing live matched, else
+//! an update of exactly the fields the YAML names that differ, in catalog
+//! terms. Array fields the API replaces wholesale are merged first:
+//! `(live − items the catalog manages) ∪ desired`, so links to objects
+//! outside the catalog are kept and never shown as changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::action::{Action, Change, Kind, Op};
+use super::identity::Matches;
+use super::values::{
+    attribute_value, kind_name, live_attribute_value, live_publishing, publishing, same_kind_name,
+};
+use crate::catalog::model::{
+    AttributeKind, Catalog, Collection, Entry, Family, Key, ResourceOwner,
+};
+use crate::remote::LiveSnapshot;
+use crate::remote::wire::LiveValue;
+
+/// An action before ordering, with the entries whose creation it needs.
+#[derive(Debug)]
+pub struct Draft {
+    pub action: Action,
+    pub needs: Vec<(Kind, Key)>,
+}
+
+/// Shared context of the per-kind diffs.
+pub struct Differ<'a> {
+    pub catalog: &'a Catalog,
+    pub live: &'a LiveSnapshot,
+    pub matches: &'a Matches,
+    pub drafts: Vec<Draft>,
+}
+
+/// How a live reference is shown: the managing entry's key, or `id:<id>`.
+fn shown(matches: &Matches, kind: Kind, id: &str) -> String {
+    matches
+        .owner(kind, id)
+        .cloned()
+        .unwrap_or_else(|| format!("id:{id}"))
+}
+
+fn strings<I: IntoIterator<Item = String>>(items: I) -> Value {
+    let set: BTreeSet<String> = items.into_iter().collect();
+    Value::Array(set.into_iter().map(Value::String).collect())
+}
+
+/// The merged value of a wholesale array: live items the catalog does not
+/// manage (shown as `id:…`) stay; managed ones are replaced by `desired`.
+fn merged(live_shown: &[String], desired: &BTreeSet<Key>) -> (Value, Value) {
+    let before = strings(live_shown.iter().cloned());
+    let after = strings(
+        live_shown
+            .iter()
+            .filter(|s| s.starts_with("id:"))
+            .cloned()
+            .chain(desired.iter().cloned()),
+    );
+    (before, after)
+}
+
+/// Collects the changes of one entry.
+#[derive(Default)]
+struct Changes(Vec<Change>);
+
+impl Changes {
+    /// Records `field` when `after` differs from `before` (or always for a
+    /// create, where `before` is `None`).
+    fn set(&mut self, field: &str, before: Option<Value>, after: Value) {
+        if before.as_ref() != Some(&after) {
+            self.0.push(Change {
+                field: field.to_owned(),
+                before,
+                after: Some(after),
+            });
+        }
+    }
+}
+
+/// Which object an action is about.
+struct Head<'a> {
+    kind: Kind,
+    op: Op,
+    key: &'a str,
+    id: Option<&'a str>,
+    title: &'a str,
+}
+
+impl Differ<'_> {
+    fn push(&mut self, head: Head<'_>, changes: Changes, needs: Vec<(Kind, Key)>) {
+        if head.op == Op::Update && changes.0.is_empty() {
+            return;
+        }
+        self.drafts.push(Draft {
+            action: Action {
+                kind: head.kind,
+                op: head.op,
+                key: head.key.to_owned(),
+                id: head.id.map(str::to_owned),
+                title: head.title.to_owned(),
+                changes: changes.0,
+                bytes: None,
+                note: None,
+                depends_on: Vec::new(),
+            },
+            needs,
+        });
+    }
+
+    fn renamed_note<T>(&mut self, entry: &Entry<T>, live_name: &str, name: &str) {
+        if live_name != name
+            && entry.renamed_from.as_deref() == Some(live_name)
+            && let Some(last) = self.drafts.last_mut()
+            && last.action.key == entry.key
+        {
+            last.action.note = Some(format!("renamed from \"{live_name}\""));
+        }
+    }
+
+    pub fn attributes(&mut self) {
+        for (key, e) in &self.catalog.attributes {
+            let a = &e.value;
+            let live = self
+                .matches
+                .index(Kind::Attribute, key)
+                .map(|i| &self.live.attributes[i]);
+            let mut c = Changes::default();
+            c.set("name", live.map(|l| json!(l.name)), json!(a.name));
+            let live_kind = live.map(|l| {
+                if same_kind_name(&l.kind, &a.kind) {
+                    json!(kind_name(&a.kind))
+                } else {
+                    json!(l.kind)
+                }
+            });
+            c.set("type", live_kind, json!(kind_name(&a.kind)));
+            if let AttributeKind::PickList { options } = &a.kind {
+                c.set(
+                    "options",
+                    live.map(|l| strings(l.options.iter().cloned())),
+                    strings(options.iter().cloned()),
+                );
+            }
+            if let Some(d) = &a.description {
+                c.set(
+                    "description",
+                    live.map(|l| json!(l.description.clone().unwrap_or_default())),
+                    json!(d),
+                );
+            }
+            let op = if live.is_some() {
+                Op::Update
+            } else {
+                Op::Create
+            };
+            self.push(
+                Head {
+                    kind: Kind::Attribute,
+                    op,
+                    key,
+                    id: live.map(|l| l.id.as_str()),
+                    title: &a.name,
+                },
+                c,
+                Vec::new(),
+            );
+            if let Some(l) = live {
+                self.renamed_note(e, &l.name, &a.name);
+            }
+        }
+    }
+
+    pub fn attribute_groups(&mut self) {
+        for (key, e) in &self.catalog.attribute_groups {
+            let g = &e.value;
+            let live = self
+                .matches
+                .index(Kind::AttributeGroup, key)
+                .map(|i| &self.live.attribute_groups[i]);
+            let mut c = Changes::default();
+            c.set("name", live.map(|l| json!(l.name)), json!(g.name));
+            let mut needs = Vec::new();
+            if let Some(members) = &g.attributes {
+                let desired: BTreeSet<Key> = members.iter().cloned().collect();
+                needs.extend(desired.iter().map(|k| (Kind::Attribute, k.clone())));
+                match live {
+                    Some(l) => {
+                        let shown: Vec<String> = l
+                            .attributes
+                            .iter()
+                            .map(|id| shown(self.matches, Kind::Attribute, id))
+                            .collect();
+                        let (before, after) = merged(&shown, &desired);
+                        c.set("attributes", Some(before), after);
+                    }
+                    None => c.set("attributes", None, strings(desired)),
+                }
+            }
+            let op = if live.is_some() {
+                Op::Update
+            } else {
+                Op::Create
+            };
+            self.push(
+                Head {
+                    kind: Kind::AttributeGroup,
+                    op,
+                    key,
+                    id: live.map(|l| l.id.as_str()),
+                    title: &g.name,
+                },
+                c,
+                needs,
+            );
+            if let Some(l) = live {
+                self.renamed_note(e, &l.name, &g.name);
+            }
+        }
+    }
+
+    pub fn categories(&mut self) {
+        for (key, e) in &self.catalog.categories {
+            let cat = &e.value;
+            let live = self
+                .matches
+                .index(Kind::Category, key)
+                .map(|i| &self.live.categories[i]);
+            let mut c = Changes::default();
+            c.set("name", live.map(|l| json!(l.name)), json!(cat.name));
+            let parent = cat.parent.as_ref().map_or(Value::Null, |p| json!(p));
+            let live_parent = live.map(|l| {
+                l.parent_id.as_deref().map_or(Value::Null, |id| {
+                    json!(shown(self.matches, Kind::Category, id))
+                })
+            });
+            if live.is_some() || !parent.is_null() {
+                c.set("parent", live_parent, parent);
+            }
+            let needs = cat
+                .parent
+                .iter()
+                .map(|p| (Kind::Category, p.clone()))
+                .collect();
+            let op = if live.is_some() {
+                Op::Update
+            } else {
+                Op::Create
+            };
+            self.push(
+                Head {
+                    kind: Kind::Category,
+                    op,
+                    key,
+                    id: live.map(|l| l.id.as_str()),
+                    title: &cat.name,
+                },
+                c,
+                needs,
+            );
+            if let Some(l) = live {
+                self.renamed_note(e, &l.name, &cat.name);
+            }
+        }
+    }
+
+    pub fn collections(&mut self) {
+        for (key, e) in &self.catalog.collections {
+            let col = &e.value;
+            let live = self
+                .matches
+                .index(Kind::Collection, key)
+                .map(|i| &self.live.collections[i]);
+            let (c, needs) = self.collection_changes(col, live);
+            let op = if live.is_some() {
+                Op::Update
+            } else {
+                Op::Create
+            };
+            let title = col
+                .sku
+                .as_ref()
+                .map_or_else(|| col.name.clone(), |s| format!("{} ({s})", col.name));
+            self.push(
+                Head {
+                    kind: Kind::Collection,
+                    op,
+                    key,
+                    id: live.map(|l| l.id.as_str()),
+                    title: &title,
+                },
+                c,
+                needs,
+            );
+            if let Some(l) = live {
+                self.renamed_note(e, &l.name, &col.name);
+            }
+        }
+    }
+
+    fn collection_changes(
+        &self,
+        col: &Collection,
+        live: Option<&crate::remote::wire::LiveCollection>,
+    ) -> (Changes, Vec<(Kind, Key)>) {
+        let m = self.matches;
+        let mut c = Changes::default();
+        let mut needs = Vec::new();
+        c.set("name", live.map(|l| json!(l.name)), json!(col.name));
+        let family = match &col.family {
+            Family::Standalone => "standalone",
+            Family::Parent => "parent",
+            Family::Variant { .. } => "variant",
+        };
+        let live_family = live.map(|l| {
+            json!(
+                l.collection_type
+                    .as_deref()
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or("standalone")
+            )
+        });
+        if live.is_some() || family != "standalone" {
+            c.set("type", live_family, json!(family));
+        }
+        if let Family::Variant { parent } = &col.family {
+            needs.push((Kind::Collection, parent.clone()));
+            let live_parent = live.map(|l| {
+                l.parent_topic_id
+                    .as_deref()
+                    .map_or(Value::Null, |id| json!(shown(m, Kind::Collection, id)))
+            });
+            c.set("parent", live_parent, json!(parent));
+        }
+        if let Some(category) = &col.category {
+            needs.push((Kind::Category, category.clone()));
+            let live_category = live.map(|l| {
+                l.parent_id
+                    .as_deref()
+                    .map_or(Value::Null, |id| json!(shown(m, Kind::Category, id)))
+            });
+            c.set("category", live_category, json!(category));
+        }
+        if let Some(also_in) = &col.also_in {
+            needs.extend(also_in.iter().map(|k| (Kind::Category, k.clone())));
+            match live {
+                Some(l) => {
+                    let shown_ids: Vec<String> = l
+                        .direct_parent
+                        .iter()
+                        .map(|id| shown(m, Kind::Category, id))
+                        .collect();
+                    let (before, after) = merged(&shown_ids, also_in);
+                    c.set("also_in", Some(before), after);
+                }
+                None => c.set("also_in", None, strings(also_in.iter().cloned())),
+            }
+        }
+        if let Some(sku) = &col.sku {
+            c.set(
+                "sku",
+                live.map(|l| json!(l.additional_title.clone().unwrap_or_default())),
+                json!(sku),
+            );
+        }
+        if let Some(p) = &col.published {
+            c.set(
+                "published",
+                live.map(|l| live_publishing(&l.publishing)),
+                publishing(p),
+            );
+        }
+        if let Some(regions) = &col.regions {
+            match live {
+                Some(l) => {
+                    let shown_ids: Vec<String> = l
+                        .region_ids
+                        .iter()
+                        .map(|id| shown(m, Kind::Region, id))
+                        .collect();
+                    let (before, after) = merged(&shown_ids, regions);
+                    c.set("regions", Some(before), after);
+                }
+                None => c.set("regions", None, strings(regions.iter().cloned())),
+            }
+        }
+        if let Some(values) = &col.attributes {
+            self.value_changes(
+                values,
+                live.map(|l| l.attributes.as_slice()),
+                &mut c,
+                &mut needs,
+            );
+        }
+        (c, needs)
+    }
+
+    /// One change per managed attribute whose value differs; values of
+    /// attributes the YAML does not name are left alone.
+    fn value_changes(
+        &self,
+        values: &BTreeMap<Key, crate::catalog::model::AttributeValue>,
+        live: Option<&[LiveValue]>,
+        c: &mut Changes,
+        needs: &mut Vec<(Kind, Key)>,
+    ) {
+        for (attr_key, value) in values {
+            needs.push((Kind::Attribute, attr_key.clone()));
+            let desired = attribute_value(value);
+            let field = format!("attributes.{attr_key}");
+            let Some(live) = live else {
+                if !desired.is_null() {
+                    c.set(&field, None, desired);
+                }
+                continue;
+            };
+            let attribute = self.catalog.attributes.get(attr_key).map(|e| &e.value.kind);
+            let current = self
+                .matches
+                .id(self.live, Kind::Attribute, attr_key)
+                .and_then(|id| live.iter().find(|v| v.id == id))
+                .zip(attribute)
+                .map_or(Value::Null, |(v, kind)| {
+                    live_attribute_value(kind, &v.value)
+                });
+            c.set(&field, Some(current), desired);
+        }
+    }
+
+    pub fn files(&mut self) {
+        for (key, e) in &self.catalog.files {
+            let f = &e.value;
+            let live = self
+                .matches
+                .index(Kind::File, key)
+                .map(|i| &self.live.files[i]);
+            let m = self.matches;
+            let id = live.map(|l| l.id.as_str());
+            // Bytes: a new file is uploaded; an existing one when its size
+            // differs (the content-hash gate refines this).
+            if let Some(asset) = &f.content {
+                let upload = match live {
+                    None => Some(None),
+                    Some(l) if l.size != Some(asset.size) => Some(l.size),
+                    Some(_) => None,
+                };
+                if let Some(live_size) = upload {
+                    let mut c = Changes::default();
+                    c.set("path", None, json!(asset.path));
+                    if live.is_none() {
+                        c.set("name", None, json!(f.name));
+                        if let Some(p) = &f.published {
+                            c.set("published", None, publishing(p));
+                        }
+                        if let Some(r) = &f.regions {
+                            c.set("regions", None, strings(r.iter().cloned()));
+                        }
+                    }
+                    self.push(
+                        Head {
+                            kind: Kind::File,
+                            op: Op::Upload,
+                            key,
+                            id,
+                            title: &f.name,
+                        },
+                        c,
+                        Vec::new(),
+                    );
+                    if let Some(last) = self.drafts.last_mut() {
+                        last.action.bytes = Some(asset.size);
+                        if let Some(size) = live_size {
+                            last.action.note =
+                                Some(format!("content changed: {size} → {} bytes", asset.size));
+                        }
+                    }
+                }
+            }
+            if let Some(l) = live {
+                let mut c = Changes::default();
+                c.set("name", Some(json!(l.file_name)), json!(f.name));
+                if let Some(p) = &f.published {
+                    c.set(
+                        "published",
+                        Some(live_publishing(&l.publishing)),
+                        publishing(p),
+                    );
+                }
+                if let Some(regions) = &f.regions {
+                    let shown_ids: Vec<String> = l
+                        .region_ids
+                        .iter()
+                        .map(|id| shown(m, Kind::Region, id))
+                        .collect();
+                    let (before, after) = merged(&shown_ids, regions);
+                    c.set("regions", Some(before), after);
+                }
+                self.push(
+                    Head {
+                        kind: Kind::File,
+                        op: Op::Update,
+                        key,
+                        id,
+                        title: &f.name,
+                    },
+                    c,
+                    vec![(Kind::File, key.clone())],
+                );
+                self.renamed_note(e, &l.file_name, &f.name);
+            }
+            if let Some(collections) = &f.collections {
+                let mut c = Changes::default();
+                match live {
+                    Some(l) => {
+                        let shown_ids: Vec<String> = l
+                            .collections
+                            .iter()
+                            .map(|id| shown(m, Kind::Collection, id))
+                            .collect();
+                        let (before, after) = merged(&shown_ids, collections);
+                        c.set("collections", Some(before), after);
+                    }
+                    None if !collections.is_empty() => {
+                        c.set("collections", None, strings(collections.iter().cloned()));
+                    }
+                    None => {}
+                }
+                let mut needs: Vec<(Kind, Key)> = collections
+                    .iter()
+                    .map(|k| (Kind::Collection, k.clone()))
+                    .collect();
+                needs.push((Kind::File, key.clone()));
+                if !c.0.is_empty() {
+                    self.push(
+                        Head {
+                            kind: Kind::File,
+                            op: Op::Link,
+                            key,
+                            id,
+                            title: &f.name,
+                        },
+                        c,
+                        needs,
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn resources(&mut self) {
+        for (key, e) in &self.catalog.resources {
+            let r = &e.value;
+            let live = self
+                .matches
+                .index(Kind::Resource, key)
+                .map(|i| &self.live.resources[i]);
+            let mut c = Changes::default();
+            let mut needs = Vec::new();
+            c.set(
+                "description",
+                live.map(|l| json!(l.description)),
+                json!(r.description),
+            );
+            c.set("link", live.map(|l| json!(l.link)), json!(r.link));
+            match &r.owner {
+                ResourceOwner::Account => {}
+                ResourceOwner::Category(k) => {
+                    needs.push((Kind::Category, k.clone()));
+                    let before = live.map(|l| {
+                        l.category_id.as_deref().map_or(Value::Null, |id| {
+                            json!(shown(self.matches, Kind::Category, id))
+                        })
+                    });
+                    c.set("category", before, json!(k));
+                }
+                ResourceOwner::Collections(keys) => {
+                    needs.extend(keys.iter().map(|k| (Kind::Collection, k.clone())));
+                    let before = live.map(|l| {
+                        strings(
+                            l.collections
+                                .iter()
+                                .map(|id| shown(self.matches, Kind::Collection, id)),
+                        )
+                    });
+                    c.set("collections", before, strings(keys.iter().cloned()));
+                }
+            }
+            let op = if live.is_some() {
+                Op::Update
+            } else {
+                Op::Create
+            };
+            self.push(
+                Head {
+                    kind: Kind::Resource,
+                    op,
+                    key,
+                    id: live.map(|l| l.id.as_str()),
+                    title: &r.link,
+                },
+                c,
+                needs,
+            );
+            if let Some(l) = live {
+                self.renamed_note(e, &l.link, &r.link);
+            }
+        }
+    }
+}

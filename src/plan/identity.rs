@@ -1,0 +1,457 @@
+//! Matching each catalog entry to at most one live object: by pinned
+//! `id`, else by the kind's live identity (name, parent + name, sku, file
+//! name, link + owner), else by the identity it had before a rename
+//! (`renamed_from`). Parents are matched before their children, because a
+//! child's identity includes its parent's live id.
+//!
+//! Problems (a pinned id that vanished, two live objects for one entry,
+//! one live object claimed twice) are diagnostics at the entry.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::action::Kind;
+use crate::catalog::model::{Catalog, Entry, Family, Key, ResourceOwner};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::remote::LiveSnapshot;
+
+/// Matched live objects: entry key → index into the snapshot's list of
+/// that kind. Entries without a live object are absent (they are created).
+#[derive(Debug, Default)]
+pub struct Matches {
+    pub regions: BTreeMap<Key, usize>,
+    pub attributes: BTreeMap<Key, usize>,
+    pub attribute_groups: BTreeMap<Key, usize>,
+    pub categories: BTreeMap<Key, usize>,
+    pub collections: BTreeMap<Key, usize>,
+    pub files: BTreeMap<Key, usize>,
+    pub resources: BTreeMap<Key, usize>,
+    /// Live id → entry key, per kind: who manages a live object.
+    owners: HashMap<(Kind, String), Key>,
+}
+
+impl Matches {
+    fn of(&self, kind: Kind) -> &BTreeMap<Key, usize> {
+        match kind {
+            Kind::Region => &self.regions,
+            Kind::Attribute => &self.attributes,
+            Kind::AttributeGroup => &self.attribute_groups,
+            Kind::Category => &self.categories,
+            Kind::Collection => &self.collections,
+            Kind::File => &self.files,
+            Kind::Resource => &self.resources,
+        }
+    }
+
+    /// The index of `key`'s live object.
+    #[must_use]
+    pub fn index(&self, kind: Kind, key: &str) -> Option<usize> {
+        self.of(kind).get(key).copied()
+    }
+
+    /// The entry that manages the live object `id`, if any.
+    #[must_use]
+    pub fn owner(&self, kind: Kind, id: &str) -> Option<&Key> {
+        self.owners.get(&(kind, id.to_owned()))
+    }
+
+    /// The live id of `key`'s object.
+    #[must_use]
+    pub fn id<'a>(&self, live: &'a LiveSnapshot, kind: Kind, key: &str) -> Option<&'a str> {
+        let i = self.index(kind, key)?;
+        Some(match kind {
+            Kind::Region => live.regions[i].id.as_str(),
+            Kind::Attribute => live.attributes[i].id.as_str(),
+            Kind::AttributeGroup => live.attribute_groups[i].id.as_str(),
+            Kind::Category => live.categories[i].id.as_str(),
+            Kind::Collection => live.collections[i].id.as_str(),
+            Kind::File => live.files[i].id.as_str(),
+            Kind::Resource => live.resources[i].id.as_str(),
+        })
+    }
+}
+
+/// The identity strings of one kind's live objects, and which entry has
+/// claimed which object.
+struct Index<'a> {
+    kind: Kind,
+    ids: HashMap<&'a str, usize>,
+    identities: HashMap<String, Vec<usize>>,
+    live_ids: Vec<&'a str>,
+    claimed: HashMap<usize, Key>,
+    by_key: HashMap<Key, usize>,
+}
+
+impl<'a> Index<'a> {
+    fn new<L>(
+        kind: Kind,
+        live: &'a [L],
+        id: impl Fn(&'a L) -> &'a str,
+        identities: impl Fn(&'a L) -> Vec<String>,
+    ) -> Self {
+        let mut ids = HashMap::with_capacity(live.len());
+        let mut by_identity: HashMap<String, Vec<usize>> = HashMap::with_capacity(live.len());
+        let mut live_ids = Vec::with_capacity(live.len());
+        for (i, object) in live.iter().enumerate() {
+            ids.insert(id(object), i);
+            live_ids.push(id(object));
+            for identity in identities(object) {
+                by_identity.entry(identity).or_default().push(i);
+            }
+        }
+        Self {
+            kind,
+            ids,
+            identities: by_identity,
+            live_ids,
+            claimed: HashMap::new(),
+            by_key: HashMap::new(),
+        }
+    }
+
+    /// The live object for one entry. `identity` is `None` when it cannot
+    /// exist live yet (its parent is still to be created).
+    fn find<T>(
+        &mut self,
+        entry: &Entry<T>,
+        identity: Option<String>,
+        renamed: Option<String>,
+        describe: &str,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<usize> {
+        let noun = self.kind.noun();
+        let found = if let Some(id) = &entry.id {
+            match self.ids.get(id.as_str()) {
+                Some(i) => Some(*i),
+                None => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::VanishedId,
+                            entry.declared_at.clone(),
+                            format!(
+                                "{noun} `{}` is pinned to id `{id}`, which does not exist in the account",
+                                entry.key
+                            ),
+                        )
+                        .with_hint(format!(
+                            "if it was deleted on purpose, remove `id:` so the plan creates it again (matched by {describe}); otherwise correct the id"
+                        )),
+                    );
+                    return None;
+                }
+            }
+        } else {
+            let by = |identity: &Option<String>| {
+                identity
+                    .as_ref()
+                    .and_then(|i| self.identities.get(i))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+            };
+            let current = by(&identity);
+            let candidates = if current.is_empty() {
+                by(&renamed)
+            } else {
+                current
+            };
+            match candidates {
+                [] => None,
+                [one] => Some(*one),
+                [first, second, ..] => {
+                    let (a, b) = (self.live_ids[*first], self.live_ids[*second]);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::AmbiguousMatch,
+                            entry.declared_at.clone(),
+                            format!(
+                                "{noun} `{}` matches {} live {noun} objects by {describe}: ids `{a}` and `{b}`",
+                                entry.key,
+                                candidates.len()
+                            ),
+                        )
+                        .with_hint(format!(
+                            "pin the one this entry means with `id: {a}` (or `id: {b}`); `pxmctl export` shows every id"
+                        )),
+                    );
+                    return None;
+                }
+            }
+        };
+        let i = found?;
+        if let Some(other) = self.claimed.get(&i) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::AmbiguousMatch,
+                    entry.declared_at.clone(),
+                    format!(
+                        "{noun} `{}` and {noun} `{other}` both match the live {noun} `{}`",
+                        entry.key, self.live_ids[i]
+                    ),
+                )
+                .with_hint("each live object belongs to one entry: pin each entry to its own id, or remove one"),
+            );
+            return None;
+        }
+        self.claimed.insert(i, entry.key.clone());
+        self.by_key.insert(entry.key.clone(), i);
+        Some(i)
+    }
+
+    fn finish(self, matched: &mut BTreeMap<Key, usize>, owners: &mut HashMap<(Kind, String), Key>) {
+        for (i, key) in self.claimed {
+            owners.insert((self.kind, self.live_ids[i].to_owned()), key.clone());
+            matched.insert(key, i);
+        }
+    }
+}
+
+fn join(parts: &[&str]) -> String {
+    parts.join("\u{1f}")
+}
+
+/// Matches every entry of `catalog` in `live`.
+pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagnostics) -> Matches {
+    let mut m = Matches::default();
+
+    let mut idx = Index::new(
+        Kind::Region,
+        &live.regions,
+        |r| &r.id,
+        |r| vec![r.name.clone()],
+    );
+    for e in catalog.regions.values() {
+        let found = idx.find(e, Some(e.value.name.clone()), None, "name", diagnostics);
+        if found.is_none() && e.id.is_none() {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::MissingLive,
+                    e.declared_at.clone(),
+                    format!("region `{}` ({}) does not exist in the account", e.key, e.value.name),
+                )
+                .with_hint("regions are read-only in PXM: create it there, or correct `name:` to an existing region's name"),
+            );
+        }
+    }
+    idx.finish(&mut m.regions, &mut m.owners);
+
+    let mut idx = Index::new(
+        Kind::Attribute,
+        &live.attributes,
+        |a| &a.id,
+        |a| vec![a.name.clone()],
+    );
+    for e in catalog.attributes.values() {
+        let renamed = e.renamed_from.clone();
+        idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
+    }
+    idx.finish(&mut m.attributes, &mut m.owners);
+
+    let mut idx = Index::new(
+        Kind::AttributeGroup,
+        &live.attribute_groups,
+        |g| &g.id,
+        |g| vec![g.name.clone()],
+    );
+    for e in catalog.attribute_groups.values() {
+        let renamed = e.renamed_from.clone();
+        idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
+    }
+    idx.finish(&mut m.attribute_groups, &mut m.owners);
+
+    // Categories, parents first: a child's identity holds its parent's id.
+    let mut idx = Index::new(
+        Kind::Category,
+        &live.categories,
+        |c| &c.id,
+        |c| vec![join(&[c.parent_id.as_deref().unwrap_or(""), &c.name])],
+    );
+    for key in parents_first(catalog) {
+        let Some(e) = catalog.categories.get(key) else {
+            continue;
+        };
+        let parent = match &e.value.parent {
+            None => Some(""),
+            Some(p) => idx.claimed_id(p),
+        };
+        let identity = parent.map(|p| join(&[p, &e.value.name]));
+        let renamed = parent
+            .zip(e.renamed_from.as_deref())
+            .map(|(p, old)| join(&[p, old]));
+        idx.find(e, identity, renamed, "name and parent", diagnostics);
+    }
+    idx.finish(&mut m.categories, &mut m.owners);
+
+    match_collections(catalog, live, &mut m, diagnostics);
+
+    let mut idx = Index::new(
+        Kind::File,
+        &live.files,
+        |f| &f.id,
+        |f| vec![f.file_name.clone()],
+    );
+    for e in catalog.files.values() {
+        let found = idx.find(
+            e,
+            Some(e.value.name.clone()),
+            e.renamed_from.clone(),
+            "file name",
+            diagnostics,
+        );
+        if found.is_none() && e.id.is_none() && e.value.content.is_none() {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::MissingLive,
+                    e.declared_at.clone(),
+                    format!(
+                        "file `{}` has no `path:` and no live file is named `{}`",
+                        e.key, e.value.name
+                    ),
+                )
+                .with_hint("add `path:` pointing at the asset so pxmctl can upload it, or correct `name:` to the live file's name"),
+            );
+        }
+    }
+    idx.finish(&mut m.files, &mut m.owners);
+
+    let mut idx = Index::new(
+        Kind::Resource,
+        &live.resources,
+        |r| &r.id,
+        |r| {
+            let owner = match (&r.category_id, r.collections.is_empty()) {
+                (Some(c), _) => join(&["category", c]),
+                (None, false) => {
+                    let mut ids: Vec<&str> = r.collections.iter().map(String::as_str).collect();
+                    ids.sort_unstable();
+                    join(&["collections", &ids.join(",")])
+                }
+                (None, true) => "account".to_owned(),
+            };
+            vec![join(&[&r.link, &owner])]
+        },
+    );
+    for e in catalog.resources.values() {
+        let owner = match &e.value.owner {
+            ResourceOwner::Account => Some("account".to_owned()),
+            ResourceOwner::Category(k) => m
+                .id(live, Kind::Category, k)
+                .map(|id| join(&["category", id])),
+            ResourceOwner::Collections(keys) => keys
+                .iter()
+                .map(|k| m.id(live, Kind::Collection, k))
+                .collect::<Option<Vec<&str>>>()
+                .map(|mut ids| {
+                    ids.sort_unstable();
+                    join(&["collections", &ids.join(",")])
+                }),
+        };
+        let identity = owner.as_ref().map(|o| join(&[&e.value.link, o]));
+        let renamed = owner
+            .as_ref()
+            .zip(e.renamed_from.as_deref())
+            .map(|(o, old)| join(&[old, o]));
+        idx.find(e, identity, renamed, "link and owner", diagnostics);
+    }
+    idx.finish(&mut m.resources, &mut m.owners);
+    m
+}
+
+impl Index<'_> {
+    /// The live id claimed so far by entry `key` (parents are matched
+    /// before their children).
+    fn claimed_id(&self, key: &str) -> Option<&str> {
+        self.by_key.get(key).map(|i| self.live_ids[*i])
+    }
+}
+
+fn match_collections(
+    catalog: &Catalog,
+    live: &LiveSnapshot,
+    m: &mut Matches,
+    diagnostics: &mut Diagnostics,
+) {
+    // A live collection is findable by its sku and by its name in place,
+    // so an entry without `sku:` still finds a live object that has one.
+    let mut idx = Index::new(
+        Kind::Collection,
+        &live.collections,
+        |c| &c.id,
+        |c| {
+            let mut ids = Vec::with_capacity(2);
+            if let Some(sku) = c.additional_title.as_deref().filter(|s| !s.is_empty()) {
+                ids.push(join(&["sku", sku]));
+            }
+            match (c.collection_type.as_deref(), &c.parent_topic_id) {
+                (Some("variant"), Some(parent)) => ids.push(join(&["family", parent, &c.name])),
+                _ => ids.push(join(&[
+                    "category",
+                    c.parent_id.as_deref().unwrap_or(""),
+                    &c.name,
+                ])),
+            }
+            ids
+        },
+    );
+    let variants_last = catalog
+        .collections
+        .values()
+        .filter(|e| !matches!(e.value.family, Family::Variant { .. }))
+        .chain(
+            catalog
+                .collections
+                .values()
+                .filter(|e| matches!(e.value.family, Family::Variant { .. })),
+        );
+    for e in variants_last {
+        let c = &e.value;
+        let place = |name: &str| -> Option<String> {
+            match &c.family {
+                Family::Variant { parent } => {
+                    idx.claimed_id(parent).map(|p| join(&["family", p, name]))
+                }
+                _ => match &c.category {
+                    None => Some(join(&["category", "", name])),
+                    Some(k) => m
+                        .id(live, Kind::Category, k)
+                        .map(|id| join(&["category", id, name])),
+                },
+            }
+        };
+        let (identity, renamed, describe) = match &c.sku {
+            Some(sku) => (
+                Some(join(&["sku", sku])),
+                e.renamed_from.as_deref().map(|old| join(&["sku", old])),
+                "sku",
+            ),
+            None => (
+                place(&c.name),
+                e.renamed_from.as_deref().and_then(place),
+                "name and place",
+            ),
+        };
+        idx.find(e, identity, renamed, describe, diagnostics);
+    }
+    idx.finish(&mut m.collections, &mut m.owners);
+}
+
+/// Category keys ordered so every parent comes before its children.
+fn parents_first(catalog: &Catalog) -> Vec<&Key> {
+    let depth = |start: &Key| {
+        let mut key = start;
+        let mut d = 0usize;
+        while let Some(parent) = catalog
+            .categories
+            .get(key)
+            .and_then(|e| e.value.parent.as_ref())
+        {
+            d += 1;
+            key = parent;
+            if d > catalog.categories.len() {
+                break;
+            }
+        }
+        d
+    };
+    let mut keys: Vec<(usize, &Key)> = catalog.categories.keys().map(|k| (depth(k), k)).collect();
+    keys.sort();
+    keys.into_iter().map(|(_, k)| k).collect()
+}

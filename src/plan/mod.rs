@@ -1,0 +1,174 @@
+//! Planning: match each catalog entry to its live object, merge what the
+//! catalog owns into what the account holds, diff, and order the actions
+//! into a graph. A pure function of (catalog, live snapshot): no I/O.
+
+pub mod action;
+mod diff;
+mod graph;
+pub mod identity;
+mod prune;
+pub mod values;
+
+pub use action::{Action, Change, Kind, Op, Summary};
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::model::Catalog;
+use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::remote::LiveSnapshot;
+
+/// A plan: actions in an order that respects every dependency.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub summary: Summary,
+}
+
+impl Plan {
+    #[must_use]
+    pub fn new(actions: Vec<Action>) -> Self {
+        let summary = Summary::of(&actions);
+        Self { actions, summary }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// Whether any action deletes (CI may ask for a second approval).
+    #[must_use]
+    pub fn deletes(&self) -> bool {
+        self.summary.delete > 0
+    }
+}
+
+/// What to plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// `--target`: only these entries (`KEY` or `KIND.KEY`, kind as in the
+    /// catalog: `collections.rain-jacket`) and what they depend on.
+    pub targets: Vec<String>,
+}
+
+/// Plans the changes that make `live` match `catalog`. User-facing
+/// problems (ambiguous or vanished matches, missing regions, a target
+/// that names nothing) come back as diagnostics at the entry.
+pub fn plan(
+    catalog: &Catalog,
+    live: &LiveSnapshot,
+    options: &PlanOptions,
+) -> Result<Plan, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let matches = identity::match_all(catalog, live, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let mut differ = diff::Differ {
+        catalog,
+        live,
+        matches: &matches,
+        drafts: Vec::new(),
+    };
+    differ.attributes();
+    differ.attribute_groups();
+    differ.categories();
+    differ.collections();
+    differ.files();
+    differ.resources();
+    let mut drafts = differ.drafts;
+    drafts.extend(prune::deletions(catalog, live, &matches));
+    let actions = match graph::order(drafts, live) {
+        Ok(actions) => actions,
+        Err(path) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::Cycle,
+                    Location::file(Arc::from(catalog.root.as_path())),
+                    format!(
+                        "the plan's actions depend on each other in a cycle: {}",
+                        path.join(" → ")
+                    ),
+                )
+                .with_hint(
+                    "break the cycle in the catalog: one of these entries must not need the other",
+                ),
+            );
+            return Err(diagnostics);
+        }
+    };
+    if options.targets.is_empty() {
+        return Ok(Plan::new(actions));
+    }
+    targeted(catalog, actions, &options.targets).map(Plan::new)
+}
+
+/// Keeps the targeted actions and everything they depend on.
+fn targeted(
+    catalog: &Catalog,
+    actions: Vec<Action>,
+    targets: &[String],
+) -> Result<Vec<Action>, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let hits = |a: &Action, t: &str| match t.split_once('.') {
+        Some((kind, key)) if kind == a.kind.map() => key == a.key,
+        _ => t == a.key,
+    };
+    let mut keep = vec![false; actions.len()];
+    for t in targets {
+        let named = actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| hits(a, t))
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>();
+        if named.is_empty() && !catalog_has(catalog, t) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::UnknownReference,
+                    Location::file(Arc::from(catalog.root.as_path())),
+                    format!("`--target {t}` names no entry of the catalog"),
+                )
+                .with_hint("give an entry key (`rain-jacket`) or a kind and key (`collections.rain-jacket`)"),
+            );
+        }
+        let mut stack = named;
+        while let Some(i) = stack.pop() {
+            if !keep[i] {
+                keep[i] = true;
+                stack.extend(actions[i].depends_on.iter().copied());
+            }
+        }
+    }
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let mut new_index = vec![usize::MAX; actions.len()];
+    let mut out = Vec::new();
+    for (i, mut a) in actions.into_iter().enumerate() {
+        if keep[i] {
+            new_index[i] = out.len();
+            a.depends_on = a
+                .depends_on
+                .iter()
+                .map(|d| new_index[*d])
+                .filter(|d| *d != usize::MAX)
+                .collect();
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+fn catalog_has(catalog: &Catalog, target: &str) -> bool {
+    let key = target.split_once('.').map_or(target, |(_, k)| k);
+    catalog.regions.contains_key(key)
+        || catalog.attributes.contains_key(key)
+        || catalog.attribute_groups.contains_key(key)
+        || catalog.categories.contains_key(key)
+        || catalog.collections.contains_key(key)
+        || catalog.files.contains_key(key)
+        || catalog.resources.contains_key(key)
+}
