@@ -194,9 +194,16 @@ fn the_only_environment_is_chosen_and_several_without_default_are_refused() {
     let err = resolve_err(two, None, TOKEN);
     assert!(matches!(err, ConfigError::NoEnvironment { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("`a`, `b`") && message.contains("--env"), "{message}");
+    assert!(
+        message.contains("`a`, `b`") && message.contains("--env"),
+        "{message}"
+    );
     // An explicit PXM_BASE_URL says where to go: no environment needed.
-    let s = resolve(two, None, &[("PXM_TOKEN", "t"), ("PXM_BASE_URL", "https://x.example")]);
+    let s = resolve(
+        two,
+        None,
+        &[("PXM_TOKEN", "t"), ("PXM_BASE_URL", "https://x.example")],
+    );
     assert_eq!(s.environment, None);
     assert_eq!(s.connection.base_url, "https://x.example");
 }
