@@ -2,6 +2,7 @@
 //! The only module that prints or picks an exit code.
 
 mod connect;
+mod export;
 mod logging;
 mod output;
 mod sandbox;
@@ -42,6 +43,7 @@ enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Status(status::StatusArgs),
+    Export(export::ExportArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -55,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, out),
         Command::Schema(args) => schema::run(&args, out),
         Command::Status(args) => status::run(&args, out),
+        Command::Export(args) => export::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),
     }
 }
