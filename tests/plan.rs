@@ -288,3 +288,43 @@ async fn target_keeps_an_entry_and_what_it_needs() {
     };
     assert!(plan(&catalog, &live, &bad).is_err());
 }
+
+#[tokio::test]
+async fn an_exported_account_plans_nothing() {
+    // Every kind, variants, collections in several categories, values of
+    // every attribute type, files with links, resources on both owners.
+    let mut seed = remote_support::seed(12, 60);
+    seed.collections[1].insert(
+        "attributes".into(),
+        json!([
+            {"id": "a0", "type": "update", "value": "Nylon"},
+            {"id": "a1", "type": "update", "value": "2026-02-01"},
+            {"id": "a2", "type": "update", "value": ["b", "a"]},
+            {"id": "a3", "type": "update", "value": "Red"},
+            {"id": "a4", "type": "update", "value": true},
+            {"id": "a5", "type": "update", "value": 12.5}
+        ]),
+    );
+    seed.collections[3].insert("published".into(), json!(true));
+    seed.collections[3].insert("published_start_date".into(), json!("2026-01-01"));
+    let live = live(seed).await;
+    let exported = pxmctl::export::export(
+        &live,
+        &pxmctl::export::ExportOptions {
+            with_assets: false,
+            hash_attribute: "pxmctl_sha256".into(),
+        },
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pxmctl::export::write::write_files(dir.path(), &exported.files).unwrap();
+    let loaded = pxmctl::catalog::load(dir.path());
+    assert!(
+        !loaded.diagnostics.has_errors(),
+        "{:#?}",
+        loaded.diagnostics
+    );
+    let catalog = loaded.catalog.unwrap();
+    let p = plan(&catalog, &live, &PlanOptions::default()).unwrap();
+    assert!(p.is_empty(), "{:#?}", p.actions);
+}
