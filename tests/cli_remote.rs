@@ -183,3 +183,44 @@ async fn configuration_problems_are_reported_with_their_location() {
     assert!(all.contains("pxmctl.yaml:4:5"), "{all}");
     assert!(all.contains("page_size"), "did you mean: {all}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_with_assets_shows_no_signature_or_secret() {
+    let mut account = seed(6, 30);
+    account.files.push(
+        json!({"id": "hero", "file_name": "hero.txt", "content": "hello bytes", "collections": [{"id": "col0"}]})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let sandbox = start(SandboxConfig {
+        credentials: Some(Credentials {
+            client_id: "demo".into(),
+            client_secret: CANARY_SECRET.into(),
+        }),
+        ..config(account)
+    })
+    .await;
+    let dir = empty_catalog();
+    let out_dir = dir.path().join("exported");
+    let run = pxmctl(
+        &sandbox,
+        &[],
+        &[
+            "export",
+            "--with-assets",
+            "-vv",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(run.status.success(), "{}", text(&run));
+    assert_eq!(
+        std::fs::read(out_dir.join("assets/hero.txt")).unwrap(),
+        b"hello bytes"
+    );
+    assert_no_secret(&run, &[CANARY_SECRET, sandbox.access_token()]);
+    let all = text(&run);
+    assert!(!all.contains("X-Sandbox-Signature="), "{all}");
+}
