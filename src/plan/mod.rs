@@ -7,6 +7,7 @@ mod diff;
 mod graph;
 pub mod identity;
 mod prune;
+pub mod saved;
 pub mod values;
 
 pub use action::{Action, Change, Kind, Op, Summary};

@@ -1,0 +1,468 @@
+//! Saved plans (`pxmctl plan --out FILE`): the plan plus what it was made
+//! from — a digest of the catalog's YAML and a fingerprint of every live
+//! object read — so `pxmctl apply FILE` can refuse a plan that no longer
+//! describes the catalog or the account. Owns the file format (JSON,
+//! versioned; see `docs/plan-format.md`), writing it atomically, reading
+//! it with errors that name the file, and telling what went stale. It
+//! does not decide what to do about staleness; `cli` does.
+//!
+//! A saved plan holds no secret: `Plan` has none, and fingerprints are
+//! hashes of the wire types, which never serialise presigned URLs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use super::{Kind, Plan};
+use crate::remote::LiveSnapshot;
+
+/// The version of the saved-plan file format this pxmctl writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Every kind, in the order a snapshot holds them.
+const KINDS: [Kind; 7] = [
+    Kind::Region,
+    Kind::Attribute,
+    Kind::AttributeGroup,
+    Kind::Category,
+    Kind::Collection,
+    Kind::File,
+    Kind::Resource,
+];
+
+impl Kind {
+    /// The kind as one identifier, as it is serialised: `attribute_group`.
+    /// Names live objects in saved plans (`attribute_group/12`) and
+    /// actions in rendered plans (`attribute_group.materials`).
+    #[must_use]
+    pub fn ident(self) -> &'static str {
+        match self {
+            Self::Region => "region",
+            Self::Attribute => "attribute",
+            Self::AttributeGroup => "attribute_group",
+            Self::Category => "category",
+            Self::Collection => "collection",
+            Self::File => "file",
+            Self::Resource => "resource",
+        }
+    }
+}
+
+/// A plan as saved by `pxmctl plan --out`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    /// [`FORMAT_VERSION`] when written.
+    pub format_version: u32,
+    /// The pxmctl that made the plan.
+    pub pxmctl_version: String,
+    /// When the plan was made, RFC 3339 in UTC, to the second.
+    pub created_at: String,
+    /// The environment chosen (`--env`, `PXM_ENV`), if any.
+    pub environment: Option<String>,
+    /// The API the plan was made against.
+    pub base_url: String,
+    /// [`catalog_digest`] of the catalog the plan was made from.
+    pub catalog_digest: String,
+    /// [`live_fingerprints`] of the account the plan was made against.
+    pub live: BTreeMap<String, String>,
+    pub plan: Plan,
+}
+
+impl SavedPlan {
+    /// A plan to save, stamped with this pxmctl's version and the time.
+    #[must_use]
+    pub fn new(
+        plan: Plan,
+        environment: Option<String>,
+        base_url: String,
+        catalog_digest: String,
+        live: BTreeMap<String, String>,
+    ) -> Self {
+        let now = jiff::Timestamp::now();
+        let created_at = jiff::Timestamp::from_second(now.as_second())
+            .unwrap_or(now)
+            .to_string();
+        Self {
+            format_version: FORMAT_VERSION,
+            pxmctl_version: env!("CARGO_PKG_VERSION").to_owned(),
+            created_at,
+            environment,
+            base_url,
+            catalog_digest,
+            live,
+            plan,
+        }
+    }
+
+    /// Writes the plan as pretty JSON through a temporary file in the
+    /// same directory, synced and then renamed over `path`: a reader sees
+    /// the old file or the new one, never half of one.
+    ///
+    /// # Errors
+    ///
+    /// [`SavedPlanError::Write`] naming `path`.
+    pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
+        let error = |source| SavedPlanError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| error(e.into()))?;
+        text.push('\n');
+        let temp = temp_path(path);
+        let result = (|| {
+            let mut file = fs::File::create(&temp)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            fs::rename(&temp, path)
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_file(&temp);
+            return Err(error(e));
+        }
+        Ok(())
+    }
+
+    /// Reads a saved plan. The format version is checked before the rest
+    /// is decoded, so a plan from another pxmctl says so instead of
+    /// failing on a field it does not know.
+    ///
+    /// # Errors
+    ///
+    /// [`SavedPlanError`] naming `path`: unreadable, not a saved plan, or
+    /// another format version.
+    pub fn read(path: &Path) -> Result<Self, SavedPlanError> {
+        let text = fs::read_to_string(path).map_err(|source| SavedPlanError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let parse = |source| SavedPlanError::Parse {
+            path: path.to_path_buf(),
+            source,
+        };
+        let version: VersionOnly = serde_json::from_str(&text).map_err(parse)?;
+        if version.format_version != u64::from(FORMAT_VERSION) {
+            return Err(SavedPlanError::Version {
+                path: path.to_path_buf(),
+                found: version.format_version,
+            });
+        }
+        serde_json::from_str(&text).map_err(parse)
+    }
+}
+
+/// The first thing read from a saved plan, whatever its version.
+#[derive(Deserialize)]
+struct VersionOnly {
+    format_version: u64,
+}
+
+/// Why a saved plan cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SavedPlanError {
+    #[error("cannot read saved plan `{}`: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("cannot write saved plan `{}`: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+    #[error("`{}` is not a saved pxmctl plan: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "`{}` is a saved plan in format version {found}, but pxmctl {} expects version {FORMAT_VERSION}; make the plan again with `pxmctl plan --out`",
+        path.display(),
+        env!("CARGO_PKG_VERSION")
+    )]
+    Version { path: PathBuf, found: u64 },
+}
+
+/// A hidden, unique temporary name beside `path`: `.<name>.<pid>-<n>.tmp`.
+fn temp_path(path: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map_or_else(|| "plan".into(), |n| n.to_string_lossy());
+    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
+}
+
+/// SHA-256 (hex) over the catalog's YAML files: for each file, sorted by
+/// its path relative to `root` (with `/` separators), the path's length
+/// and bytes, then the content's length and bytes. The lengths keep two
+/// catalogs from hashing alike by moving bytes between a name and a
+/// content. Assets are not covered here: their bytes are compared by
+/// content hash when a plan is made.
+///
+/// # Errors
+///
+/// The first file that cannot be read, named in the error.
+pub fn catalog_digest(root: &Path, files: &[PathBuf]) -> io::Result<String> {
+    let mut entries = Vec::with_capacity(files.len());
+    for file in files {
+        let (relative, open) = match file.strip_prefix(root) {
+            Ok(relative) => (relative.to_path_buf(), file.clone()),
+            Err(_) if file.is_relative() => (file.clone(), root.join(file)),
+            Err(_) => (file.clone(), file.clone()),
+        };
+        let name = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let bytes = fs::read(&open)
+            .map_err(|e| io::Error::new(e.kind(), format!("`{}`: {e}", open.display())))?;
+        entries.push((name, bytes));
+    }
+    entries.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(b"pxmctl catalog digest v1\0");
+    hasher.update((entries.len() as u64).to_le_bytes());
+    for (name, bytes) in &entries {
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Hex SHA-256 of an object's JSON (`serde_json::to_vec`). Object keys
+/// come out sorted (`serde_json` without `preserve_order`), so an API that
+/// reorders keys does not change a fingerprint.
+#[must_use]
+pub fn fingerprint<T: Serialize>(object: &T) -> String {
+    // The wire types serialise infallibly (every map key is a string).
+    let json = serde_json::to_vec(object).unwrap_or_default();
+    hex::encode(Sha256::digest(&json))
+}
+
+/// `"<kind>/<id>"` for a live object: `collection/1042`.
+#[must_use]
+pub fn live_key(kind: Kind, id: &str) -> String {
+    format!("{}/{id}", kind.ident())
+}
+
+/// A fingerprint of every object in the snapshot, keyed by [`live_key`].
+#[must_use]
+pub fn live_fingerprints(snapshot: &LiveSnapshot) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut add = |kind: Kind, id: &str, print: String| {
+        out.insert(live_key(kind, id), print);
+    };
+    for o in &snapshot.regions {
+        add(Kind::Region, &o.id, fingerprint(o));
+    }
+    for o in &snapshot.attributes {
+        add(Kind::Attribute, &o.id, fingerprint(o));
+    }
+    for o in &snapshot.attribute_groups {
+        add(Kind::AttributeGroup, &o.id, fingerprint(o));
+    }
+    for o in &snapshot.categories {
+        add(Kind::Category, &o.id, fingerprint(o));
+    }
+    for o in &snapshot.collections {
+        add(Kind::Collection, &o.id, fingerprint(o));
+    }
+    for o in &snapshot.files {
+        add(Kind::File, &o.id, fingerprint(o));
+    }
+    for o in &snapshot.resources {
+        add(Kind::Resource, &o.id, fingerprint(o));
+    }
+    out
+}
+
+/// One reason a saved plan no longer describes what apply would meet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// The catalog's YAML differs from when the plan was made.
+    Catalog,
+    /// A live object the plan read has changed (`collection/1042`).
+    Changed(String),
+    /// A live object the plan read is gone.
+    Vanished(String),
+    /// A live object exists that the plan did not see.
+    Appeared(String),
+    /// The plan was made against another API (`base_url`).
+    Account { planned: String, now: String },
+}
+
+impl fmt::Display for Stale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let live = |f: &mut fmt::Formatter<'_>, key: &str, what: &str| {
+            let (kind, id) = key.split_once('/').unwrap_or(("object", key));
+            let noun = KINDS
+                .iter()
+                .find(|k| k.ident() == kind)
+                .map_or(kind, |k| k.noun());
+            write!(f, "live {noun} `{id}` {what} since the plan was made")
+        };
+        match self {
+            Self::Catalog => f.write_str("the catalog changed since the plan was made"),
+            Self::Changed(key) => live(f, key, "changed"),
+            Self::Vanished(key) => live(f, key, "was deleted"),
+            Self::Appeared(key) => live(f, key, "appeared"),
+            Self::Account { planned, now } => {
+                write!(f, "the plan was made against `{planned}`, not `{now}`")
+            }
+        }
+    }
+}
+
+/// What changed since `saved` was made: the catalog first, then live
+/// objects in key order. Objects the plan read are checked for changes
+/// and deletions; any live object the plan did not read counts as
+/// appeared (it might match an entry the plan would create). Empty when
+/// the plan may be applied.
+#[must_use]
+pub fn staleness(
+    saved: &SavedPlan,
+    catalog_digest: &str,
+    now_live: &BTreeMap<String, String>,
+) -> Vec<Stale> {
+    let mut out = Vec::new();
+    if saved.catalog_digest != catalog_digest {
+        out.push(Stale::Catalog);
+    }
+    let mut then = saved.live.iter().peekable();
+    let mut now = now_live.iter().peekable();
+    loop {
+        match (then.peek(), now.peek()) {
+            (None, None) => break,
+            (Some((key, _)), None) => {
+                out.push(Stale::Vanished((*key).clone()));
+                then.next();
+            }
+            (None, Some((key, _))) => {
+                out.push(Stale::Appeared((*key).clone()));
+                now.next();
+            }
+            (Some((k1, p1)), Some((k2, p2))) => match k1.cmp(k2) {
+                std::cmp::Ordering::Less => {
+                    out.push(Stale::Vanished((*k1).clone()));
+                    then.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(Stale::Appeared((*k2).clone()));
+                    now.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    if p1 != p2 {
+                        out.push(Stale::Changed((*k1).clone()));
+                    }
+                    then.next();
+                    now.next();
+                }
+            },
+        }
+    }
+    out
+}
+
+/// [`Stale::Account`] when `saved` was made against another API than
+/// `base_url` (a trailing `/` aside). [`staleness`] cannot tell: two
+/// accounts may hold objects with the same ids.
+#[must_use]
+pub fn other_account(saved: &SavedPlan, base_url: &str) -> Option<Stale> {
+    let same = saved.base_url.trim_end_matches('/') == base_url.trim_end_matches('/');
+    (!same).then(|| Stale::Account {
+        planned: saved.base_url.clone(),
+        now: base_url.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::wire::LiveValue;
+
+    #[test]
+    fn kind_ident_is_how_the_kind_serialises() {
+        for kind in KINDS {
+            let json = serde_json::to_value(kind).expect("kind serialises");
+            assert_eq!(json, kind.ident());
+        }
+    }
+
+    #[test]
+    fn digest_does_not_depend_on_file_order_but_on_names_and_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        fs::create_dir(root.join("sub")).expect("mkdir");
+        fs::write(root.join("a.yaml"), "x: 1\n").expect("write");
+        fs::write(root.join("sub/b.yaml"), "y: 2\n").expect("write");
+        let a = root.join("a.yaml");
+        let b = root.join("sub/b.yaml");
+        let one = catalog_digest(root, &[a.clone(), b.clone()]).expect("digest");
+        let two = catalog_digest(root, &[b.clone(), a.clone()]).expect("digest");
+        assert_eq!(one, two);
+        assert_eq!(one.len(), 64);
+        // Relative to the root gives the same digest as under it.
+        let relative = catalog_digest(
+            root,
+            &[PathBuf::from("a.yaml"), PathBuf::from("sub/b.yaml")],
+        )
+        .expect("digest");
+        assert_eq!(one, relative);
+        fs::write(root.join("sub/b.yaml"), "y: 3\n").expect("write");
+        assert_ne!(one, catalog_digest(root, &[a, b]).expect("digest"));
+    }
+
+    #[test]
+    fn digest_length_prefixes_keep_names_and_contents_apart() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        fs::write(root.join("ab"), "c").expect("write");
+        fs::write(root.join("a"), "bc").expect("write");
+        let one = catalog_digest(root, &[root.join("ab")]).expect("digest");
+        let two = catalog_digest(root, &[root.join("a")]).expect("digest");
+        assert_ne!(one, two);
+    }
+
+    #[test]
+    fn digest_names_a_file_it_cannot_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err =
+            catalog_digest(dir.path(), &[dir.path().join("gone.yaml")]).expect_err("missing file");
+        assert!(err.to_string().contains("gone.yaml"), "{err}");
+    }
+
+    #[test]
+    fn fingerprints_ignore_key_order_in_values() {
+        let a: LiveValue =
+            serde_json::from_str(r#"{"id": "1", "value": {"a": 1, "b": 2}}"#).expect("value");
+        let b: LiveValue =
+            serde_json::from_str(r#"{"value": {"b": 2, "a": 1}, "id": "1"}"#).expect("value");
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let c: LiveValue =
+            serde_json::from_str(r#"{"id": "1", "value": {"a": 1, "b": 3}}"#).expect("value");
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+    }
+
+    #[test]
+    fn stale_items_read_as_sentences() {
+        assert_eq!(
+            Stale::Changed("collection/1042".into()).to_string(),
+            "live collection `1042` changed since the plan was made"
+        );
+        assert_eq!(
+            Stale::Vanished("attribute_group/7".into()).to_string(),
+            "live attribute group `7` was deleted since the plan was made"
+        );
+        assert_eq!(
+            Stale::Appeared("file/f9".into()).to_string(),
+            "live file `f9` appeared since the plan was made"
+        );
+        assert_eq!(
+            Stale::Catalog.to_string(),
+            "the catalog changed since the plan was made"
+        );
+    }
+}
