@@ -2,3 +2,4 @@
 //! to text. Nothing here writes to a terminal; `cli` does.
 
 pub mod diagnostics;
+pub mod plan;
