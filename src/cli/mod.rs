@@ -5,6 +5,7 @@ mod connect;
 mod export;
 mod logging;
 mod output;
+mod plan;
 mod sandbox;
 mod schema;
 mod status;
@@ -43,6 +44,7 @@ enum Command {
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Status(status::StatusArgs),
+    Plan(plan::PlanArgs),
     Export(export::ExportArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
@@ -57,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, out),
         Command::Schema(args) => schema::run(&args, out),
         Command::Status(args) => status::run(&args, out),
+        Command::Plan(args) => plan::run(&args, out),
         Command::Export(args) => export::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),
     }

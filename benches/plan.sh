@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Benchmark of `pxmctl plan` on a large account: a sandbox seeded with
+# 100,000 collections, 10,000 categories, 500 attributes and 20,000 files,
+# exported with `pxmctl export` (so the catalog matches exactly), then
+# planned twice: unchanged (a no-op plan) and with 1% of the collections
+# renamed. Reports requests (they must equal the snapshot's), wall time,
+# peak RSS, and the time spent after the snapshot (match, diff, graph,
+# render; target < 1 s).
+#
+# Usage: benches/plan.sh   (env: COLLECTIONS=100000 PAGE_SIZE=1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+collections=${COLLECTIONS:-100000}
+page=${PAGE_SIZE:-1000}
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && { kill -INT "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --release --quiet --bin pxmctl
+bin="${CARGO_TARGET_DIR:-target}/release/pxmctl"
+python3 scripts/gen_seed.py "$work/seed.json" --collections "$collections"
+"$bin" sandbox --seed "$work/seed.json" --rate-limit off \
+  --client-id bench --client-secret bench-secret >"$work/env" 2>/dev/null &
+pid=$!
+for _ in $(seq 1 600); do grep -q '^PXM_CLIENT_SECRET=' "$work/env" 2>/dev/null && break; sleep 0.1; done
+base=$(sed -n 's/^PXM_BASE_URL=//p' "$work/env")
+[ -n "$base" ] || { echo "sandbox did not start" >&2; exit 1; }
+
+mkdir -p "$work/catalog"
+cat >"$work/catalog/pxmctl.yaml" <<YAML
+environments:
+  bench:
+    base_url: $base
+    client_id: bench
+    page_size: $page
+    rate_limit: { requests: 1000000, window_seconds: 60 }
+YAML
+export PXM_CLIENT_SECRET=bench-secret PXM_TOKEN_CACHE=off NO_COLOR=1
+/usr/bin/time -f '%e %M' -o "$work/time" "$bin" export --out "$work/catalog" 2>"$work/err" >/dev/null
+read -r wall rss <"$work/time"
+printf 'export        wall %6.2f s  peak RSS %4d MB  (%s)\n' "$wall" "$((rss / 1024))" "$(tail -n 1 "$work/err" | head -c 100)"
+
+# plan LABEL
+plan() {
+  set +e
+  /usr/bin/time -f '%e %M' -o "$work/time" "$bin" plan "$work/catalog" -v --detailed-exitcode \
+    >"$work/plan.txt" 2>"$work/err"
+  code=$?
+  set -e
+  read -r wall rss <"$work/time"
+  requests=$(sed -n 's/^read .*(\([0-9]*\) requests)$/\1/p' "$work/err")
+  after=$(sed -n 's/.*planned and rendered \([0-9]*\) actions in \([0-9]*\) ms.*/\1 actions, \2 ms/p' "$work/err")
+  printf '%-12s  exit %d  requests %4s  wall %6.2f s  peak RSS %4d MB  after snapshot: %s\n' \
+    "$1" "$code" "$requests" "$wall" "$((rss / 1024))" "$after"
+  tail -n 1 "$work/plan.txt"
+}
+
+plan "no-op"
+# Rename every 100th collection: 1% of the entries change.
+python3 - "$work/catalog" <<'PY'
+import pathlib, re, sys
+n = 0
+for path in sorted(pathlib.Path(sys.argv[1], "collections").glob("*.yaml")):
+    lines = path.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s+name: )(Product (\d+))$", line.rstrip("\n"))
+        if m and int(m.group(3)) % 100 == 0:
+            lines[i] = f"{m.group(1)}{m.group(2)} v2\n"
+            n += 1
+    path.write_text("".join(lines))
+print(f"renamed {n} collections", file=sys.stderr)
+PY
+plan "1% changed"

@@ -1,0 +1,175 @@
+//! `pxmctl plan`: load and check the catalog, read the live account, and
+//! show what apply would change, for people, machines or a pull request.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::connect::{ConnectArgs, connect, runtime};
+use super::output::Output;
+use crate::catalog::{self, load::Loaded};
+use crate::diag::Diagnostics;
+use crate::plan::saved::{self, SavedPlan};
+use crate::plan::{Plan, PlanOptions};
+use crate::remote::LiveSnapshot;
+use crate::render::diagnostics::{self as render_diagnostics, TextStyle};
+use crate::render::plan as render_plan;
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Blocks with field-level changes, like `terraform plan`.
+    #[default]
+    Text,
+    /// A versioned JSON document (docs/plan-format.md).
+    Json,
+    /// A pull-request comment: summary on top, details folded.
+    Markdown,
+}
+
+/// Show what `pxmctl apply` would change in the live account: creates,
+/// updates, uploads, links and (only inside a `prune:` scope) deletions.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  pxmctl plan\n  pxmctl plan --env production --format markdown > plan.md\n  pxmctl plan --target collections.rain-jacket\n  pxmctl plan --detailed-exitcode --out plan.json   # 0 no changes, 2 changes, 3 with deletions"
+)]
+pub struct PlanArgs {
+    /// The catalog directory.
+    #[arg(default_value = "catalog")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Exit 0 with no changes, 2 with changes, 3 when they include a
+    /// deletion (1 is always an error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan only this entry and what it depends on (`KEY` or `KIND.KEY`);
+    /// repeatable.
+    #[arg(long, value_name = "KEY")]
+    pub target: Vec<String>,
+    /// Save the plan, with a digest of the catalog and a fingerprint of
+    /// every live object read, for `pxmctl apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
+    let loaded = catalog::load(&args.dir);
+    let Some(catalog) = &loaded.catalog else {
+        report(&loaded.diagnostics, &loaded, &out);
+        out.error(&format!(
+            "catalog `{}` is invalid; run `pxmctl validate {}` for details",
+            args.dir.display(),
+            args.dir.display()
+        ));
+        return ExitCode::FAILURE;
+    };
+    let Ok(connected) = connect(&args.dir, &args.connect, &out) else {
+        return ExitCode::FAILURE;
+    };
+    let Ok(rt) = runtime(&out) else {
+        return ExitCode::FAILURE;
+    };
+    let client = &connected.client;
+    let live = match rt.block_on(LiveSnapshot::fetch(client)) {
+        Ok(live) => live,
+        Err(e) => {
+            out.error(&e.to_string());
+            return ExitCode::FAILURE;
+        }
+    };
+    out.stderr(&format!(
+        "read {} live objects from {} ({} requests)\n",
+        live.counts().iter().map(|(_, n)| n).sum::<usize>(),
+        client.base_url(),
+        client.stats().requests
+    ));
+    let started = std::time::Instant::now();
+    let options = PlanOptions {
+        targets: args.target.clone(),
+    };
+    let plan = match crate::plan::plan(catalog, &live, &options) {
+        Ok(plan) => plan,
+        Err(diagnostics) => {
+            report(&diagnostics, &loaded, &out);
+            out.error("the catalog cannot be planned against this account; fix the problems above");
+            return ExitCode::FAILURE;
+        }
+    };
+    let style = render_plan::TextStyle {
+        color: out.color,
+        unicode: out.unicode,
+        width: out.width,
+    };
+    out.stdout(&match args.format {
+        Format::Text => render_plan::text::text(&plan, style),
+        Format::Json => render_plan::json::json(&plan),
+        Format::Markdown => render_plan::markdown::markdown(&plan),
+    });
+    tracing::debug!(
+        "planned and rendered {} actions in {} ms after the snapshot",
+        plan.actions.len(),
+        started.elapsed().as_millis()
+    );
+    if let Some(path) = &args.out
+        && let Err(code) = save(path, &plan, &loaded, &live, &connected.settings, &out)
+    {
+        return code;
+    }
+    exit_code(&plan, args.detailed_exitcode)
+}
+
+fn save(
+    path: &std::path::Path,
+    plan: &Plan,
+    loaded: &Loaded,
+    live: &LiveSnapshot,
+    settings: &crate::config::Settings,
+    out: &Output,
+) -> Result<(), ExitCode> {
+    let root = loaded
+        .catalog
+        .as_ref()
+        .map(|c| c.root.clone())
+        .unwrap_or_default();
+    let digest = saved::catalog_digest(&root, &loaded.files).map_err(|e| {
+        out.error(&format!("cannot read the catalog to save the plan: {e}"));
+        ExitCode::FAILURE
+    })?;
+    let saved = SavedPlan::new(
+        plan.clone(),
+        settings.environment.clone(),
+        settings.connection.base_url.clone(),
+        digest,
+        saved::live_fingerprints(live),
+    );
+    saved.write(path).map_err(|e| {
+        out.error(&e.to_string());
+        ExitCode::FAILURE
+    })?;
+    out.stderr(&format!("saved the plan to `{}`\n", path.display()));
+    Ok(())
+}
+
+fn report(diagnostics: &Diagnostics, loaded: &Loaded, out: &Output) {
+    let style = TextStyle {
+        color: out.color,
+        unicode: out.unicode,
+        width: out.width,
+    };
+    out.stderr(&render_diagnostics::text(
+        diagnostics,
+        &loaded.sources,
+        style,
+    ));
+}
+
+fn exit_code(plan: &Plan, detailed: bool) -> ExitCode {
+    match (detailed, plan.is_empty(), plan.deletes()) {
+        (false, ..) | (true, true, _) => ExitCode::SUCCESS,
+        (true, false, false) => ExitCode::from(2),
+        (true, false, true) => ExitCode::from(3),
+    }
+}
