@@ -66,6 +66,26 @@ fn merged(live_shown: &[String], desired: &BTreeSet<Key>) -> (Value, Value) {
 struct Changes(Vec<Change>);
 
 impl Changes {
+    /// A wholesale array field: merged into the live value when there is
+    /// one, else set to `desired` (when not empty).
+    fn merge(
+        &mut self,
+        field: &str,
+        (matches, kind): (&Matches, Kind),
+        live_ids: Option<&[String]>,
+        desired: &BTreeSet<Key>,
+    ) {
+        match live_ids {
+            Some(ids) => {
+                let live: Vec<String> = ids.iter().map(|id| shown(matches, kind, id)).collect();
+                let (before, after) = merged(&live, desired);
+                self.set(field, Some(before), after);
+            }
+            None if !desired.is_empty() => self.set(field, None, strings(desired.iter().cloned())),
+            None => {}
+        }
+    }
+
     /// Records `field` when `after` differs from `before` (or always for a
     /// create, where `before` is `None`).
     fn set(&mut self, field: &str, before: Option<Value>, after: Value) {
@@ -185,18 +205,12 @@ impl Differ<'_> {
             if let Some(members) = &g.attributes {
                 let desired: BTreeSet<Key> = members.iter().cloned().collect();
                 needs.extend(desired.iter().map(|k| (Kind::Attribute, k.clone())));
-                match live {
-                    Some(l) => {
-                        let shown: Vec<String> = l
-                            .attributes
-                            .iter()
-                            .map(|id| shown(self.matches, Kind::Attribute, id))
-                            .collect();
-                        let (before, after) = merged(&shown, &desired);
-                        c.set("attributes", Some(before), after);
-                    }
-                    None => c.set("attributes", None, strings(desired)),
-                }
+                c.merge(
+                    "attributes",
+                    (self.matches, Kind::Attribute),
+                    live.map(|l| l.attributes.as_slice()),
+                    &desired,
+                );
             }
             let op = if live.is_some() {
                 Op::Update
@@ -344,18 +358,12 @@ impl Differ<'_> {
         }
         if let Some(also_in) = &col.also_in {
             needs.extend(also_in.iter().map(|k| (Kind::Category, k.clone())));
-            match live {
-                Some(l) => {
-                    let shown_ids: Vec<String> = l
-                        .direct_parent
-                        .iter()
-                        .map(|id| shown(m, Kind::Category, id))
-                        .collect();
-                    let (before, after) = merged(&shown_ids, also_in);
-                    c.set("also_in", Some(before), after);
-                }
-                None => c.set("also_in", None, strings(also_in.iter().cloned())),
-            }
+            c.merge(
+                "also_in",
+                (m, Kind::Category),
+                live.map(|l| l.direct_parent.as_slice()),
+                also_in,
+            );
         }
         if let Some(sku) = &col.sku {
             c.set(
@@ -372,18 +380,12 @@ impl Differ<'_> {
             );
         }
         if let Some(regions) = &col.regions {
-            match live {
-                Some(l) => {
-                    let shown_ids: Vec<String> = l
-                        .region_ids
-                        .iter()
-                        .map(|id| shown(m, Kind::Region, id))
-                        .collect();
-                    let (before, after) = merged(&shown_ids, regions);
-                    c.set("regions", Some(before), after);
-                }
-                None => c.set("regions", None, strings(regions.iter().cloned())),
-            }
+            c.merge(
+                "regions",
+                (m, Kind::Region),
+                live.map(|l| l.region_ids.as_slice()),
+                regions,
+            );
         }
         if let Some(values) = &col.attributes {
             self.value_changes(
@@ -488,13 +490,7 @@ impl Differ<'_> {
                     );
                 }
                 if let Some(regions) = &f.regions {
-                    let shown_ids: Vec<String> = l
-                        .region_ids
-                        .iter()
-                        .map(|id| shown(m, Kind::Region, id))
-                        .collect();
-                    let (before, after) = merged(&shown_ids, regions);
-                    c.set("regions", Some(before), after);
+                    c.merge("regions", (m, Kind::Region), Some(&l.region_ids), regions);
                 }
                 self.push(
                     Head {
@@ -511,21 +507,12 @@ impl Differ<'_> {
             }
             if let Some(collections) = &f.collections {
                 let mut c = Changes::default();
-                match live {
-                    Some(l) => {
-                        let shown_ids: Vec<String> = l
-                            .collections
-                            .iter()
-                            .map(|id| shown(m, Kind::Collection, id))
-                            .collect();
-                        let (before, after) = merged(&shown_ids, collections);
-                        c.set("collections", Some(before), after);
-                    }
-                    None if !collections.is_empty() => {
-                        c.set("collections", None, strings(collections.iter().cloned()));
-                    }
-                    None => {}
-                }
+                c.merge(
+                    "collections",
+                    (m, Kind::Collection),
+                    live.map(|l| l.collections.as_slice()),
+                    collections,
+                );
                 let mut needs: Vec<(Kind, Key)> = collections
                     .iter()
                     .map(|k| (Kind::Collection, k.clone()))
