@@ -52,7 +52,8 @@ plan() {
     >"$work/plan.txt" 2>"$work/err"
   code=$?
   set -e
-  read -r wall rss <"$work/time"
+  # time(1) adds a "Command exited with non-zero status" line first.
+  read -r wall rss < <(tail -n 1 "$work/time")
   requests=$(sed -n 's/^read .*(\([0-9]*\) requests)$/\1/p' "$work/err")
   after=$(sed -n 's/.*planned and rendered \([0-9]*\) actions in \([0-9]*\) ms.*/\1 actions, \2 ms/p' "$work/err")
   printf '%-12s  exit %d  requests %4s  wall %6.2f s  peak RSS %4d MB  after snapshot: %s\n' \
