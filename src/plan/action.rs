@@ -21,6 +21,33 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order a snapshot holds them.
+    pub const ALL: [Kind; 7] = [
+        Kind::Region,
+        Kind::Attribute,
+        Kind::AttributeGroup,
+        Kind::Category,
+        Kind::Collection,
+        Kind::File,
+        Kind::Resource,
+    ];
+
+    /// The kind as one identifier, as it is serialised: `attribute_group`.
+    /// Names live objects in saved plans (`attribute_group/12`) and
+    /// actions in rendered plans (`attribute_group.materials`).
+    #[must_use]
+    pub fn ident(self) -> &'static str {
+        match self {
+            Self::Region => "region",
+            Self::Attribute => "attribute",
+            Self::AttributeGroup => "attribute_group",
+            Self::Category => "category",
+            Self::Collection => "collection",
+            Self::File => "file",
+            Self::Resource => "resource",
+        }
+    }
+
     /// Singular noun for messages: `attribute group`.
     #[must_use]
     pub fn noun(self) -> &'static str {

@@ -25,35 +25,6 @@ use crate::remote::LiveSnapshot;
 /// The version of the saved-plan file format this pxmctl writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Every kind, in the order a snapshot holds them.
-const KINDS: [Kind; 7] = [
-    Kind::Region,
-    Kind::Attribute,
-    Kind::AttributeGroup,
-    Kind::Category,
-    Kind::Collection,
-    Kind::File,
-    Kind::Resource,
-];
-
-impl Kind {
-    /// The kind as one identifier, as it is serialised: `attribute_group`.
-    /// Names live objects in saved plans (`attribute_group/12`) and
-    /// actions in rendered plans (`attribute_group.materials`).
-    #[must_use]
-    pub fn ident(self) -> &'static str {
-        match self {
-            Self::Region => "region",
-            Self::Attribute => "attribute",
-            Self::AttributeGroup => "attribute_group",
-            Self::Category => "category",
-            Self::Collection => "collection",
-            Self::File => "file",
-            Self::Resource => "resource",
-        }
-    }
-}
-
 /// A plan as saved by `pxmctl plan --out`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlan {
@@ -298,7 +269,7 @@ impl fmt::Display for Stale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let live = |f: &mut fmt::Formatter<'_>, key: &str, what: &str| {
             let (kind, id) = key.split_once('/').unwrap_or(("object", key));
-            let noun = KINDS
+            let noun = Kind::ALL
                 .iter()
                 .find(|k| k.ident() == kind)
                 .map_or(kind, |k| k.noun());
@@ -385,7 +356,7 @@ mod tests {
 
     #[test]
     fn kind_ident_is_how_the_kind_serialises() {
-        for kind in KINDS {
+        for kind in Kind::ALL {
             let json = serde_json::to_value(kind).expect("kind serialises");
             assert_eq!(json, kind.ident());
         }
