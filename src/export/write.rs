@@ -5,9 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ExportError;
 use super::asset_names::ASSETS_DIR;
@@ -123,36 +121,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
         path: parent.to_path_buf(),
         source,
     })?;
-    let temp = temp_path(path);
-    let io = |source| ExportError::Io {
+    crate::atomic_file::write(path, bytes).map_err(|source| ExportError::Io {
         action: "write",
         path: path.to_path_buf(),
         source,
-    };
-    let result = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(io(e));
-    }
-    Ok(())
+    })
 }
 
-/// A hidden, unique temporary name beside `path`: `.<name>.<pid>-<n>.tmp`.
-/// Hidden, so a catalog load running meanwhile does not read it.
-#[must_use]
-pub fn temp_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map_or_else(|| "export".into(), |n| n.to_string_lossy());
-    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
-}
+pub use crate::atomic_file::temp_path;
 
 #[cfg(test)]
 mod tests {

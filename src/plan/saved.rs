@@ -12,9 +12,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -85,18 +84,7 @@ impl SavedPlan {
         };
         let mut text = serde_json::to_string_pretty(self).map_err(|e| error(e.into()))?;
         text.push('\n');
-        let temp = temp_path(path);
-        let result = (|| {
-            let mut file = fs::File::create(&temp)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            fs::rename(&temp, path)
-        })();
-        if let Err(e) = result {
-            let _ = fs::remove_file(&temp);
-            return Err(error(e));
-        }
-        Ok(())
+        crate::atomic_file::write(path, text.as_bytes()).map_err(error)
     }
 
     /// Reads a saved plan. The format version is checked before the rest
@@ -151,16 +139,6 @@ pub enum SavedPlanError {
         env!("CARGO_PKG_VERSION")
     )]
     Version { path: PathBuf, found: u64 },
-}
-
-/// A hidden, unique temporary name beside `path`: `.<name>.<pid>-<n>.tmp`.
-fn temp_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map_or_else(|| "plan".into(), |n| n.to_string_lossy());
-    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
 }
 
 /// SHA-256 (hex) over the catalog's YAML files: for each file, sorted by
