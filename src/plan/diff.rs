@@ -13,9 +13,7 @@ use super::identity::Matches;
 use super::values::{
     attribute_value, kind_name, live_attribute_value, live_publishing, publishing, same_kind_name,
 };
-use crate::catalog::model::{
-    AttributeKind, Catalog, Collection, Entry, Family, Key, ResourceOwner,
-};
+use crate::catalog::model::{AttributeKind, Catalog, Collection, Family, Key, ResourceOwner};
 use crate::remote::LiveSnapshot;
 use crate::remote::wire::LiveValue;
 
@@ -99,6 +97,18 @@ impl Changes {
     }
 }
 
+/// An entry with its match, for [`Differ::create_or_update`].
+struct Subject<'a> {
+    kind: Kind,
+    /// Key and `renamed_from`.
+    entry: (&'a str, Option<&'a str>),
+    /// Live id and live name, when matched.
+    live: Option<(&'a str, &'a str)>,
+    title: &'a str,
+    /// The name the entry wants.
+    name: &'a str,
+}
+
 /// Which object an action is about.
 struct Head<'a> {
     kind: Kind,
@@ -129,11 +139,29 @@ impl Differ<'_> {
         });
     }
 
-    fn renamed_note<T>(&mut self, entry: &Entry<T>, live_name: &str, name: &str) {
-        if live_name != name
-            && entry.renamed_from.as_deref() == Some(live_name)
+    /// A create when nothing live matched, else an update of the live
+    /// object, noting a rename when the live name is the entry's old one.
+    fn create_or_update(&mut self, s: Subject<'_>, changes: Changes, needs: Vec<(Kind, Key)>) {
+        let (key, renamed_from) = s.entry;
+        let op = if s.live.is_some() {
+            Op::Update
+        } else {
+            Op::Create
+        };
+        let head = Head {
+            kind: s.kind,
+            op,
+            key,
+            id: s.live.map(|(id, _)| id),
+            title: s.title,
+        };
+        let before = self.drafts.len();
+        self.push(head, changes, needs);
+        if let Some((_, live_name)) = s.live
+            && live_name != s.name
+            && renamed_from == Some(live_name)
+            && self.drafts.len() > before
             && let Some(last) = self.drafts.last_mut()
-            && last.action.key == entry.key
         {
             last.action.note = Some(format!("renamed from \"{live_name}\""));
         }
@@ -170,25 +198,17 @@ impl Differ<'_> {
                     json!(d),
                 );
             }
-            let op = if live.is_some() {
-                Op::Update
-            } else {
-                Op::Create
-            };
-            self.push(
-                Head {
+            self.create_or_update(
+                Subject {
                     kind: Kind::Attribute,
-                    op,
-                    key,
-                    id: live.map(|l| l.id.as_str()),
+                    entry: (key, e.renamed_from.as_deref()),
+                    live: live.map(|l| (l.id.as_str(), l.name.as_str())),
                     title: &a.name,
+                    name: &a.name,
                 },
                 c,
                 Vec::new(),
             );
-            if let Some(l) = live {
-                self.renamed_note(e, &l.name, &a.name);
-            }
         }
     }
 
@@ -212,25 +232,17 @@ impl Differ<'_> {
                     &desired,
                 );
             }
-            let op = if live.is_some() {
-                Op::Update
-            } else {
-                Op::Create
-            };
-            self.push(
-                Head {
+            self.create_or_update(
+                Subject {
                     kind: Kind::AttributeGroup,
-                    op,
-                    key,
-                    id: live.map(|l| l.id.as_str()),
+                    entry: (key, e.renamed_from.as_deref()),
+                    live: live.map(|l| (l.id.as_str(), l.name.as_str())),
                     title: &g.name,
+                    name: &g.name,
                 },
                 c,
                 needs,
             );
-            if let Some(l) = live {
-                self.renamed_note(e, &l.name, &g.name);
-            }
         }
     }
 
@@ -257,25 +269,17 @@ impl Differ<'_> {
                 .iter()
                 .map(|p| (Kind::Category, p.clone()))
                 .collect();
-            let op = if live.is_some() {
-                Op::Update
-            } else {
-                Op::Create
-            };
-            self.push(
-                Head {
+            self.create_or_update(
+                Subject {
                     kind: Kind::Category,
-                    op,
-                    key,
-                    id: live.map(|l| l.id.as_str()),
+                    entry: (key, e.renamed_from.as_deref()),
+                    live: live.map(|l| (l.id.as_str(), l.name.as_str())),
                     title: &cat.name,
+                    name: &cat.name,
                 },
                 c,
                 needs,
             );
-            if let Some(l) = live {
-                self.renamed_note(e, &l.name, &cat.name);
-            }
         }
     }
 
@@ -287,29 +291,21 @@ impl Differ<'_> {
                 .index(Kind::Collection, key)
                 .map(|i| &self.live.collections[i]);
             let (c, needs) = self.collection_changes(col, live);
-            let op = if live.is_some() {
-                Op::Update
-            } else {
-                Op::Create
-            };
             let title = col
                 .sku
                 .as_ref()
                 .map_or_else(|| col.name.clone(), |s| format!("{} ({s})", col.name));
-            self.push(
-                Head {
+            self.create_or_update(
+                Subject {
                     kind: Kind::Collection,
-                    op,
-                    key,
-                    id: live.map(|l| l.id.as_str()),
+                    entry: (key, e.renamed_from.as_deref()),
+                    live: live.map(|l| (l.id.as_str(), l.name.as_str())),
                     title: &title,
+                    name: &col.name,
                 },
                 c,
                 needs,
             );
-            if let Some(l) = live {
-                self.renamed_note(e, &l.name, &col.name);
-            }
         }
     }
 
@@ -492,18 +488,17 @@ impl Differ<'_> {
                 if let Some(regions) = &f.regions {
                     c.merge("regions", (m, Kind::Region), Some(&l.region_ids), regions);
                 }
-                self.push(
-                    Head {
+                self.create_or_update(
+                    Subject {
                         kind: Kind::File,
-                        op: Op::Update,
-                        key,
-                        id,
+                        entry: (key, e.renamed_from.as_deref()),
+                        live: Some((l.id.as_str(), l.file_name.as_str())),
                         title: &f.name,
+                        name: &f.name,
                     },
                     c,
                     vec![(Kind::File, key.clone())],
                 );
-                self.renamed_note(e, &l.file_name, &f.name);
             }
             if let Some(collections) = &f.collections {
                 let mut c = Changes::default();
@@ -573,25 +568,17 @@ impl Differ<'_> {
                     c.set("collections", before, strings(keys.iter().cloned()));
                 }
             }
-            let op = if live.is_some() {
-                Op::Update
-            } else {
-                Op::Create
-            };
-            self.push(
-                Head {
+            self.create_or_update(
+                Subject {
                     kind: Kind::Resource,
-                    op,
-                    key,
-                    id: live.map(|l| l.id.as_str()),
+                    entry: (key, e.renamed_from.as_deref()),
+                    live: live.map(|l| (l.id.as_str(), l.link.as_str())),
                     title: &r.link,
+                    name: &r.link,
                 },
                 c,
                 needs,
             );
-            if let Some(l) = live {
-                self.renamed_note(e, &l.link, &r.link);
-            }
         }
     }
 }
