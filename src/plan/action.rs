@@ -174,7 +174,7 @@ pub struct Summary {
 
 impl Summary {
     #[must_use]
-    pub fn of(actions: &[Action]) -> Self {
+    pub fn of<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Self {
         let mut s = Self::default();
         for a in actions {
             match a.op {

@@ -200,7 +200,11 @@ impl<'a> Comment<'a> {
     /// One kind's `<details>` with its first `in_full` blocks.
     fn section(&self, kind: Kind, group: &[usize], in_full: usize) -> String {
         let actions = group.iter().map(|&i| &self.plan.actions[i]);
-        let mut summary = format!("<b>{}</b>: {}", kind.map(), counts_phrase(&tally(actions)));
+        let mut summary = format!(
+            "<b>{}</b>: {}",
+            kind.map(),
+            counts_phrase(&Summary::of(actions))
+        );
         if in_full < group.len() {
             let _ = write!(summary, " ({in_full} of {} shown)", group.len());
         }
@@ -243,7 +247,12 @@ impl<'a> Comment<'a> {
             if rest.len() == 1 { "action" } else { "actions" }
         );
         for (kind, actions) in per_kind {
-            let _ = writeln!(out, "- {}: {}", kind.map(), counts_phrase(&tally(actions)));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                kind.map(),
+                counts_phrase(&Summary::of(actions))
+            );
         }
         out.push('\n');
         out
@@ -334,24 +343,6 @@ fn code_span(text: &str) -> String {
     } else {
         format!("{fence}{text}{fence}")
     }
-}
-
-/// [`Summary::of`] for actions picked out of a plan.
-fn tally<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Summary {
-    let mut s = Summary::default();
-    for a in actions {
-        match a.op {
-            Op::Create => s.create += 1,
-            Op::Update => s.update += 1,
-            Op::Delete => s.delete += 1,
-            Op::Upload => {
-                s.upload += 1;
-                s.upload_bytes += a.bytes.unwrap_or(0);
-            }
-            Op::Link => s.link += 1,
-        }
-    }
-    s
 }
 
 #[cfg(test)]
