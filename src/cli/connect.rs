@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::output::Output;
 use crate::config::{ConfigError, Settings};
 use crate::remote::Client;
-use crate::render::diagnostics::{self as render, TextStyle};
+use crate::render::diagnostics as render;
 
 /// Flags every command that talks to an account shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,11 +47,7 @@ fn report_config(error: &ConfigError, out: &Output) {
             diagnostics,
             sources,
         } => {
-            let style = TextStyle {
-                color: out.color,
-                unicode: out.unicode,
-                width: out.width,
-            };
+            let style = out.text_style();
             out.stderr(&render::text(diagnostics, sources, style));
             out.error(&error.to_string());
         }

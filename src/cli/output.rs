@@ -3,6 +3,8 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::render::diagnostics::TextStyle;
+
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -47,6 +49,16 @@ impl Output {
     pub fn stdout(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    }
+
+    /// How renderers should draw for this output.
+    #[must_use]
+    pub fn text_style(&self) -> TextStyle {
+        TextStyle {
+            color: self.color,
+            unicode: self.unicode,
+            width: self.width,
+        }
     }
 
     /// Writes notes, progress and errors to stderr.

@@ -11,7 +11,7 @@ use crate::diag::Diagnostics;
 use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Plan, PlanOptions};
 use crate::remote::LiveSnapshot;
-use crate::render::diagnostics::{self as render_diagnostics, TextStyle};
+use crate::render::diagnostics as render_diagnostics;
 use crate::render::plan as render_plan;
 
 /// Output formats of `plan`.
@@ -98,11 +98,7 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let style = render_plan::TextStyle {
-        color: out.color,
-        unicode: out.unicode,
-        width: out.width,
-    };
+    let style = out.text_style();
     out.stdout(&match args.format {
         Format::Text => render_plan::text::text(&plan, style),
         Format::Json => render_plan::json::json(&plan),
@@ -154,11 +150,7 @@ fn save(
 }
 
 fn report(diagnostics: &Diagnostics, loaded: &Loaded, out: &Output) {
-    let style = TextStyle {
-        color: out.color,
-        unicode: out.unicode,
-        width: out.width,
-    };
+    let style = out.text_style();
     out.stderr(&render_diagnostics::text(
         diagnostics,
         &loaded.sources,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::output::{Output, Tone};
 use crate::catalog;
 use crate::diag::Severity;
-use crate::render::diagnostics::{self as render, TextStyle};
+use crate::render::diagnostics as render;
 
 /// Output formats of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -58,11 +58,7 @@ pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
         Format::Json => out.stdout(&render::json(&loaded.diagnostics, summary)),
         Format::Short => out.stdout(&render::short(&loaded.diagnostics)),
         Format::Text => {
-            let style = TextStyle {
-                color: out.color,
-                unicode: out.unicode,
-                width: out.width,
-            };
+            let style = out.text_style();
             out.stdout(&render::text(&loaded.diagnostics, &loaded.sources, style));
             let dir = args.dir.display();
             let line = match &summary {

@@ -133,28 +133,23 @@ fn delete_edges(
                 .map(|id| ((drafts[i].action.kind, id), i))
         })
         .collect();
-    let parent_of = |kind: Kind, id: &str| -> Option<String> {
-        match kind {
-            Kind::Category => live
-                .categories
-                .iter()
-                .find(|c| c.id == id)?
-                .parent_id
-                .clone(),
-            Kind::Collection => live
-                .collections
-                .iter()
-                .find(|c| c.id == id)?
-                .parent_topic_id
-                .clone(),
-            _ => None,
-        }
-    };
+    // Parent of each live category and variant, looked up once.
+    let parents: HashMap<(Kind, &str), &str> = live
+        .categories
+        .iter()
+        .filter_map(|c| Some(((Kind::Category, c.id.as_str()), c.parent_id.as_deref()?)))
+        .chain(live.collections.iter().filter_map(|c| {
+            Some((
+                (Kind::Collection, c.id.as_str()),
+                c.parent_topic_id.as_deref()?,
+            ))
+        }))
+        .collect();
     for &child in &deletes {
         let a = &drafts[child].action;
         let Some(id) = a.id.as_deref() else { continue };
-        if let Some(parent) = parent_of(a.kind, id)
-            && let Some(&p) = by_id.get(&(a.kind, parent.as_str()))
+        if let Some(&parent) = parents.get(&(a.kind, id))
+            && let Some(&p) = by_id.get(&(a.kind, parent))
         {
             graph.update_edge(nodes[child], nodes[p], ());
         }

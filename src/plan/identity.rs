@@ -25,8 +25,9 @@ pub struct Matches {
     pub collections: BTreeMap<Key, usize>,
     pub files: BTreeMap<Key, usize>,
     pub resources: BTreeMap<Key, usize>,
-    /// Live id → entry key, per kind: who manages a live object.
-    owners: HashMap<(Kind, String), Key>,
+    /// Live id → entry key, per kind: who manages a live object. Keyed
+    /// by kind first so a lookup borrows the id instead of allocating.
+    owners: HashMap<Kind, HashMap<String, Key>>,
 }
 
 impl Matches {
@@ -51,7 +52,7 @@ impl Matches {
     /// The entry that manages the live object `id`, if any.
     #[must_use]
     pub fn owner(&self, kind: Kind, id: &str) -> Option<&Key> {
-        self.owners.get(&(kind, id.to_owned()))
+        self.owners.get(&kind)?.get(id)
     }
 
     /// The live id of `key`'s object.
@@ -196,9 +197,14 @@ impl<'a> Index<'a> {
         Some(i)
     }
 
-    fn finish(self, matched: &mut BTreeMap<Key, usize>, owners: &mut HashMap<(Kind, String), Key>) {
+    fn finish(
+        self,
+        matched: &mut BTreeMap<Key, usize>,
+        owners: &mut HashMap<Kind, HashMap<String, Key>>,
+    ) {
+        let owners = owners.entry(self.kind).or_default();
         for (i, key) in self.claimed {
-            owners.insert((self.kind, self.live_ids[i].to_owned()), key.clone());
+            owners.insert(self.live_ids[i].to_owned(), key.clone());
             matched.insert(key, i);
         }
     }

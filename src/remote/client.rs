@@ -23,7 +23,6 @@ use backon::Retryable;
 use bytes::Bytes;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
-use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -232,37 +231,20 @@ impl Client {
     pub async fn send(&self, request: Request) -> Result<Response, RemoteError> {
         self.inner.send(&request).await
     }
-
-    /// GET and decode.
-    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
-        let request = Request::get(path);
-        let name = request.name();
-        let response = self.send(request).await?;
-        decode(&name, &response.body)
-    }
-}
-
-/// Decodes a JSON answer, naming the request when it does not fit.
-pub fn decode<T: DeserializeOwned>(request: &RequestName, body: &[u8]) -> Result<T, RemoteError> {
-    serde_json::from_slice(body).map_err(|e| RemoteError::Unexpected {
-        request: request.clone(),
-        detail: format!("{e}"),
-    })
 }
 
 impl Inner {
     async fn send(&self, request: &Request) -> Result<Response, RemoteError> {
-        let inner = self;
         let attempts = AtomicU32::new(0);
         let exhausted = AtomicBool::new(false);
-        let max_attempts = u32::try_from(inner.policy.max_retries)
+        let max_attempts = u32::try_from(self.policy.max_retries)
             .unwrap_or(u32::MAX)
             .saturating_add(1);
         let outcome = (|| {
             attempts.fetch_add(1, Ordering::Relaxed);
-            inner.attempt(request)
+            self.attempt(request)
         })
-        .retry(inner.policy.backoff().without_max_times())
+        .retry(self.policy.backoff().without_max_times())
         .sleep(tokio::time::sleep)
         .when(|failure| match failure {
             Attempt::Fatal(_) => false,
@@ -273,11 +255,11 @@ impl Inner {
                 if attempts.load(Ordering::Relaxed) >= max_attempts {
                     return false;
                 }
-                if !inner.budget.try_spend() {
+                if !self.budget.try_spend() {
                     exhausted.store(true, Ordering::Relaxed);
                     return false;
                 }
-                inner.counters.retries.fetch_add(1, Ordering::Relaxed);
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 true
             }
         })
@@ -294,7 +276,7 @@ impl Inner {
         .await;
         match outcome {
             Ok(response) => {
-                inner.budget.record_success();
+                self.budget.record_success();
                 Ok(response)
             }
             Err(Attempt::Fatal(error)) => Err(error),

@@ -71,19 +71,6 @@ fn budget_note(exhausted: bool) -> &'static str {
 }
 
 impl RemoteError {
-    /// The request this error is about, if any.
-    #[must_use]
-    pub fn request(&self) -> Option<&RequestName> {
-        match self {
-            Self::Refused { request, .. }
-            | Self::Unauthorized { request, .. }
-            | Self::Unclear { request, .. }
-            | Self::GaveUp { request, .. }
-            | Self::Unexpected { request, .. } => Some(request),
-            Self::Setup(_) => None,
-        }
-    }
-
     /// The HTTP status of a refusal (404 for a vanished object, say).
     #[must_use]
     pub fn status(&self) -> Option<u16> {
