@@ -15,7 +15,7 @@ use super::parse::{RawEntry, RawFile, kind_noun, parse_file};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, SourceFile, Sources};
 
 /// File names inside a catalog directory that are not catalog files.
-const NOT_CATALOG: &[&str] = &["pxmctl.yaml", "pxmctl.yml"];
+const NOT_CATALOG: &[&str] = &[crate::config::FILE_NAME, crate::config::ALT_FILE_NAME];
 
 /// All entries of a catalog, merged across files, keyed per kind.
 #[derive(Debug, Default)]
@@ -113,6 +113,23 @@ pub fn load(dir: &Path) -> Loaded {
     }
 }
 
+/// Every entry under a catalog directory, as the loader sees it: sorted
+/// by name, hidden files and directories (`.git`, `.pxmctl`) skipped,
+/// symlinks not followed.
+pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+}
+
+/// Whether the loader reads a file of this name as catalog YAML.
+#[must_use]
+pub fn is_catalog_yaml(name: &str) -> bool {
+    (name.ends_with(".yaml") || name.ends_with(".yml")) && !NOT_CATALOG.contains(&name)
+}
+
 fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
     let io_error = |path: &Path, what: String| {
         Box::new(
@@ -136,19 +153,12 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
         ));
     }
     let mut paths = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
+    for entry in walk(dir) {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
             io_error(&path, format!("cannot read `{}`: {e}", path.display()))
         })?;
-        let name = entry.file_name().to_string_lossy();
-        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
-        if entry.file_type().is_file() && is_yaml && !NOT_CATALOG.contains(&name.as_ref()) {
+        if entry.file_type().is_file() && is_catalog_yaml(&entry.file_name().to_string_lossy()) {
             paths.push(entry.into_path());
         }
     }

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use super::ExportError;
 use super::asset_names::ASSETS_DIR;
-use crate::config::{ALT_FILE_NAME, FILE_NAME};
 
 /// What an output directory holds that an export could overwrite or
 /// contradict.
@@ -53,12 +52,7 @@ pub fn existing(dir: &Path) -> Result<Existing, ExportError> {
         Ok(_) => {}
     }
     let mut found = Existing::default();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
+    for entry in crate::catalog::load::walk(dir) {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
             io(&path, e.into())
@@ -67,11 +61,9 @@ pub fn existing(dir: &Path) -> Result<Existing, ExportError> {
             continue;
         }
         let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let name = entry.file_name().to_string_lossy();
-        let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
         if relative.starts_with(ASSETS_DIR) {
             found.assets += 1;
-        } else if is_yaml && name != FILE_NAME && name != ALT_FILE_NAME {
+        } else if crate::catalog::load::is_catalog_yaml(&entry.file_name().to_string_lossy()) {
             found.catalog_files.push(relative.to_path_buf());
         }
     }
