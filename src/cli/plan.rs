@@ -130,10 +130,7 @@ fn save(
         .as_ref()
         .map(|c| c.root.clone())
         .unwrap_or_default();
-    let digest = saved::catalog_digest(&root, &loaded.files).map_err(|e| {
-        out.error(&format!("cannot read the catalog to save the plan: {e}"));
-        ExitCode::FAILURE
-    })?;
+    let digest = saved::catalog_digest(&root, &loaded.sources);
     let saved = SavedPlan::new(
         plan.clone(),
         settings.environment.clone(),

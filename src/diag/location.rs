@@ -25,6 +25,11 @@ impl Sources {
         self.files.push(file);
     }
 
+    /// Every file, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     #[must_use]
     pub fn get(&self, path: &Path) -> Option<&SourceFile> {
         self.files.iter().find(|f| f.path == path)

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::{Kind, Plan};
+use crate::diag::Sources;
 use crate::remote::LiveSnapshot;
 
 /// The version of the saved-plan file format this pxmctl writes and reads.
@@ -141,33 +142,27 @@ pub enum SavedPlanError {
     Version { path: PathBuf, found: u64 },
 }
 
-/// SHA-256 (hex) over the catalog's YAML files: for each file, sorted by
-/// its path relative to `root` (with `/` separators), the path's length
-/// and bytes, then the content's length and bytes. The lengths keep two
-/// catalogs from hashing alike by moving bytes between a name and a
-/// content. Assets are not covered here: their bytes are compared by
-/// content hash when a plan is made.
-///
-/// # Errors
-///
-/// The first file that cannot be read, named in the error.
-pub fn catalog_digest(root: &Path, files: &[PathBuf]) -> io::Result<String> {
-    let mut entries = Vec::with_capacity(files.len());
-    for file in files {
-        let (relative, open) = match file.strip_prefix(root) {
-            Ok(relative) => (relative.to_path_buf(), file.clone()),
-            Err(_) if file.is_relative() => (file.clone(), root.join(file)),
-            Err(_) => (file.clone(), file.clone()),
-        };
-        let name = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        let bytes = fs::read(&open)
-            .map_err(|e| io::Error::new(e.kind(), format!("`{}`: {e}", open.display())))?;
-        entries.push((name, bytes));
-    }
+/// SHA-256 (hex) of the catalog's YAML files as they were loaded (the
+/// very text the plan was made from, not a second read that could see a
+/// later edit): for each file, sorted by its path relative to `root`
+/// (with `/` separators), the path's length and bytes, then the text's
+/// length and bytes. The lengths keep two catalogs from hashing alike by
+/// moving bytes between a name and a content. Assets are not covered
+/// here: their bytes are compared by content hash when they are uploaded.
+#[must_use]
+pub fn catalog_digest(root: &Path, sources: &Sources) -> String {
+    let mut entries: Vec<(String, &[u8])> = sources
+        .iter()
+        .map(|file| {
+            let relative = file.path.strip_prefix(root).unwrap_or(&file.path);
+            let name = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            (name, file.text.as_bytes())
+        })
+        .collect();
     entries.sort();
     let mut hasher = Sha256::new();
     hasher.update(b"pxmctl catalog digest v1\0");
@@ -178,7 +173,7 @@ pub fn catalog_digest(root: &Path, files: &[PathBuf]) -> io::Result<String> {
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }
-    Ok(hex::encode(hasher.finalize()))
+    hex::encode(hasher.finalize())
 }
 
 /// Hex SHA-256 of an object's JSON (`serde_json::to_vec`). Object keys
@@ -340,47 +335,76 @@ mod tests {
         }
     }
 
+    fn sources(files: &[(&str, &str)]) -> Sources {
+        use crate::diag::SourceFile;
+        let mut sources = Sources::default();
+        for (path, text) in files {
+            sources.add(SourceFile {
+                path: PathBuf::from(path),
+                text: (*text).into(),
+            });
+        }
+        sources
+    }
+
     #[test]
     fn digest_does_not_depend_on_file_order_but_on_names_and_bytes() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path();
-        fs::create_dir(root.join("sub")).expect("mkdir");
-        fs::write(root.join("a.yaml"), "x: 1\n").expect("write");
-        fs::write(root.join("sub/b.yaml"), "y: 2\n").expect("write");
-        let a = root.join("a.yaml");
-        let b = root.join("sub/b.yaml");
-        let one = catalog_digest(root, &[a.clone(), b.clone()]).expect("digest");
-        let two = catalog_digest(root, &[b.clone(), a.clone()]).expect("digest");
+        let root = Path::new("catalog");
+        let one = catalog_digest(
+            root,
+            &sources(&[
+                ("catalog/a.yaml", "x: 1\n"),
+                ("catalog/sub/b.yaml", "y: 2\n"),
+            ]),
+        );
+        let two = catalog_digest(
+            root,
+            &sources(&[
+                ("catalog/sub/b.yaml", "y: 2\n"),
+                ("catalog/a.yaml", "x: 1\n"),
+            ]),
+        );
         assert_eq!(one, two);
         assert_eq!(one.len(), 64);
-        // Relative to the root gives the same digest as under it.
-        let relative = catalog_digest(
+        // The same catalog loaded from another directory digests alike.
+        let elsewhere = catalog_digest(
+            Path::new("/srv/cat"),
+            &sources(&[
+                ("/srv/cat/a.yaml", "x: 1\n"),
+                ("/srv/cat/sub/b.yaml", "y: 2\n"),
+            ]),
+        );
+        assert_eq!(one, elsewhere);
+        let changed = catalog_digest(
             root,
-            &[PathBuf::from("a.yaml"), PathBuf::from("sub/b.yaml")],
-        )
-        .expect("digest");
-        assert_eq!(one, relative);
-        fs::write(root.join("sub/b.yaml"), "y: 3\n").expect("write");
-        assert_ne!(one, catalog_digest(root, &[a, b]).expect("digest"));
+            &sources(&[
+                ("catalog/a.yaml", "x: 1\n"),
+                ("catalog/sub/b.yaml", "y: 3\n"),
+            ]),
+        );
+        assert_ne!(one, changed);
     }
 
     #[test]
     fn digest_length_prefixes_keep_names_and_contents_apart() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path();
-        fs::write(root.join("ab"), "c").expect("write");
-        fs::write(root.join("a"), "bc").expect("write");
-        let one = catalog_digest(root, &[root.join("ab")]).expect("digest");
-        let two = catalog_digest(root, &[root.join("a")]).expect("digest");
+        let root = Path::new("");
+        let one = catalog_digest(root, &sources(&[("ab", "c")]));
+        let two = catalog_digest(root, &sources(&[("a", "bc")]));
         assert_ne!(one, two);
     }
 
     #[test]
-    fn digest_names_a_file_it_cannot_read() {
+    fn digest_is_of_the_text_that_was_loaded_not_a_later_read() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let err =
-            catalog_digest(dir.path(), &[dir.path().join("gone.yaml")]).expect_err("missing file");
-        assert!(err.to_string().contains("gone.yaml"), "{err}");
+        fs::write(dir.path().join("c.yaml"), "regions:\n  us: { name: US }\n").expect("write");
+        let loaded = crate::catalog::load(dir.path());
+        let before = catalog_digest(dir.path(), &loaded.sources);
+        fs::write(dir.path().join("c.yaml"), "regions:\n  us: { name: USA }\n").expect("write");
+        assert_eq!(before, catalog_digest(dir.path(), &loaded.sources));
+        assert_ne!(
+            before,
+            catalog_digest(dir.path(), &crate::catalog::load(dir.path()).sources)
+        );
     }
 
     #[test]
