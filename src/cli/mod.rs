@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments into commands and runs them.
 //! The only module that prints or picks an exit code.
 
+mod apply;
 mod connect;
 mod export;
 mod logging;
@@ -45,6 +46,7 @@ enum Command {
     Schema(schema::SchemaArgs),
     Status(status::StatusArgs),
     Plan(plan::PlanArgs),
+    Apply(apply::ApplyArgs),
     Export(export::ExportArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
@@ -60,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(&args, out),
         Command::Status(args) => status::run(&args, out),
         Command::Plan(args) => plan::run(&args, out),
+        Command::Apply(args) => apply::run(&args, out),
         Command::Export(args) => export::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),
     }

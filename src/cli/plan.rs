@@ -1,10 +1,10 @@
 //! `pxmctl plan`: load and check the catalog, read the live account, and
 //! show what apply would change, for people, machines or a pull request.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::connect::{ConnectArgs, connect, runtime};
+use super::connect::{ConnectArgs, Connected, connect, runtime};
 use super::output::Output;
 use crate::catalog::{self, load::Loaded};
 use crate::diag::Diagnostics;
@@ -55,45 +55,73 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
-    let loaded = catalog::load(&args.dir);
-    let Some(catalog) = &loaded.catalog else {
-        report(&loaded.diagnostics, &loaded, &out);
+/// A loaded catalog, a connection to its account and that account read.
+pub(super) struct Prepared {
+    pub loaded: Loaded,
+    pub connected: Connected,
+    pub rt: tokio::runtime::Runtime,
+    pub live: LiveSnapshot,
+}
+
+impl Prepared {
+    /// The checked catalog (`prepare` refuses an invalid one).
+    pub fn catalog(&self) -> &crate::catalog::model::Catalog {
+        self.loaded
+            .catalog
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("prepare returns only valid catalogs"))
+    }
+}
+
+/// Loads and checks the catalog in `dir`, connects to its account and
+/// reads it: what plan and apply both start from.
+pub(super) fn prepare(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Prepared, ExitCode> {
+    let loaded = catalog::load(dir);
+    if loaded.catalog.is_none() {
+        report(&loaded.diagnostics, &loaded, out);
         out.error(&format!(
             "catalog `{}` is invalid; run `pxmctl validate {}` for details",
-            args.dir.display(),
-            args.dir.display()
+            dir.display(),
+            dir.display()
         ));
-        return ExitCode::FAILURE;
-    };
-    let Ok(connected) = connect(&args.dir, &args.connect, &out) else {
-        return ExitCode::FAILURE;
-    };
-    let Ok(rt) = runtime(&out) else {
-        return ExitCode::FAILURE;
-    };
+        return Err(ExitCode::FAILURE);
+    }
+    let connected = connect(dir, args, out)?;
+    let rt = runtime(out)?;
     let client = &connected.client;
-    let live = match rt.block_on(LiveSnapshot::fetch(client)) {
-        Ok(live) => live,
-        Err(e) => {
-            out.error(&e.to_string());
-            return ExitCode::FAILURE;
-        }
-    };
+    let live = rt.block_on(LiveSnapshot::fetch(client)).map_err(|e| {
+        out.error(&e.to_string());
+        ExitCode::FAILURE
+    })?;
     out.stderr(&format!(
         "read {} live objects from {} ({} requests)\n",
         live.counts().iter().map(|(_, n)| n).sum::<usize>(),
         client.base_url(),
         client.stats().requests
     ));
+    Ok(Prepared {
+        loaded,
+        connected,
+        rt,
+        live,
+    })
+}
+
+pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
+    let prepared = match prepare(&args.dir, &args.connect, &out) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (loaded, live, connected) = (&prepared.loaded, &prepared.live, &prepared.connected);
+    let catalog = prepared.catalog();
     let started = std::time::Instant::now();
     let options = PlanOptions {
         targets: args.target.clone(),
     };
-    let plan = match crate::plan::plan(catalog, &live, &options) {
+    let plan = match crate::plan::plan(catalog, live, &options) {
         Ok(plan) => plan,
         Err(diagnostics) => {
-            report(&diagnostics, &loaded, &out);
+            report(&diagnostics, loaded, &out);
             out.error("the catalog cannot be planned against this account; fix the problems above");
             return ExitCode::FAILURE;
         }
@@ -110,7 +138,7 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
         started.elapsed().as_millis()
     );
     if let Some(path) = &args.out
-        && let Err(code) = save(path, &plan, &loaded, &live, &connected.settings, &out)
+        && let Err(code) = save(path, &plan, loaded, live, &connected.settings, &out)
     {
         return code;
     }
@@ -146,7 +174,7 @@ fn save(
     Ok(())
 }
 
-fn report(diagnostics: &Diagnostics, loaded: &Loaded, out: &Output) {
+pub(super) fn report(diagnostics: &Diagnostics, loaded: &Loaded, out: &Output) {
     let style = out.text_style();
     out.stderr(&render_diagnostics::text(
         diagnostics,

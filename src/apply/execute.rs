@@ -1,0 +1,220 @@
+//! One action against the API. Creates send every field the catalog
+//! names; updates and links are a fresh GET, the ownership merge and a
+//! PUT of the changed fields; deletes treat "already gone" as done. A
+//! create whose answer was lost is looked up before it is sent again.
+
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use super::desired::{self, Unresolved};
+use super::ids::Ids;
+use super::lookup::{self, endpoint};
+use super::merge;
+use super::report::Outcome;
+use super::upload::{UploadError, UploadJob, Uploaded, Uploader};
+use crate::catalog::model::Catalog;
+use crate::plan::{Action, Kind, Op};
+use crate::remote::{Client, RemoteError, Request};
+
+/// Sends of one create before giving up when every answer is lost and
+/// the lookup never finds the object.
+const CREATE_ATTEMPTS: u32 = 3;
+
+/// What every action needs.
+pub struct Context<'a> {
+    pub client: &'a Client,
+    pub catalog: &'a Catalog,
+    pub ids: &'a Ids,
+    /// `None` when no object-store client could be built (the reason).
+    pub uploader: Result<&'a Uploader, &'a str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("{0}")]
+    Unresolved(#[from] Unresolved),
+    #[error(transparent)]
+    Upload(#[from] UploadError),
+    #[error("{0}")]
+    Other(String),
+}
+
+type Done = (Option<String>, Option<String>);
+
+impl Context<'_> {
+    pub async fn run(&self, action: &Action) -> Outcome {
+        match self.execute(action).await {
+            Ok((id, detail)) => Outcome::Done { id, detail },
+            Err(e) => Outcome::Failed {
+                reason: e.to_string(),
+            },
+        }
+    }
+
+    async fn execute(&self, a: &Action) -> Result<Done, ActionError> {
+        match a.op {
+            Op::Create => self.create(a).await,
+            Op::Update | Op::Link => self.update(a).await,
+            Op::Upload => self.upload(a).await,
+            Op::Delete => self.delete(a).await,
+        }
+    }
+
+    fn live_id(&self, a: &Action) -> Result<String, ActionError> {
+        a.id.clone()
+            .or_else(|| self.ids.get(a.kind, &a.key))
+            .ok_or_else(|| {
+                ActionError::Unresolved(Unresolved {
+                    kind: a.kind,
+                    key: a.key.clone(),
+                })
+            })
+    }
+
+    async fn create(&self, a: &Action) -> Result<Done, ActionError> {
+        let fields = desired::fields(self.catalog, self.ids, a.kind, a.op, &a.key)?;
+        let body = Value::Object(merge::body(&fields, None, self.ids));
+        let (path, _) = endpoint(a.kind);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent_at = Timestamp::now();
+            match self.client.send(Request::post(path, &body)).await {
+                Ok(response) => {
+                    let id = lookup::object(&response.body)
+                        .and_then(|o| o.get("id").and_then(merge::id_of))
+                        .ok_or_else(|| {
+                            ActionError::Other(format!(
+                                "POST {path} answered without the new {}'s id",
+                                a.kind.noun()
+                            ))
+                        })?;
+                    self.ids.insert(a.kind, &a.key, &id);
+                    let detail = (attempt > 1).then(|| "created after a lost answer".to_owned());
+                    return Ok((Some(id), detail));
+                }
+                Err(e @ RemoteError::Unclear { .. }) => {
+                    if let Some(id) =
+                        lookup::find(self.client, self.ids, a.kind, &fields, sent_at).await?
+                    {
+                        self.ids.insert(a.kind, &a.key, &id);
+                        return Ok((Some(id), Some("found after a lost answer".into())));
+                    }
+                    if attempt >= CREATE_ATTEMPTS {
+                        return Err(e.into());
+                    }
+                    tracing::debug!("{e}; not found live, sending it again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn update(&self, a: &Action) -> Result<Done, ActionError> {
+        let id = self.live_id(a)?;
+        let fields = desired::fields(self.catalog, self.ids, a.kind, a.op, &a.key)?;
+        let (path, _) = endpoint(a.kind);
+        let path = format!("{path}/{id}");
+        let response = self.client.send(Request::get(&path)).await?;
+        let fresh = lookup::object(&response.body).ok_or_else(|| {
+            ActionError::Other(format!("GET {path} did not answer a {}", a.kind.noun()))
+        })?;
+        let body = merge::body(&fields, Some(&fresh), self.ids);
+        if body.is_empty() {
+            return Ok((Some(id), Some("already up to date".into())));
+        }
+        self.client
+            .send(Request::put(&path, &Value::Object(body)).idempotent(true))
+            .await?;
+        Ok((Some(id), None))
+    }
+
+    async fn delete(&self, a: &Action) -> Result<Done, ActionError> {
+        let id = self.live_id(a)?;
+        let (path, _) = endpoint(a.kind);
+        match self
+            .client
+            .send(Request::delete(format!("{path}/{id}")).idempotent(true))
+            .await
+        {
+            Ok(_) => Ok((Some(id), None)),
+            Err(e) if e.status() == Some(404) => Ok((Some(id), Some("already gone".into()))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn upload(&self, a: &Action) -> Result<Done, ActionError> {
+        let uploader = self
+            .uploader
+            .map_err(|why| ActionError::Other(why.to_owned()))?;
+        let entry = self.catalog.files.get(&a.key).ok_or_else(|| Unresolved {
+            kind: Kind::File,
+            key: a.key.clone(),
+        })?;
+        let file = &entry.value;
+        let asset = file.content.as_ref().ok_or_else(|| {
+            ActionError::Other(format!("file `{}` has no `path:` to upload", a.key))
+        })?;
+        let existing = a.id.clone().or_else(|| self.ids.get(Kind::File, &a.key));
+        // A new file gets its publishing and regions at confirm; an
+        // existing one keeps its own, and its update action merges them.
+        let metadata = if existing.is_none() {
+            let fields = desired::fields(self.catalog, self.ids, Kind::File, Op::Upload, &a.key)?;
+            merge::body(&fields, None, self.ids)
+        } else {
+            Map::new()
+        };
+        let job = UploadJob {
+            root: &self.catalog.root,
+            asset,
+            name: &file.name,
+            metadata,
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent_at = Timestamp::now();
+            match uploader.upload(self.client, &job).await {
+                Ok(Uploaded::File(live)) => {
+                    self.ids.insert(Kind::File, &a.key, &live.id);
+                    return Ok((Some(live.id), None));
+                }
+                Ok(Uploaded::Skipped { conflict_file_id }) => {
+                    if let Some(id) = &conflict_file_id {
+                        self.ids.insert(Kind::File, &a.key, id);
+                    }
+                    return Ok((
+                        conflict_file_id,
+                        Some("a file of this name exists and `on_conflict: skip`".into()),
+                    ));
+                }
+                Err(e) if e.is_unclear() => {
+                    // The size tells our confirmed bytes from a file that
+                    // was already there under the name.
+                    let name = [
+                        desired::Field {
+                            name: "file_name",
+                            want: desired::Want::Text(Some(file.name.clone())),
+                        },
+                        desired::Field {
+                            name: "size",
+                            want: desired::Want::Text(Some(asset.size.to_string())),
+                        },
+                    ];
+                    let found =
+                        lookup::find(self.client, self.ids, Kind::File, &name, sent_at).await?;
+                    if let Some(id) = found {
+                        self.ids.insert(Kind::File, &a.key, &id);
+                        return Ok((Some(id), Some("confirmed after a lost answer".into())));
+                    }
+                    if attempt >= CREATE_ATTEMPTS {
+                        return Err(e.into());
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Finding an object whose create may or may not have happened (the
+//! answer was lost): list what changed recently and match the catalog's
+//! identity of the entry (name, parent, sku, file name, link and owner).
+//! Creating again without looking would make a duplicate.
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Map, Value};
+
+use super::desired::Field;
+use super::ids::Ids;
+use super::merge;
+use crate::plan::Kind;
+use crate::remote::page::list_all;
+use crate::remote::snapshot::endpoint;
+use crate::remote::{Client, RemoteError};
+
+/// How far before the lost request to look: covers clock skew between
+/// this machine and the API.
+const SKEW: SignedDuration = SignedDuration::from_mins(15);
+
+/// A kind's list endpoint and the key its list is wrapped in.
+#[must_use]
+pub fn endpoint(kind: Kind) -> (&'static str, Option<&'static str>) {
+    match kind {
+        Kind::Region => (endpoint::REGIONS, None),
+        Kind::Attribute => (endpoint::ATTRIBUTES, None),
+        Kind::AttributeGroup => (endpoint::ATTRIBUTE_GROUPS, None),
+        Kind::Category => (endpoint::CATEGORIES, None),
+        Kind::Collection => (endpoint::COLLECTIONS, Some(endpoint::COLLECTIONS_WRAPPER)),
+        Kind::File => (endpoint::FILES, None),
+        Kind::Resource => (endpoint::RESOURCES, None),
+    }
+}
+
+/// The fields that identify an object of `kind` among the `fields` a
+/// create sends (plan::identity matches on the same ones).
+fn identity(kind: Kind, fields: &[Field]) -> Vec<&Field> {
+    let has = |name: &str| fields.iter().any(|f| f.name == name);
+    let names: &[&str] = match kind {
+        Kind::Category => &["name", "parent_id"],
+        Kind::Collection if has("additional_title") => &["additional_title"],
+        Kind::Collection => &["name", "parent_id", "parent_topic_id"],
+        Kind::File => &["file_name", "size"],
+        Kind::Resource => &["link", "category_id", "collections"],
+        Kind::Region | Kind::Attribute | Kind::AttributeGroup => &["name"],
+    };
+    fields.iter().filter(|f| names.contains(&f.name)).collect()
+}
+
+/// The id of a live object of `kind`, changed since `since` (less the
+/// skew), whose identity fields match `fields`.
+pub async fn find(
+    client: &Client,
+    ids: &Ids,
+    kind: Kind,
+    fields: &[Field],
+    since: Timestamp,
+) -> Result<Option<String>, RemoteError> {
+    let (path, wrapper) = endpoint(kind);
+    let from = since
+        .checked_sub(SKEW)
+        .unwrap_or(since)
+        .strftime("%Y-%m-%dT%H:%M:%SZ");
+    let recent: Vec<Value> = list_all(
+        client,
+        &format!("{path}?updated_start_date={from}"),
+        wrapper,
+    )
+    .await?;
+    let wanted = identity(kind, fields);
+    let found = recent
+        .iter()
+        .filter_map(Value::as_object)
+        .find(|object| wanted.iter().all(|f| merge::holds(f, object, ids)));
+    Ok(found.and_then(|o| o.get("id")).and_then(merge::id_of))
+}
+
+/// An object from a create or get answer: the object itself, or the one
+/// object it is wrapped in (`{"collection": {...}}`).
+#[must_use]
+pub fn object(body: &[u8]) -> Option<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body).ok()? {
+        Value::Object(o) if o.contains_key("id") => Some(o),
+        Value::Object(o) if o.len() == 1 => match o.into_iter().next()? {
+            (_, Value::Object(inner)) if inner.contains_key("id") => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,436 @@
+//! `pxmctl apply`: plan (or read a saved plan and check it still holds),
+//! ask, then run the plan's actions and report each one.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use super::connect::ConnectArgs;
+use super::output::{Output, Tone};
+use super::plan::{Prepared, prepare, report};
+use crate::apply::{ApplyOptions, Event, Outcome, Report};
+use crate::plan::saved::{self, SavedPlan};
+use crate::plan::{Action, Op, Plan, PlanOptions};
+use crate::render::plan as render_plan;
+
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells do).
+const INTERRUPTED: u8 = 130;
+
+/// Make the account match the catalog: plan, confirm, then create,
+/// update, upload, link and delete in dependency order.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  pxmctl apply                          # plan, show, ask, apply\n  pxmctl apply --auto-approve --json    # in CI: no question, one JSON event per action\n  pxmctl plan --out plan.json && pxmctl apply plan.json   # exactly the reviewed plan"
+)]
+pub struct ApplyArgs {
+    /// The catalog directory, or a plan saved with `pxmctl plan --out`
+    /// (applied without asking: it was reviewed when it was made).
+    #[arg(default_value = "catalog", value_name = "DIR|PLANFILE")]
+    pub path: PathBuf,
+    /// The catalog directory a saved plan was made from.
+    #[arg(long, value_name = "DIR", default_value = "catalog")]
+    pub catalog: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// One JSON object per finished action on stdout, then a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only errors and the final summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Apply only this entry and what it depends on (`KEY` or
+    /// `KIND.KEY`); repeatable.
+    #[arg(long, value_name = "KEY")]
+    pub target: Vec<String>,
+}
+
+pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
+    let saved_plan = args.path.is_file();
+    let dir = if saved_plan {
+        &args.catalog
+    } else {
+        &args.path
+    };
+    let prepared = match prepare(dir, &args.connect, &out) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let plan = if saved_plan {
+        match checked_saved_plan(&args.path, &prepared, &out) {
+            Ok(plan) => plan,
+            Err(code) => return code,
+        }
+    } else {
+        let options = PlanOptions {
+            targets: args.target.clone(),
+        };
+        match crate::plan::plan(prepared.catalog(), &prepared.live, &options) {
+            Ok(plan) => plan,
+            Err(diagnostics) => {
+                report(&diagnostics, &prepared.loaded, &out);
+                out.error(
+                    "the catalog cannot be planned against this account; fix the problems above",
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    if plan.is_empty() {
+        if args.json {
+            out.stdout(&format!(
+                "{}\n",
+                json!({"event": "summary", "done": 0, "failed": 0, "skipped": 0, "not_started": 0})
+            ));
+        } else {
+            out.stderr(&format!("{}\n", render_plan::NO_CHANGES));
+        }
+        return ExitCode::SUCCESS;
+    }
+    if !args.quiet && !args.json {
+        out.stdout(&render_plan::text::text(&plan, out.text_style()));
+    }
+    if !saved_plan
+        && !args.auto_approve
+        && let Err(code) = confirm(&plan, prepared.connected.client.base_url(), &out)
+    {
+        return code;
+    }
+    execute(args, &prepared, &plan, out)
+}
+
+/// The saved plan at `path`, if the catalog and every live object it read
+/// are as they were; else the reasons, and exit 1.
+fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<Plan, ExitCode> {
+    let saved = SavedPlan::read(path).map_err(|e| {
+        out.error(&e.to_string());
+        ExitCode::FAILURE
+    })?;
+    let base_url = prepared.connected.client.base_url();
+    let mut stale: Vec<saved::Stale> = saved::other_account(&saved, base_url).into_iter().collect();
+    let digest = saved::catalog_digest(&prepared.catalog().root, &prepared.loaded.sources);
+    stale.extend(saved::staleness(
+        &saved,
+        &digest,
+        &saved::live_fingerprints(&prepared.live),
+    ));
+    if stale.is_empty() {
+        return Ok(saved.plan);
+    }
+    const SHOWN: usize = 20;
+    let mut message = format!(
+        "the saved plan `{}` no longer describes what apply would meet:\n",
+        path.display()
+    );
+    for s in stale.iter().take(SHOWN) {
+        message.push_str(&format!("  - {s}\n"));
+    }
+    if stale.len() > SHOWN {
+        message.push_str(&format!("  … and {} more\n", stale.len() - SHOWN));
+    }
+    message.push_str("run `pxmctl plan --out` again, review it, and apply the new plan");
+    out.error(&message);
+    Err(ExitCode::FAILURE)
+}
+
+/// Asks on the terminal; refuses without one.
+fn confirm(plan: &Plan, base_url: &str, out: &Output) -> Result<(), ExitCode> {
+    if !std::io::stdin().is_terminal() {
+        out.error(
+            "refusing to apply without confirmation: stdin is not a terminal; \
+             review the plan and pass `--auto-approve` (or apply a saved plan: `pxmctl apply plan.json`)",
+        );
+        return Err(ExitCode::FAILURE);
+    }
+    let deletes = if plan.deletes() {
+        format!(" including {} deletion(s)", plan.summary.delete)
+    } else {
+        String::new()
+    };
+    out.stderr(&format!(
+        "\nApply these {} actions{deletes} to {base_url}?\n  Only `yes` will be accepted: ",
+        plan.actions.len()
+    ));
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        out.stderr("Apply cancelled; nothing was changed.\n");
+        Err(ExitCode::FAILURE)
+    }
+}
+
+fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> ExitCode {
+    let client = &prepared.connected.client;
+    let stop = Arc::new(AtomicBool::new(false));
+    let options = ApplyOptions {
+        concurrency: prepared.connected.settings.connection.concurrency.max(1),
+        stop: stop.clone(),
+    };
+    let bar = progress(plan.actions.len(), args.quiet || args.json);
+    let view = View {
+        out,
+        json: args.json,
+        quiet: args.quiet,
+        bar: bar.clone(),
+        running: Mutex::new(Vec::new()),
+    };
+    let on_event = |e: Event<'_>| view.event(e);
+    let requests_before = client.stats();
+    let result = prepared.rt.block_on(async {
+        let interrupts = tokio::spawn(watch_interrupts(stop.clone(), bar.clone(), out));
+        let result = crate::apply::apply(
+            plan,
+            prepared.catalog(),
+            &prepared.live,
+            client,
+            &options,
+            &on_event,
+        )
+        .await;
+        interrupts.abort();
+        result
+    });
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(report) => report,
+        Err(diagnostics) => {
+            report(&diagnostics, &prepared.loaded, &out);
+            out.error("the catalog no longer matches the account unambiguously; plan again");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stats = client.stats();
+    summary(
+        &report,
+        plan,
+        &out,
+        args.json,
+        stats.requests - requests_before.requests,
+        &stats,
+    );
+    if report.interrupted {
+        ExitCode::from(INTERRUPTED)
+    } else if report.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The first Ctrl-C stops new actions; a second one ends the process.
+async fn watch_interrupts(stop: Arc<AtomicBool>, bar: ProgressBar, out: Output) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    stop.store(true, Ordering::Relaxed);
+    bar.suspend(|| {
+        out.warning(
+            "interrupted: starting nothing new, waiting for running actions to finish (Ctrl-C again to quit now; apply converges when run again)",
+        );
+    });
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(i32::from(INTERRUPTED));
+    }
+}
+
+fn progress(total: usize, hidden: bool) -> ProgressBar {
+    let target = if hidden || !std::io::stderr().is_terminal() {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total as u64), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} actions  {elapsed}  {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Shows events as they come: a progress bar and a line per action on a
+/// terminal, a line per action otherwise, JSON with `--json`.
+struct View {
+    out: Output,
+    json: bool,
+    quiet: bool,
+    bar: ProgressBar,
+    /// Addresses of running actions, for the bar's message.
+    running: Mutex<Vec<String>>,
+}
+
+impl View {
+    fn event(&self, e: Event<'_>) {
+        match e {
+            Event::Started { action, .. } => {
+                let mut running = self
+                    .running
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                running.push(render_plan::address(action));
+                self.bar
+                    .set_message(running.last().cloned().unwrap_or_default());
+            }
+            Event::Finished {
+                index,
+                action,
+                outcome,
+                elapsed,
+            } => {
+                let address = render_plan::address(action);
+                {
+                    let mut running = self
+                        .running
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    running.retain(|a| a != &address);
+                    self.bar
+                        .set_message(running.last().cloned().unwrap_or_default());
+                }
+                self.bar.inc(1);
+                if self.json {
+                    let mut event = json!({
+                        "event": "action",
+                        "index": index,
+                        "address": address,
+                        "kind": action.kind,
+                        "op": action.op,
+                        "key": action.key,
+                        "ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                    });
+                    if let (Some(map), Ok(serde_json::Value::Object(o))) =
+                        (event.as_object_mut(), serde_json::to_value(outcome))
+                    {
+                        map.extend(o);
+                    }
+                    self.out.stdout(&format!("{event}\n"));
+                } else if !self.quiet {
+                    let line = self.line(action, &address, outcome, elapsed);
+                    self.bar.suspend(|| self.out.stderr(&line));
+                }
+            }
+        }
+    }
+
+    fn line(&self, action: &Action, address: &str, outcome: &Outcome, elapsed: Duration) -> String {
+        let done = match action.op {
+            Op::Create => "created",
+            Op::Update => "updated",
+            Op::Upload => "uploaded",
+            Op::Link => "linked",
+            Op::Delete => "deleted",
+        };
+        match outcome {
+            Outcome::Done { id, detail } => {
+                let id = id
+                    .as_deref()
+                    .map(|i| format!(" (id {i})"))
+                    .unwrap_or_default();
+                let detail = detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {address}{id} {done}{detail} [{} ms]\n",
+                    self.out
+                        .paint(action.op.symbol(self.out.unicode), Tone::Good),
+                    elapsed.as_millis()
+                )
+            }
+            Outcome::Failed { reason } => format!(
+                "{} {address} failed: {reason}\n",
+                self.out.paint("✗", Tone::Bad)
+            ),
+            Outcome::Skipped { because } => format!(
+                "{} {address} skipped: it depends on action {} which did not succeed\n",
+                self.out.paint("·", Tone::Warn),
+                because + 1
+            ),
+            Outcome::NotStarted => String::new(),
+        }
+    }
+}
+
+fn summary(
+    report: &Report,
+    plan: &Plan,
+    out: &Output,
+    json: bool,
+    requests: u64,
+    stats: &crate::remote::ClientStats,
+) {
+    let t = report.tally();
+    if json {
+        out.stdout(&format!(
+            "{}\n",
+            json!({
+                "event": "summary",
+                "done": t.done,
+                "failed": t.failed,
+                "skipped": t.skipped,
+                "not_started": t.not_started,
+                "interrupted": report.interrupted,
+                "requests": requests,
+                "retries": stats.retries,
+                "rate_limited": stats.rate_limited,
+                "ms": u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
+            })
+        ));
+        return;
+    }
+    let failures: Vec<(usize, &str)> = report
+        .outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| match o {
+            Outcome::Failed { reason } => Some((i, reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    for (i, reason) in &failures {
+        out.error(&format!(
+            "{} failed: {reason}",
+            render_plan::address(&plan.actions[*i])
+        ));
+    }
+    let head = if report.succeeded() {
+        out.paint("Apply complete!", Tone::Good)
+    } else if report.interrupted {
+        out.paint("Apply interrupted.", Tone::Warn)
+    } else {
+        out.paint("Apply finished with failures.", Tone::Bad)
+    };
+    let mut line = format!("{head} {} done", t.done);
+    for (n, what) in [
+        (t.failed, "failed"),
+        (t.skipped, "skipped"),
+        (t.not_started, "not started"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {n} {what}"));
+        }
+    }
+    line.push_str(&format!(
+        " in {:.1} s ({requests} requests, {} retried, {} rate-limited).\n",
+        report.elapsed.as_secs_f64(),
+        stats.retries,
+        stats.rate_limited
+    ));
+    if !report.succeeded() {
+        line.push_str(
+            "Run `pxmctl apply` again to finish: it plans from the account as it now is.\n",
+        );
+    }
+    out.stderr(&line);
+}
