@@ -1,0 +1,147 @@
+//! The `pxmctl apply` binary against the sandbox: it refuses to run
+//! unasked without a terminal, emits one JSON event per action, and
+//! applies a saved plan only while what it read is unchanged.
+#![allow(clippy::unwrap_used)]
+
+mod remote_support;
+
+use std::path::Path;
+use std::process::Output;
+
+use pxmctl::remote::{Client, Request};
+use pxmctl::sandbox::{RunningSandbox, Seed};
+use remote_support::{config, connection, start};
+use serde_json::{Value, json};
+
+const CATALOG: &str = "regions:\n  global: { name: Global }\ncategories:\n  gear: { name: Gear }\n  tents: { name: Tents, parent: gear }\n  packs: { name: Packs, parent: gear }\n";
+
+async fn sandbox() -> RunningSandbox {
+    let mut seed = Seed::default();
+    seed.regions.push(
+        json!({"id": "r1", "name": "Global", "is_primary": true})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    seed.categories.push(
+        json!({"id": "k1", "name": "Gear"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    start(config(seed)).await
+}
+
+async fn pxmctl(sandbox: &RunningSandbox, dir: &Path, args: &[&str]) -> Output {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PXM_BASE_URL", sandbox.base_url())
+        .env("PXM_CLIENT_ID", sandbox.client_id())
+        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
+        .env("PXM_TOKEN_CACHE", "off")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn catalog_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("catalog")).unwrap();
+    std::fs::write(dir.path().join("catalog/catalog.yaml"), CATALOG).unwrap();
+    dir
+}
+
+fn writes(sandbox: &RunningSandbox) -> u64 {
+    sandbox
+        .stats()
+        .requests
+        .iter()
+        .filter(|(route, _)| !route.starts_with("GET ") && !route.contains("oauth"))
+        .map(|(_, statuses)| statuses.values().sum::<u64>())
+        .sum()
+}
+
+#[tokio::test]
+async fn without_a_terminal_apply_asks_for_auto_approve_and_changes_nothing() {
+    let sandbox = sandbox().await;
+    let dir = catalog_dir();
+    let out = pxmctl(&sandbox, dir.path(), &["apply"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("--auto-approve"), "{}", text(&out));
+    assert_eq!(writes(&sandbox), 0);
+}
+
+#[tokio::test]
+async fn json_events_one_per_action_then_a_summary() {
+    let sandbox = sandbox().await;
+    let dir = catalog_dir();
+    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&Value> = events.iter().filter(|e| e["event"] == "action").collect();
+    assert_eq!(actions.len(), 2, "{events:?}");
+    assert!(
+        actions
+            .iter()
+            .all(|a| a["outcome"] == "done" && a["op"] == "create")
+    );
+    assert!(actions.iter().all(|a| a["id"].is_string()));
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last["event"].as_str(), last["done"].as_u64()),
+        (Some("summary"), Some(2))
+    );
+    let again = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+}
+
+#[tokio::test]
+async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
+    let sandbox = sandbox().await;
+    let dir = catalog_dir();
+    let out = pxmctl(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Someone renames the live category in the UI.
+    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    client
+        .send(Request::put("/v2.1/category/k1", &json!({"name": "Gear (UI)"})).idempotent(true))
+        .await
+        .unwrap();
+    let before = writes(&sandbox);
+    let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("live category `k1` changed since the plan was made"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(writes(&sandbox), before, "nothing applied");
+    // A fresh plan applies, without a question: it was reviewed.
+    let out = pxmctl(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("Apply complete! 3 done"),
+        "{}",
+        text(&out)
+    );
+    let out = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
