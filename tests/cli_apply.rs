@@ -145,3 +145,83 @@ async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
     let out = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn a_run_killed_mid_way_converges_on_the_next_apply() {
+    let mut seed = Seed::default();
+    seed.regions.push(
+        json!({"id": "r1", "name": "Global", "is_primary": true})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    // Slow answers, so the kill lands while writes are in flight.
+    let sandbox = start(pxmctl::sandbox::SandboxConfig {
+        faults: pxmctl::sandbox::FaultConfig {
+            latency: std::time::Duration::from_millis(40),
+            ..Default::default()
+        },
+        ..config(seed)
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("catalog")).unwrap();
+    let mut yaml = String::from("regions:\n  global: { name: Global }\ncategories:\n");
+    for i in 0..40 {
+        yaml.push_str(&format!("  c{i}: {{ name: Category {i} }}\n"));
+        yaml.push_str(&format!("  s{i}: {{ name: Sub {i}, parent: c{i} }}\n"));
+    }
+    std::fs::write(dir.path().join("catalog/catalog.yaml"), yaml).unwrap();
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
+        .args(["apply", "--auto-approve", "-q"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PXM_BASE_URL", sandbox.base_url())
+        .env("PXM_CLIENT_ID", sandbox.client_id())
+        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
+        .env("PXM_TOKEN_CACHE", "off")
+        .env("PXM_CONCURRENCY", "4")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some categories exist, not all.
+    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let mut created = 0;
+    for _ in 0..400 {
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        created = sandbox
+            .stats()
+            .objects
+            .get("category")
+            .copied()
+            .unwrap_or(0);
+        if created >= 10 {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let after_kill = sandbox
+        .stats()
+        .objects
+        .get("category")
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        (10..80).contains(&after_kill),
+        "killed mid-run: {created} then {after_kill} categories"
+    );
+
+    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let live = pxmctl::remote::LiveSnapshot::fetch(&client).await.unwrap();
+    assert_eq!(live.categories.len(), 80, "every category once");
+    let mut names: Vec<&str> = live.categories.iter().map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 80, "no duplicates");
+    let out = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
