@@ -1,45 +1,1077 @@
-//! Placeholder until the upload module lands.
-use std::path::Path;
+//! One asset upload, the three steps of the upload guide: request-upload
+//! (an API call), the bytes PUT to the presigned URL(s), confirm-upload
+//! (an API call that is never repeated blindly). Deciding *whether* to
+//! upload (hash gating), re-requesting an expired URL and running several
+//! uploads at once belong to the caller.
+//!
+//! The asset is opened relative to the catalog directory with `cap-std`,
+//! so a path that leads outside it (`..`, absolute, a symlink pointing
+//! out) is refused by the open itself, however the tree changed since it
+//! was checked; its length is compared with the checked size before any
+//! request is sent. Bytes are streamed from that one open file, a chunk at
+//! a time, never held whole in memory.
+//!
+//! Object-store PUTs are not API calls: they use a plain client, no bearer
+//! token and no API rate limit. A presigned URL is a credential: it is held
+//! as a [`Secret`] and never formatted into an error, a log line or `Debug`
+//! output.
 
-use serde_json::{Map, Value};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use crate::catalog::model::Asset;
+use bytes::Bytes;
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+use futures_util::Stream;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
+use serde_json::{Map, Value, json};
+
+use crate::catalog::model::{Asset, OnConflict};
+use crate::remote::error::transport_cause;
+use crate::remote::secret::{Secret, redact};
 use crate::remote::wire::LiveFile;
-use crate::remote::{Client, RemoteError};
+use crate::remote::{Client, RemoteError, Request};
+// The guide's conflict table is cut off; the sandbox's guess at the field
+// is the one place that guess is written down, so both sides share it.
+use crate::sandbox::assumptions::{CONFLICT_ACTION_FIELD, CONFLICT_OVERWRITE, CONFLICT_VERSION};
 
-pub struct Uploader;
+pub const REQUEST_UPLOAD_PATH: &str = "/v3/file/request-upload";
+pub const CONFIRM_UPLOAD_PATH: &str = "/v3/file/confirm-upload";
+
+/// Bytes read from disk per chunk of a PUT body.
+const CHUNK: usize = 64 * 1024;
+/// Attempts per PUT for failures that may pass (connection, 5xx, 429).
+const PUT_ATTEMPTS: u32 = 4;
+/// First wait between PUT attempts; doubled each time.
+const PUT_BACKOFF: Duration = Duration::from_millis(250);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest silence on a connection; a large part may take longer in all.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Uploads assets; holds the object-store client (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    http: reqwest::Client,
+}
+
+/// One asset to upload.
+#[derive(Debug)]
 pub struct UploadJob<'a> {
+    /// The catalog directory; `asset.path` is relative to it.
     pub root: &'a Path,
     pub asset: &'a Asset,
+    /// The file name in PXM.
     pub name: &'a str,
+    /// confirm-upload's `metadata` (`published`, `published_start_date`,
+    /// `published_end_date`, `region_ids`); sent only when not empty.
     pub metadata: Map<String, Value>,
 }
+
+/// What an upload did.
+// One value per upload, moved once: boxing the file would buy nothing.
 #[allow(clippy::large_enum_variant)]
+#[derive(Clone, PartialEq)]
 pub enum Uploaded {
+    /// The confirmed file, as confirm-upload answered it.
     File(LiveFile),
+    /// Another file had the name and the asset says `on_conflict: skip`:
+    /// nothing was sent or confirmed.
     Skipped { conflict_file_id: Option<String> },
 }
+
+// By hand: `LiveFile`'s derived `Debug` would print its presigned
+// `download_url`.
+impl fmt::Debug for Uploaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File(file) => f
+                .debug_struct("File")
+                .field("id", &file.id)
+                .field("file_name", &file.file_name)
+                .field("size", &file.size)
+                .finish_non_exhaustive(),
+            Self::Skipped { conflict_file_id } => f
+                .debug_struct("Skipped")
+                .field("conflict_file_id", conflict_file_id)
+                .finish(),
+        }
+    }
+}
+
+/// The step of an upload an error happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    RequestUpload,
+    /// The PUT of the whole file (`part: None`) or of one part.
+    Put {
+        part: Option<u32>,
+    },
+    Confirm,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RequestUpload => f.write_str("request-upload"),
+            Self::Put { part: None } => f.write_str("PUT of the bytes"),
+            Self::Put { part: Some(n) } => write!(f, "PUT of part {n}"),
+            Self::Confirm => f.write_str("confirm-upload"),
+        }
+    }
+}
+
+/// Why an upload failed. Every message names the asset's catalog path;
+/// none quotes a presigned URL.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
-    #[error(transparent)]
-    Remote(#[from] RemoteError),
-    #[error("uploads are not built yet")]
-    Unbuilt,
+    /// Missing, not a regular file, or a path that leads outside the
+    /// catalog directory.
+    #[error("cannot open asset `{path}` inside the catalog directory `{}`: {source}", root.display())]
+    Open {
+        path: String,
+        root: PathBuf,
+        source: io::Error,
+    },
+    /// The file's length is not the size that was checked (and planned).
+    #[error(
+        "asset `{path}` is {actual} bytes but was {expected} bytes when it was checked: it changed since it was checked; run plan again"
+    )]
+    Changed {
+        path: String,
+        expected: u64,
+        actual: u64,
+    },
+    /// Reading the file failed while its bytes were being sent.
+    #[error("cannot read asset `{path}` while uploading it: {cause}")]
+    Read { path: String, cause: String },
+    /// The object store refused a PUT, or failed it past the retries.
+    #[error("uploading `{path}`: the {step} to the object store failed: {cause}")]
+    Store {
+        path: String,
+        step: Step,
+        /// The store's answer, when there was one.
+        status: Option<u16>,
+        cause: String,
+    },
+    /// 403 on a presigned URL: expired, or its signature is not accepted.
+    #[error(
+        "uploading `{path}`: the object store refused the {step} (403{detail}): the presigned URL has expired or is not valid; run apply again for a fresh one"
+    )]
+    Expired {
+        path: String,
+        step: Step,
+        detail: String,
+    },
+    /// request-upload or confirm-upload failed; the source names the request.
+    #[error("uploading `{path}` ({step}): {source}")]
+    Remote {
+        path: String,
+        step: Step,
+        source: RemoteError,
+    },
+    /// The API answered something we cannot read.
+    #[error("uploading `{path}`: {step} answered something unexpected: {detail}")]
+    Unexpected {
+        path: String,
+        step: Step,
+        detail: String,
+    },
+    /// The object-store client could not be built.
+    #[error("cannot set up uploads: {0}")]
+    Setup(String),
 }
+
 impl UploadError {
+    /// True when confirm-upload's answer was lost: the file may exist now.
+    /// The caller looks it up by name instead of uploading again.
+    #[must_use]
     pub fn is_unclear(&self) -> bool {
-        matches!(self, Self::Remote(RemoteError::Unclear { .. }))
+        matches!(
+            self,
+            Self::Remote {
+                source: RemoteError::Unclear { .. },
+                ..
+            }
+        )
+    }
+
+    /// True for a 403 on a presigned URL, which a fresh request-upload may cure.
+    #[must_use]
+    pub fn is_expired(&self) -> bool {
+        matches!(self, Self::Expired { .. })
     }
 }
+
 impl Uploader {
+    /// # Errors
+    ///
+    /// [`UploadError::Setup`] when no HTTP client can be built.
     pub fn new() -> Result<Self, UploadError> {
-        Ok(Self)
+        // reqwest is built without a bundled crypto provider; ring is ours.
+        // Installing twice is harmless (the first one stays).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("pxmctl/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .build()
+            .map_err(|e| UploadError::Setup(redact(&e.without_url().to_string())))?;
+        Ok(Self { http })
     }
+
+    /// Uploads one asset: open and check it, request-upload, resolve a
+    /// name conflict by `on_conflict`, PUT the bytes, confirm-upload.
+    ///
+    /// # Errors
+    ///
+    /// See [`UploadError`]; nothing is sent when the asset cannot be
+    /// opened or its size changed.
     pub async fn upload(
         &self,
-        _client: &Client,
-        _job: &UploadJob<'_>,
+        client: &Client,
+        job: &UploadJob<'_>,
     ) -> Result<Uploaded, UploadError> {
-        Err(UploadError::Unbuilt)
+        let asset = job.asset;
+        let path = asset.path.as_str();
+        let file = Arc::new(open_asset(job.root, asset).await?);
+
+        let request = json!({
+            "filename": job.name,
+            "file_name": job.name,
+            "mime_type": asset.mime_type,
+            "size": asset.size,
+        });
+        // An unconfirmed session is harmless, so a lost answer may be asked again.
+        let answer = client
+            .send(Request::post(REQUEST_UPLOAD_PATH, &request).idempotent(true))
+            .await
+            .map_err(|source| remote(path, Step::RequestUpload, source))?;
+        let session =
+            Session::parse(&answer.body, asset.size).map_err(|detail| UploadError::Unexpected {
+                path: path.to_owned(),
+                step: Step::RequestUpload,
+                detail,
+            })?;
+
+        let conflict_action = match (&session.conflict, asset.on_conflict) {
+            (None, _) => None,
+            (Some(conflict), OnConflict::Skip) => {
+                tracing::debug!("`{path}`: `{}` exists; skipped", job.name);
+                return Ok(Uploaded::Skipped {
+                    conflict_file_id: conflict.file_id.clone(),
+                });
+            }
+            (Some(_), OnConflict::Overwrite) => Some(CONFLICT_OVERWRITE),
+            (Some(_), OnConflict::Version) => Some(CONFLICT_VERSION),
+        };
+
+        let mut confirm = Map::new();
+        confirm.insert("file_path".into(), json!(session.file_path));
+        let file_name = session.file_name.as_deref().unwrap_or(job.name);
+        confirm.insert("file_name".into(), json!(file_name));
+        confirm.insert("file_size".into(), json!(asset.size));
+        match &session.transfer {
+            Transfer::Single { url } => {
+                let range = ByteRange {
+                    start: 0,
+                    len: asset.size,
+                };
+                let step = Step::Put { part: None };
+                self.put(&file, url, &asset.mime_type, range, path, step)
+                    .await?;
+            }
+            Transfer::Multipart { upload_id, parts } => {
+                let mut etags = Vec::with_capacity(parts.len());
+                // In part order, as the guide asks; `parts` is sorted.
+                for part in parts {
+                    let step = Step::Put {
+                        part: Some(part.number),
+                    };
+                    let etag = self
+                        .put(&file, &part.url, &asset.mime_type, part.range, path, step)
+                        .await?
+                        .ok_or_else(|| UploadError::Store {
+                            path: path.to_owned(),
+                            step,
+                            status: None,
+                            cause: "the answer has no `ETag` header".into(),
+                        })?;
+                    etags.push(json!({ "part_number": part.number, "etag": etag }));
+                }
+                confirm.insert("upload_id".into(), json!(upload_id));
+                confirm.insert("multipart".into(), Value::Array(etags));
+            }
+        }
+        if let Some(action) = conflict_action {
+            confirm.insert(CONFLICT_ACTION_FIELD.into(), json!(action));
+        }
+        if !job.metadata.is_empty() {
+            confirm.insert("metadata".into(), Value::Object(job.metadata.clone()));
+        }
+
+        // Not idempotent: a second confirm of the same session may be
+        // refused or make a second version, so a lost answer is reported
+        // as unclear rather than retried.
+        let answer = client
+            .send(Request::post(CONFIRM_UPLOAD_PATH, &Value::Object(confirm)))
+            .await
+            .map_err(|source| remote(path, Step::Confirm, source))?;
+        let file = parse_file(&answer.body).map_err(|detail| UploadError::Unexpected {
+            path: path.to_owned(),
+            step: Step::Confirm,
+            detail,
+        })?;
+        tracing::debug!("`{path}` uploaded as file {}", file.id);
+        Ok(Uploaded::File(file))
+    }
+
+    /// PUTs one byte range to a presigned URL, retrying what may pass;
+    /// returns the `ETag` header verbatim.
+    async fn put(
+        &self,
+        file: &Arc<std::fs::File>,
+        url: &Secret,
+        mime_type: &str,
+        range: ByteRange,
+        path: &str,
+        step: Step,
+    ) -> Result<Option<String>, UploadError> {
+        let mut attempt = 1;
+        loop {
+            let failure = match self.put_once(file, url, mime_type, range).await {
+                Ok(etag) => return Ok(etag),
+                Err(failure) => failure,
+            };
+            match failure {
+                PutFailure::Retry { cause, .. } if attempt < PUT_ATTEMPTS => {
+                    let wait = PUT_BACKOFF * 2u32.pow(attempt - 1);
+                    tracing::debug!(
+                        "uploading `{path}`: the {step} failed ({cause}); retrying in {} ms",
+                        wait.as_millis()
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                PutFailure::Retry { cause, status } => {
+                    return Err(UploadError::Store {
+                        path: path.to_owned(),
+                        step,
+                        status,
+                        cause: redact(&format!("{cause} (after {attempt} attempts)")),
+                    });
+                }
+                PutFailure::Refused { cause, status } => {
+                    return Err(UploadError::Store {
+                        path: path.to_owned(),
+                        step,
+                        status,
+                        cause: redact(&cause),
+                    });
+                }
+                PutFailure::Expired { detail } => {
+                    return Err(UploadError::Expired {
+                        path: path.to_owned(),
+                        step,
+                        detail: redact(&detail),
+                    });
+                }
+                PutFailure::Local { cause } => {
+                    return Err(UploadError::Read {
+                        path: path.to_owned(),
+                        cause,
+                    });
+                }
+            }
+        }
+    }
+
+    async fn put_once(
+        &self,
+        file: &Arc<std::fs::File>,
+        url: &Secret,
+        mime_type: &str,
+        range: ByteRange,
+    ) -> Result<Option<String>, PutFailure> {
+        let local = Arc::new(Mutex::new(None));
+        let body =
+            reqwest::Body::wrap_stream(range_stream(Arc::clone(file), range, Arc::clone(&local)));
+        // A streamed body has no known length, so reqwest would send it
+        // chunked, which S3 refuses (501); an explicit Content-Length
+        // makes hyper send exactly that many bytes instead.
+        let sent = self
+            .http
+            .put(url.expose())
+            .header(CONTENT_TYPE, mime_type)
+            .header(CONTENT_LENGTH, range.len)
+            .body(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                if let Some(cause) = local.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    return Err(PutFailure::Local { cause });
+                }
+                if e.is_builder() {
+                    return Err(PutFailure::Refused {
+                        cause: format!("the presigned URL is not usable: {}", transport_cause(&e)),
+                        status: None,
+                    });
+                }
+                return Err(PutFailure::Retry {
+                    cause: transport_cause(&e),
+                    status: None,
+                });
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            let etag = response
+                .headers()
+                .get(ETAG)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            // Read to the end so the connection can be reused.
+            let _ = response.bytes().await;
+            return Ok(etag);
+        }
+        let detail = store_message(&response.bytes().await.unwrap_or_default());
+        match status.as_u16() {
+            403 => Err(PutFailure::Expired { detail }),
+            code @ (429 | 500..=599) => Err(PutFailure::Retry {
+                cause: format!("the object store answered {status}{detail}"),
+                status: Some(code),
+            }),
+            code => Err(PutFailure::Refused {
+                cause: format!("the object store answered {status}{detail}"),
+                status: Some(code),
+            }),
+        }
+    }
+}
+
+fn remote(path: &str, step: Step, source: RemoteError) -> UploadError {
+    UploadError::Remote {
+        path: path.to_owned(),
+        step,
+        source,
+    }
+}
+
+/// Why one PUT attempt failed.
+enum PutFailure {
+    /// Worth another attempt on the same URL.
+    Retry {
+        cause: String,
+        status: Option<u16>,
+    },
+    /// The store will answer the same again.
+    Refused {
+        cause: String,
+        status: Option<u16>,
+    },
+    Expired {
+        detail: String,
+    },
+    /// Reading the asset failed; the store is not to blame.
+    Local {
+        cause: String,
+    },
+}
+
+/// Opens the asset inside `root` (no escape) and checks its length.
+async fn open_asset(root: &Path, asset: &Asset) -> Result<std::fs::File, UploadError> {
+    let open_error = |source: io::Error| UploadError::Open {
+        path: asset.path.clone(),
+        root: root.to_path_buf(),
+        source,
+    };
+    let dir_path = root.to_path_buf();
+    let rel = asset.path.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        let dir = Dir::open_ambient_dir(&dir_path, ambient_authority())?;
+        let file = dir.open(&rel)?.into_std();
+        let metadata = file.metadata()?;
+        io::Result::Ok((file, metadata))
+    })
+    .await
+    .map_err(|e| open_error(io::Error::other(e.to_string())))?;
+    let (file, metadata) = opened.map_err(open_error)?;
+    if !metadata.is_file() {
+        return Err(open_error(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    if metadata.len() != asset.size {
+        return Err(UploadError::Changed {
+            path: asset.path.clone(),
+            expected: asset.size,
+            actual: metadata.len(),
+        });
+    }
+    Ok(file)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ByteRange {
+    start: u64,
+    len: u64,
+}
+
+/// The bytes of `range`, read from `file` a chunk at a time. Reads are
+/// positional, so an earlier attempt's body still being dropped cannot
+/// move this one's offset. A read failure is also left in `failure`: the
+/// HTTP error that follows does not say whose fault it was.
+fn range_stream(
+    file: Arc<std::fs::File>,
+    range: ByteRange,
+    failure: Arc<Mutex<Option<String>>>,
+) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let end = range.start + range.len;
+    futures_util::stream::try_unfold(range.start, move |offset| {
+        let file = Arc::clone(&file);
+        let failure = Arc::clone(&failure);
+        async move {
+            if offset >= end {
+                return Ok(None);
+            }
+            let want = usize::try_from(end - offset).map_or(CHUNK, |left| left.min(CHUNK));
+            let read = tokio::task::spawn_blocking(move || read_exact_at(&file, offset, want))
+                .await
+                .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
+            match read {
+                Ok(chunk) => {
+                    let next = offset + chunk.len() as u64;
+                    Ok(Some((chunk, next)))
+                }
+                Err(e) => {
+                    *failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
+                    Err(e)
+                }
+            }
+        }
+    })
+}
+
+fn read_exact_at(file: &std::fs::File, offset: u64, len: usize) -> io::Result<Bytes> {
+    let mut buf = vec![0; len];
+    let mut filled = 0;
+    while filled < len {
+        match read_at(file, &mut buf[filled..], offset + filled as u64) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the file ends at byte {}: it changed since it was checked; run plan again",
+                        offset + filled as u64
+                    ),
+                ));
+            }
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Bytes::from(buf))
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    // Moves the file pointer too, which no reader here depends on.
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// `: Code: Message` from an S3 error document, or nothing.
+fn store_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(text[start..end].trim().to_owned())
+    };
+    let mut out = String::new();
+    for part in [element("Code"), element("Message")].into_iter().flatten() {
+        if !part.is_empty() {
+            out.push_str(": ");
+            out.push_str(&part);
+        }
+    }
+    if out.chars().count() > 300 {
+        out = out.chars().take(300).collect::<String>() + "…";
+    }
+    redact(&out)
+}
+
+/// A request-upload answer, read defensively: the guide shows fields
+/// without always saying where they sit.
+#[derive(Debug)]
+struct Session {
+    file_path: String,
+    file_name: Option<String>,
+    transfer: Transfer,
+    conflict: Option<Conflict>,
+}
+
+#[derive(Debug)]
+enum Transfer {
+    Single {
+        url: Secret,
+    },
+    /// Parts sorted by number, covering the file exactly.
+    Multipart {
+        upload_id: String,
+        parts: Vec<Part>,
+    },
+}
+
+#[derive(Debug)]
+struct Part {
+    number: u32,
+    url: Secret,
+    range: ByteRange,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Conflict {
+    file_id: Option<String>,
+}
+
+impl Session {
+    fn parse(body: &[u8], size: u64) -> Result<Self, String> {
+        let answer: Value =
+            serde_json::from_slice(body).map_err(|e| format!("the answer is not JSON: {e}"))?;
+        let outer = answer
+            .as_object()
+            .ok_or("the answer is not a JSON object")?;
+        let data = match outer.get("upload_data") {
+            Some(Value::Object(data)) => data,
+            None | Some(Value::Null) => outer,
+            Some(_) => return Err("`upload_data` is not an object".into()),
+        };
+        let file_path = text(data.get("file_path"))
+            .or_else(|| text(outer.get("file_path")))
+            .ok_or("the answer has no `file_path`")?;
+        let file_name = text(data.get("file_name"));
+        let transfer = match data.get("upload_type").and_then(Value::as_str) {
+            Some("multipart") => multipart(data, size)?,
+            Some("single" | "standard") => single(data)?,
+            Some(other) => return Err(format!("unknown `upload_type` `{other}`")),
+            None if data.get("parts").is_some_and(Value::is_array) => multipart(data, size)?,
+            None => single(data)?,
+        };
+        Ok(Self {
+            file_path,
+            file_name,
+            transfer,
+            conflict: conflict(data, outer),
+        })
+    }
+}
+
+/// `is_conflict` and `conflict_file_id` inside `upload_data` or beside it.
+fn conflict(data: &Map<String, Value>, outer: &Map<String, Value>) -> Option<Conflict> {
+    let places = [data, outer];
+    let flags: Vec<bool> = places
+        .iter()
+        .filter_map(|o| o.get("is_conflict").and_then(flag))
+        .collect();
+    let file_id = places.iter().find_map(|o| text(o.get("conflict_file_id")));
+    let is_conflict = if flags.is_empty() {
+        file_id.is_some()
+    } else {
+        flags.contains(&true)
+    };
+    is_conflict.then_some(Conflict { file_id })
+}
+
+fn single(data: &Map<String, Value>) -> Result<Transfer, String> {
+    let url = text(data.get("upload_url")).ok_or("the answer has no `upload_url`")?;
+    Ok(Transfer::Single {
+        url: Secret::new(url),
+    })
+}
+
+fn multipart(data: &Map<String, Value>, size: u64) -> Result<Transfer, String> {
+    let upload_id = text(data.get("upload_id")).ok_or("the multipart answer has no `upload_id`")?;
+    let listed = data
+        .get("parts")
+        .and_then(Value::as_array)
+        .filter(|p| !p.is_empty())
+        .ok_or("the multipart answer has no `parts`")?;
+    let mut parts = Vec::with_capacity(listed.len());
+    for (i, p) in listed.iter().enumerate() {
+        let field =
+            |name: &str| number(p.get(name)).ok_or(format!("part {} has no `{name}`", i + 1));
+        let number = u32::try_from(field("part_number")?)
+            .map_err(|_| format!("part {} has an invalid `part_number`", i + 1))?;
+        let url = text(p.get("upload_url")).ok_or(format!("part {number} has no `upload_url`"))?;
+        let start = field("start_byte")?;
+        let end = field("end_byte")?;
+        if end < start {
+            return Err(format!("part {number} ends before it starts"));
+        }
+        parts.push(Part {
+            number,
+            url: Secret::new(url),
+            range: ByteRange {
+                start,
+                len: end - start + 1,
+            },
+        });
+    }
+    parts.sort_by_key(|p| p.number);
+    // Gaps or overlaps would make the confirmed object differ from the
+    // file; better to stop before sending a byte.
+    let mut next = 0;
+    for part in &parts {
+        if part.range.start != next {
+            return Err(format!(
+                "the parts do not cover the {size} bytes in order (part {} starts at byte {}, expected {next})",
+                part.number, part.range.start
+            ));
+        }
+        next = part.range.start + part.range.len;
+    }
+    if next != size {
+        return Err(format!(
+            "the parts cover {next} bytes but the file has {size}"
+        ));
+    }
+    Ok(Transfer::Multipart { upload_id, parts })
+}
+
+/// A non-empty string, or a number as text (ids come both ways).
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A non-negative integer, or one written as a string.
+fn number(value: Option<&Value>) -> Option<u64> {
+    match value? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn flag(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        Value::Number(n) => n.as_u64().map(|n| n != 0),
+        _ => None,
+    }
+}
+
+/// confirm-upload's answer: the file, or the file under `file` or `data`.
+fn parse_file(body: &[u8]) -> Result<LiveFile, String> {
+    // serde's messages may quote a value, such as a download URL.
+    let direct = serde_json::from_slice::<LiveFile>(body).map_err(|e| redact(&e.to_string()));
+    match direct {
+        Ok(file) => Ok(file),
+        Err(error) => {
+            let value: Value = serde_json::from_slice(body).map_err(|_| error.clone())?;
+            ["file", "data"]
+                .iter()
+                .find_map(|k| {
+                    value
+                        .get(k)
+                        .filter(|v| v.is_object())
+                        .and_then(|v| serde_json::from_value::<LiveFile>(v.clone()).ok())
+                })
+                .ok_or(format!("the answer is not a file: {error}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_is_read_inside_or_beside_upload_data() {
+        let inside =
+            br#"{"upload_data": {"upload_type": "single", "upload_url": "http://s/x?sig=1",
+            "file_path": "p", "is_conflict": true, "conflict_file_id": 42}}"#;
+        let s = Session::parse(inside, 5).expect("parses");
+        assert_eq!(
+            s.conflict,
+            Some(Conflict {
+                file_id: Some("42".into())
+            })
+        );
+        let beside = br#"{"upload_data": {"upload_url": "http://s/x", "file_path": "p"},
+            "is_conflict": "true", "conflict_file_id": "f-1"}"#;
+        let s = Session::parse(beside, 5).expect("parses");
+        assert_eq!(
+            s.conflict,
+            Some(Conflict {
+                file_id: Some("f-1".into())
+            })
+        );
+        let none = br#"{"upload_data": {"upload_type": "standard", "upload_url": "http://s/x",
+            "file_path": "p", "is_conflict": false}}"#;
+        assert_eq!(Session::parse(none, 5).expect("parses").conflict, None);
+    }
+
+    #[test]
+    fn multipart_parts_are_sorted_and_must_cover_the_file() {
+        let body =
+            br#"{"upload_data": {"upload_type": "multipart", "upload_id": "u", "file_path": "p",
+            "parts": [
+              {"part_number": 2, "upload_url": "http://s/2", "start_byte": "4", "end_byte": 9},
+              {"part_number": 1, "upload_url": "http://s/1", "start_byte": 0, "end_byte": 3}]}}"#;
+        let s = Session::parse(body, 10).expect("parses");
+        let Transfer::Multipart { upload_id, parts } = s.transfer else {
+            panic!("multipart expected");
+        };
+        assert_eq!(upload_id, "u");
+        let ranges: Vec<_> = parts.iter().map(|p| (p.number, p.range)).collect();
+        assert_eq!(
+            ranges,
+            [
+                (1, ByteRange { start: 0, len: 4 }),
+                (2, ByteRange { start: 4, len: 6 })
+            ]
+        );
+        let short = Session::parse(body, 11).expect_err("10 bytes covered of 11");
+        assert!(short.contains("cover 10 bytes"), "{short}");
+        let gap =
+            br#"{"upload_data": {"upload_type": "multipart", "upload_id": "u", "file_path": "p",
+            "parts": [
+              {"part_number": 1, "upload_url": "http://s/1", "start_byte": 0, "end_byte": 3},
+              {"part_number": 2, "upload_url": "http://s/2", "start_byte": 5, "end_byte": 9}]}}"#;
+        let gap = Session::parse(gap, 10).expect_err("gap");
+        assert!(gap.contains("part 2 starts at byte 5"), "{gap}");
+    }
+
+    #[test]
+    fn odd_answers_are_refused_without_quoting_urls() {
+        for (body, expect) in [
+            (&br#"{"upload_data": {"file_path": "p"}}"#[..], "`upload_url`"),
+            (br#"{"upload_data": {"upload_url": "http://s/x?X-Amz-Signature=abc"}}"#, "`file_path`"),
+            (br#"{"upload_data": {"upload_type": "chunky", "upload_url": "u", "file_path": "p"}}"#, "`chunky`"),
+            (br#"[1]"#, "not a JSON object"),
+        ] {
+            let e = Session::parse(body, 3).expect_err("refused");
+            assert!(e.contains(expect), "{e}");
+            assert!(!e.contains("abc"), "{e}");
+        }
+    }
+
+    #[test]
+    fn session_debug_never_shows_a_presigned_url() {
+        let body = br#"{"upload_data": {"upload_url": "http://s/x?X-Amz-Signature=s3cr3t", "file_path": "p"}}"#;
+        let s = Session::parse(body, 3).expect("parses");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+
+    #[test]
+    fn store_errors_are_read_from_s3_documents() {
+        let body = b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
+        assert_eq!(store_message(body), ": AccessDenied: Request has expired");
+        assert_eq!(store_message(b""), "");
+    }
+
+    /// A tiny object store: answers the scripted statuses in turn, then
+    /// 200 with an ETag; records each request's length headers and body.
+    mod store {
+        use std::sync::{Arc, Mutex};
+
+        use axum::body::Bytes;
+        use axum::http::{HeaderMap, StatusCode};
+        use axum::routing::put;
+
+        #[derive(Debug, Default)]
+        pub struct Seen {
+            pub content_length: Option<String>,
+            pub chunked: bool,
+            pub body: Vec<u8>,
+        }
+
+        pub async fn start(mut statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<Seen>>>) {
+            statuses.reverse();
+            let script = Arc::new(Mutex::new(statuses));
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let log = Arc::clone(&seen);
+            let app = axum::Router::new().route(
+                "/obj",
+                put(move |headers: HeaderMap, body: Bytes| {
+                    let script = Arc::clone(&script);
+                    let log = Arc::clone(&log);
+                    async move {
+                        log.lock().expect("lock").push(Seen {
+                            content_length: headers
+                                .get("content-length")
+                                .map(|v| v.to_str().expect("ascii").to_owned()),
+                            chunked: headers.contains_key("transfer-encoding"),
+                            body: body.to_vec(),
+                        });
+                        let status = script.lock().expect("lock").pop().unwrap_or(200);
+                        let status = StatusCode::from_u16(status).expect("status");
+                        if status.is_success() {
+                            (status, [("etag", "\"abc\"")], String::new())
+                        } else {
+                            (
+                                status,
+                                [("content-type", "application/xml")],
+                                "<Error><Code>Nope</Code><Message>Request has expired</Message></Error>".to_owned(),
+                            )
+                        }
+                    }
+                }),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            (format!("http://{addr}/obj?X-Amz-Signature=topsecret"), seen)
+        }
+    }
+
+    fn temp_file(bytes: &[u8]) -> (tempfile::TempDir, Arc<std::fs::File>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.bin");
+        std::fs::write(&path, bytes).expect("write");
+        let file = std::fs::File::open(&path).expect("open");
+        (dir, Arc::new(file))
+    }
+
+    #[tokio::test]
+    async fn a_part_put_sends_its_exact_range_with_content_length_and_retries_5xx() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let (_dir, file) = temp_file(&data);
+        let (url, seen) = store::start(vec![503, 500]).await;
+        let uploader = Uploader::new().expect("uploader");
+        let range = ByteRange {
+            start: 70_000,
+            len: 100_000,
+        };
+        let etag = uploader
+            .put(
+                &file,
+                &Secret::new(url),
+                "image/png",
+                range,
+                "a.bin",
+                Step::Put { part: Some(2) },
+            )
+            .await
+            .expect("put");
+        assert_eq!(
+            etag.as_deref(),
+            Some("\"abc\""),
+            "kept verbatim, quotes and all"
+        );
+        let seen = seen.lock().expect("lock");
+        assert_eq!(seen.len(), 3, "two 5xx, then success");
+        for s in seen.iter() {
+            assert_eq!(s.content_length.as_deref(), Some("100000"));
+            assert!(!s.chunked, "never chunked");
+            assert_eq!(s.body, &data[70_000..170_000]);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_403_is_not_retried_and_the_error_hides_the_url() {
+        let (_dir, file) = temp_file(b"hello");
+        let (url, seen) = store::start(vec![403]).await;
+        let uploader = Uploader::new().expect("uploader");
+        let err = uploader
+            .put(
+                &file,
+                &Secret::new(url),
+                "text/plain",
+                ByteRange { start: 0, len: 5 },
+                "docs/a.txt",
+                Step::Put { part: None },
+            )
+            .await
+            .expect_err("403");
+        assert!(err.is_expired(), "{err}");
+        assert_eq!(seen.lock().expect("lock").len(), 1, "not retried");
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("docs/a.txt"), "{text}");
+        assert!(text.contains("PUT of the bytes"), "{text}");
+        assert!(text.contains("Request has expired"), "{text}");
+        assert!(
+            !text.contains("topsecret") && !text.contains("/obj"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dead_store_fails_after_the_retries_without_quoting_the_url() {
+        let (_dir, file) = temp_file(b"hello");
+        // Bound then dropped: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let url = format!("http://127.0.0.1:{port}/obj?X-Amz-Signature=topsecret");
+        let uploader = Uploader::new().expect("uploader");
+        let err = uploader
+            .put(
+                &file,
+                &Secret::new(url),
+                "text/plain",
+                ByteRange { start: 0, len: 5 },
+                "a.txt",
+                Step::Put { part: Some(1) },
+            )
+            .await
+            .expect_err("no store");
+        let text = format!("{err} {err:?}");
+        assert!(
+            text.contains(&format!("after {PUT_ATTEMPTS} attempts")),
+            "{text}"
+        );
+        assert!(!text.contains("topsecret"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_shrinks_mid_upload_is_a_read_error_not_a_retry() {
+        let (_dir, file) = temp_file(b"hello");
+        let (url, seen) = store::start(vec![]).await;
+        let uploader = Uploader::new().expect("uploader");
+        let err = uploader
+            .put(
+                &file,
+                &Secret::new(url),
+                "text/plain",
+                ByteRange { start: 0, len: 50 },
+                "a.txt",
+                Step::Put { part: None },
+            )
+            .await
+            .expect_err("short file");
+        assert!(matches!(err, UploadError::Read { .. }), "{err}");
+        assert!(
+            err.to_string().contains("changed since it was checked"),
+            "{err}"
+        );
+        assert!(
+            seen.lock().expect("lock").is_empty(),
+            "the store never got a whole body"
+        );
     }
 }
