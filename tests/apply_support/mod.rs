@@ -150,7 +150,7 @@ pub fn fault_profiles() -> Vec<Profile> {
         Profile {
             name: "dropped-connections",
             faults: FaultConfig {
-                drop_rate: 0.05,
+                drop_rate: 0.1,
                 ..none.clone()
             },
             rate_limit: Some(GENEROUS_LIMIT),
@@ -158,7 +158,7 @@ pub fn fault_profiles() -> Vec<Profile> {
         Profile {
             name: "lost-answers",
             faults: FaultConfig {
-                lost_answer_rate: 0.05,
+                lost_answer_rate: 0.15,
                 ..none.clone()
             },
             rate_limit: Some(GENEROUS_LIMIT),
