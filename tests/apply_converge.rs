@@ -5,7 +5,7 @@
 //! collection kept, exactly the prune scope deleted and everything
 //! outside it kept. In a fifth of the cases (every profile) the first apply is killed
 //! mid-run (its future dropped with requests in flight).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod apply_support;
 

@@ -109,7 +109,7 @@ pub struct LiveCollection {
     pub attributes: Vec<LiveValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveFile {
     #[serde(deserialize_with = "id")]
     pub id: Id,
@@ -133,6 +133,28 @@ pub struct LiveFile {
     /// Where the original bytes can be fetched (presigned: never logged).
     #[serde(default, deserialize_with = "optional_text", skip_serializing)]
     pub download_url: Option<String>,
+}
+
+/// Written by hand: the presigned `download_url` is a credential and
+/// must not reach a log or a panic message through `{:?}`.
+impl std::fmt::Debug for LiveFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveFile")
+            .field("id", &self.id)
+            .field("file_name", &self.file_name)
+            .field("mime_type", &self.mime_type)
+            .field("size", &self.size)
+            .field("parent_id", &self.parent_id)
+            .field("collections", &self.collections)
+            .field("region_ids", &self.region_ids)
+            .field("publishing", &self.publishing)
+            .field("attributes", &self.attributes)
+            .field(
+                "download_url",
+                &self.download_url.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,5 +310,7 @@ mod tests {
             !out.contains("Signature"),
             "download URLs are never written: {out}"
         );
+        let debug = format!("{f:?}");
+        assert!(!debug.contains("Signature"), "nor shown by Debug: {debug}");
     }
 }
