@@ -225,3 +225,74 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
     let out = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn ctrl_c_lets_running_actions_finish_and_reports_the_rest() {
+    let mut seed = Seed::default();
+    seed.regions.push(
+        json!({"id": "r1", "name": "Global", "is_primary": true})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let sandbox = start(pxmctl::sandbox::SandboxConfig {
+        faults: pxmctl::sandbox::FaultConfig {
+            latency: std::time::Duration::from_millis(100),
+            ..Default::default()
+        },
+        ..config(seed)
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("catalog")).unwrap();
+    let mut yaml = String::from("regions:\n  global: { name: Global }\ncategories:\n");
+    for i in 0..60 {
+        yaml.push_str(&format!("  c{i}: {{ name: Category {i} }}\n"));
+    }
+    std::fs::write(dir.path().join("catalog/catalog.yaml"), yaml).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
+        .args(["apply", "--auto-approve", "-q"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PXM_BASE_URL", sandbox.base_url())
+        .env("PXM_CLIENT_ID", sandbox.client_id())
+        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
+        .env("PXM_TOKEN_CACHE", "off")
+        .env("PXM_CONCURRENCY", "2")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        if sandbox
+            .stats()
+            .objects
+            .get("category")
+            .copied()
+            .unwrap_or(0)
+            >= 4
+        {
+            break;
+        }
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(err.contains("Apply interrupted."), "{err}");
+    assert!(err.contains("not started"), "{err}");
+    // Nothing was cut off mid-write: what exists is whole, and the next
+    // apply finishes the rest.
+    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(sandbox.stats().objects.get("category").copied(), Some(60));
+}
