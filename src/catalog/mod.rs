@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod format;
+pub mod hashes;
 pub mod load;
 pub mod model;
 pub mod parse;
