@@ -95,6 +95,7 @@ impl Setup {
             asset,
             name,
             metadata,
+            progress: None,
         };
         self.uploader.upload(&self.client, &job).await
     }
@@ -317,6 +318,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
             asset: a,
             name: "outside.jpg",
             metadata: Map::new(),
+            progress: None,
         };
         let err = s.uploader.upload(&s.client, &job).await.unwrap_err();
         assert!(matches!(err, UploadError::Open { .. }), "{}: {err}", a.path);
@@ -337,6 +339,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
             asset: &a,
             name: "alias.jpg",
             metadata: Map::new(),
+            progress: None,
         };
         let uploaded = s.uploader.upload(&s.client, &job).await.unwrap();
         assert!(matches!(uploaded, Uploaded::File(_)), "{uploaded:?}");
@@ -491,6 +494,7 @@ async fn a_confirm_whose_answer_is_lost_is_unclear_and_not_repeated() {
         asset: &a,
         name: "hero.jpg",
         metadata: Map::new(),
+        progress: None,
     };
     let err = s.uploader.upload(&client, &job).await.unwrap_err();
     assert!(err.is_unclear(), "{err}");
