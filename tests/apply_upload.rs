@@ -1,19 +1,23 @@
 //! One asset upload against the in-process sandbox: single and multipart
 //! byte for byte, name conflicts by `on_conflict`, publishing metadata,
 //! paths that escape the catalog and files that changed size refused
-//! before anything is sent, and a confirm whose answer is lost.
+//! before anything is sent, a confirm whose answer is lost, expired
+//! presigned URLs, a file changed during its upload, byte progress.
 #![allow(clippy::unwrap_used)]
 
 mod remote_support;
 
+use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use pxmctl::apply::upload::{UploadError, UploadJob, Uploaded, Uploader};
 use pxmctl::catalog::model::{Asset, OnConflict};
 use pxmctl::remote::wire::LiveFile;
 use pxmctl::remote::{Client, Request};
+use pxmctl::sandbox::assumptions::{SIGNATURE_PARAM, STORE_PREFIX};
 use pxmctl::sandbox::{RunningSandbox, SandboxConfig, Seed, SingleUploadType, UploadConfig};
 use remote_support::{connection, start};
 use serde_json::{Map, Value, json};
@@ -49,7 +53,11 @@ struct Setup {
 }
 
 async fn setup(single: SingleUploadType) -> Setup {
-    let sandbox = start(sandbox_config(single)).await;
+    setup_with(sandbox_config(single)).await
+}
+
+async fn setup_with(config: SandboxConfig) -> Setup {
+    let sandbox = start(config).await;
     let client = Client::new(&connection(&sandbox, 100)).unwrap();
     Setup {
         sandbox,
@@ -95,6 +103,7 @@ impl Setup {
             asset,
             name,
             metadata,
+            progress: None,
         };
         self.uploader.upload(&self.client, &job).await
     }
@@ -317,6 +326,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
             asset: a,
             name: "outside.jpg",
             metadata: Map::new(),
+            progress: None,
         };
         let err = s.uploader.upload(&s.client, &job).await.unwrap_err();
         assert!(matches!(err, UploadError::Open { .. }), "{}: {err}", a.path);
@@ -337,6 +347,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
             asset: &a,
             name: "alias.jpg",
             metadata: Map::new(),
+            progress: None,
         };
         let uploaded = s.uploader.upload(&s.client, &job).await.unwrap();
         assert!(matches!(uploaded, Uploaded::File(_)), "{uploaded:?}");
@@ -396,25 +407,43 @@ async fn a_missing_asset_names_its_path() {
     assert_eq!(s.client.stats().requests, 0);
 }
 
-/// A pass-through in front of the sandbox's API that, once armed, scripts
-/// a `lost_answer` fault just before forwarding the next confirm-upload,
-/// and loses the answer downstream too. The fault queue serves the next
-/// API request, so this is how it lands on the confirm and not on the
-/// request-upload before it.
+/// What the proxy does to one object-store PUT.
+#[derive(Debug, Clone, Copy)]
+enum StoreFault {
+    /// Forwarded with a broken signature: the sandbox refuses it with 403,
+    /// as S3 does an expired URL.
+    Refuse403,
+    /// Forwarded and stored, but the client is answered 503.
+    Fail503,
+}
+
+/// A pass-through in front of the sandbox. Presigned URLs in
+/// request-upload answers are rewritten to point here (their signature
+/// covers the path and the query, not the host), so object-store PUTs
+/// pass through too. Once armed, it scripts a `lost_answer` fault just
+/// before forwarding the next confirm-upload, and loses the answer
+/// downstream too (the fault queue serves the next API request, so this
+/// is how it lands on the confirm and not on the request-upload before
+/// it); `store_faults` are applied to the next PUTs in turn, `None` for
+/// one passed untouched.
 struct Proxy {
     upstream: String,
+    own: String,
     http: reqwest::Client,
     lose_next_confirm: AtomicBool,
+    store_faults: Mutex<VecDeque<Option<StoreFault>>>,
 }
 
 async fn start_proxy(sandbox: &RunningSandbox) -> (String, Arc<Proxy>) {
     use axum::extract::State;
+    use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
 
     async fn forward(State(p): State<Arc<Proxy>>, request: axum::extract::Request) -> Response {
         let (parts, body) = request.into_parts();
         let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-        if parts.uri.path().ends_with("/file/confirm-upload")
+        let route = parts.uri.path();
+        if route.ends_with("/file/confirm-upload")
             && p.lose_next_confirm.swap(false, Ordering::SeqCst)
         {
             let r = p
@@ -426,7 +455,21 @@ async fn start_proxy(sandbox: &RunningSandbox) -> (String, Arc<Proxy>) {
                 .unwrap();
             assert!(r.status().is_success());
         }
-        let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let store_fault = if route.starts_with(STORE_PREFIX) && parts.method == "PUT" {
+            p.store_faults.lock().unwrap().pop_front().flatten()
+        } else {
+            None
+        };
+        let mut path = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+        if let Some(StoreFault::Refuse403) = store_fault {
+            let signature = format!("{SIGNATURE_PARAM}=");
+            assert!(path.contains(&signature), "a signed URL");
+            path = path.replace(&signature, &format!("{signature}0"));
+        }
         let mut upstream = p
             .http
             .request(parts.method.clone(), format!("{}{path}", p.upstream))
@@ -445,9 +488,18 @@ async fn start_proxy(sandbox: &RunningSandbox) -> (String, Arc<Proxy>) {
             Err(e) => Err(e),
         };
         match answer {
-            Ok((status, headers, bytes)) => {
+            Ok(_) if matches!(store_fault, Some(StoreFault::Fail503)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<Error><Code>SlowDown</Code></Error>",
+            )
+                .into_response(),
+            Ok((status, headers, mut bytes)) => {
+                if route.ends_with("/file/request-upload") {
+                    let text = String::from_utf8(bytes.to_vec()).unwrap();
+                    bytes = text.replace(&p.upstream, &p.own).into();
+                }
                 let mut response = (status, bytes).into_response();
-                for name in ["content-type", "retry-after"] {
+                for name in ["content-type", "retry-after", "etag"] {
                     if let Some(v) = headers.get(name) {
                         response.headers_mut().insert(name, v.clone());
                     }
@@ -462,27 +514,54 @@ async fn start_proxy(sandbox: &RunningSandbox) -> (String, Arc<Proxy>) {
         }
     }
 
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let own = format!("http://{}", listener.local_addr().unwrap());
     let proxy = Arc::new(Proxy {
         upstream: sandbox.base_url().to_owned(),
+        own: own.clone(),
         http: reqwest::Client::new(),
         lose_next_confirm: AtomicBool::new(false),
+        store_faults: Mutex::new(VecDeque::new()),
     });
     let app = axum::Router::new()
         .fallback(forward)
         .with_state(Arc::clone(&proxy));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), proxy)
+    (own, proxy)
+}
+
+impl Setup {
+    /// A client whose requests, and object-store PUTs, go through a proxy.
+    async fn via_proxy(&self) -> (Client, Arc<Proxy>) {
+        let (proxy_url, proxy) = start_proxy(&self.sandbox).await;
+        let mut via_proxy = connection(&self.sandbox, 100);
+        via_proxy.base_url = proxy_url;
+        (Client::new(&via_proxy).unwrap(), proxy)
+    }
+}
+
+/// Collects what a job's progress hook is told.
+#[derive(Default)]
+struct Reports(Mutex<Vec<u64>>);
+
+impl Reports {
+    fn hook(&self) -> impl Fn(u64) + Sync + '_ {
+        |n| self.0.lock().unwrap().push(n)
+    }
+
+    fn total(&self) -> u64 {
+        self.0.lock().unwrap().iter().sum()
+    }
+
+    fn calls(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
 }
 
 #[tokio::test]
 async fn a_confirm_whose_answer_is_lost_is_unclear_and_not_repeated() {
     let s = setup(SingleUploadType::Single).await;
-    let (proxy_url, proxy) = start_proxy(&s.sandbox).await;
-    let mut via_proxy = connection(&s.sandbox, 100);
-    via_proxy.base_url = proxy_url;
-    let client = Client::new(&via_proxy).unwrap();
+    let (client, proxy) = s.via_proxy().await;
     let data = bytes(100_000, 11);
     let a = asset(s.root(), "hero.jpg", &data, OnConflict::Overwrite);
     proxy.lose_next_confirm.store(true, Ordering::SeqCst);
@@ -491,6 +570,7 @@ async fn a_confirm_whose_answer_is_lost_is_unclear_and_not_repeated() {
         asset: &a,
         name: "hero.jpg",
         metadata: Map::new(),
+        progress: None,
     };
     let err = s.uploader.upload(&client, &job).await.unwrap_err();
     assert!(err.is_unclear(), "{err}");
@@ -530,4 +610,228 @@ async fn errors_and_debug_output_never_show_a_presigned_url() {
         !shown.contains("Signature") && !shown.contains("_store"),
         "{shown}"
     );
+}
+
+impl Setup {
+    async fn upload_with(
+        &self,
+        client: &Client,
+        asset: &Asset,
+        name: &str,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Uploaded, UploadError> {
+        let job = UploadJob {
+            root: self.root(),
+            asset,
+            name,
+            metadata: Map::new(),
+            progress: Some(progress),
+        };
+        self.uploader.upload(client, &job).await
+    }
+}
+
+#[tokio::test]
+async fn progress_adds_up_to_the_size_chunk_by_chunk() {
+    let s = setup(SingleUploadType::Single).await;
+    for (name, len, chunks) in [("one.jpg", 60_000, 1), ("parts.jpg", 3 * 65_536 + 1_234, 4)] {
+        let data = bytes(len, 14);
+        let a = asset(s.root(), name, &data, OnConflict::Overwrite);
+        let reports = Reports::default();
+        let uploaded = s
+            .upload_with(&s.client, &a, name, &reports.hook())
+            .await
+            .unwrap();
+        assert!(matches!(uploaded, Uploaded::File(_)), "{uploaded:?}");
+        assert_eq!(reports.total(), len as u64, "{name}");
+        assert!(reports.calls() >= chunks, "{name}: {}", reports.calls());
+    }
+}
+
+#[tokio::test]
+async fn an_expired_url_starts_over_from_a_fresh_request_upload() {
+    let s = setup(SingleUploadType::Single).await;
+    let (client, proxy) = s.via_proxy().await;
+    // 4 parts of 64 KiB at most.
+    let data = bytes(3 * 65_536 + 1_234, 13);
+    let a = asset(s.root(), "video/clip.mp4", &data, OnConflict::Overwrite);
+    // First session: part 1 accepted, part 2 refused with 403. Second
+    // session: part 3 is stored but answered 503, and sent again on its URL.
+    proxy.store_faults.lock().unwrap().extend([
+        None,
+        Some(StoreFault::Refuse403),
+        None,
+        None,
+        Some(StoreFault::Fail503),
+    ]);
+    let reports = Reports::default();
+    let uploaded = s
+        .upload_with(&client, &a, "clip.mp4", &reports.hook())
+        .await
+        .unwrap();
+    let Uploaded::File(file) = uploaded else {
+        panic!("expected a file, got {uploaded:?}");
+    };
+    assert_eq!(
+        s.count(REQUEST_UPLOAD, "200"),
+        2,
+        "one fresh request-upload"
+    );
+    assert_eq!(s.count_any(REQUEST_UPLOAD), 2);
+    assert_eq!(s.count(STORE_PUT, "403"), 1);
+    assert_eq!(
+        s.count(STORE_PUT, "200"),
+        1 + 4 + 1,
+        "part 1 of the dead session, all 4 again, part 3 once more"
+    );
+    assert_eq!(s.count_any(CONFIRM_UPLOAD), 1);
+    assert!(proxy.store_faults.lock().unwrap().is_empty());
+    assert_eq!(
+        reports.total(),
+        data.len() as u64,
+        "bytes sent again are not counted again"
+    );
+    let live = s.get_file(&file.id).await;
+    assert_eq!(download(&live).await, data);
+    assert_eq!(s.files_named("clip.mp4").await.len(), 1);
+}
+
+#[tokio::test]
+async fn urls_that_are_always_expired_fail_after_three_request_uploads() {
+    let mut config = sandbox_config(SingleUploadType::Single);
+    // Expired from the moment they are made.
+    config.uploads.url_ttl = Duration::ZERO;
+    let s = setup_with(config).await;
+    let a = asset(
+        s.root(),
+        "assets/hero.jpg",
+        &bytes(1_000, 15),
+        OnConflict::Overwrite,
+    );
+    let err = s.upload(&a, "hero.jpg", Map::new()).await.unwrap_err();
+    assert!(
+        matches!(err, UploadError::Expired { requests: 3, .. }),
+        "{err}"
+    );
+    assert!(err.is_expired());
+    assert_eq!(s.count(REQUEST_UPLOAD, "200"), 3);
+    assert_eq!(s.count(STORE_PUT, "403"), 3);
+    assert_eq!(s.count_any(STORE_PUT), 3, "a 403 is not retried on its URL");
+    assert_eq!(s.count_any(CONFIRM_UPLOAD), 0);
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("`assets/hero.jpg`")
+            && text.contains("PUT of the bytes")
+            && text.contains("Request has expired")
+            && text.contains("3 request-upload"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(SIGNATURE_PARAM) && !text.contains("/_store"),
+        "{text}"
+    );
+}
+
+/// Sets `path`'s modification time to a fixed moment long ago.
+fn touch(path: &Path, seconds: u64) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_file_touched_during_its_upload_is_not_confirmed() {
+    let s = setup(SingleUploadType::Single).await;
+    let data = bytes(3 * 65_536 + 1_234, 16);
+    let a = asset(s.root(), "video/clip.mp4", &data, OnConflict::Overwrite);
+    let on_disk = s.root().join("video/clip.mp4");
+    touch(&on_disk, 1_500_000_000);
+    let touched = AtomicBool::new(false);
+    // Same size, same bytes, a new modification time.
+    let hook = |_: u64| {
+        if !touched.swap(true, Ordering::SeqCst) {
+            touch(&on_disk, 1_600_000_000);
+        }
+    };
+    let err = s
+        .upload_with(&s.client, &a, "clip.mp4", &hook)
+        .await
+        .unwrap_err();
+    let UploadError::ChangedWhileUploading { path, detail } = &err else {
+        panic!("expected ChangedWhileUploading, got {err}");
+    };
+    assert_eq!(path, "video/clip.mp4");
+    assert!(detail.contains("modification time"), "{detail}");
+    let text = err.to_string();
+    assert!(
+        text.contains("`video/clip.mp4`")
+            && text.contains("changed while it was being uploaded")
+            && text.contains("nothing was confirmed"),
+        "{text}"
+    );
+    assert_eq!(s.count(STORE_PUT, "200"), 4, "every part was sent");
+    assert_eq!(s.count_any(CONFIRM_UPLOAD), 0, "but none confirmed");
+    assert!(s.files_named("clip.mp4").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_file_that_grows_during_its_upload_is_not_confirmed() {
+    let s = setup(SingleUploadType::Single).await;
+    let a = asset(
+        s.root(),
+        "hero.jpg",
+        &bytes(60_000, 17),
+        OnConflict::Overwrite,
+    );
+    let on_disk = s.root().join("hero.jpg");
+    let grown = AtomicBool::new(false);
+    let hook = |_: u64| {
+        if !grown.swap(true, Ordering::SeqCst) {
+            use std::io::Write;
+            let mut file = std::fs::File::options()
+                .append(true)
+                .open(&on_disk)
+                .unwrap();
+            file.write_all(&[0; 10]).unwrap();
+        }
+    };
+    let err = s
+        .upload_with(&s.client, &a, "hero.jpg", &hook)
+        .await
+        .unwrap_err();
+    let UploadError::ChangedWhileUploading { detail, .. } = &err else {
+        panic!("expected ChangedWhileUploading, got {err}");
+    };
+    assert!(detail.contains("60010 bytes, not 60000"), "{detail}");
+    assert_eq!(s.count(STORE_PUT, "200"), 1);
+    assert_eq!(s.count_any(CONFIRM_UPLOAD), 0);
+}
+
+#[tokio::test]
+async fn a_file_replaced_at_its_path_during_its_upload_is_not_confirmed() {
+    let s = setup(SingleUploadType::Single).await;
+    let data = bytes(60_000, 18);
+    let a = asset(s.root(), "hero.jpg", &data, OnConflict::Overwrite);
+    let on_disk = s.root().join("hero.jpg");
+    touch(&on_disk, 1_500_000_000);
+    let replaced = AtomicBool::new(false);
+    // The open file is untouched; another one, of the same size, takes
+    // its name.
+    let hook = |_: u64| {
+        if !replaced.swap(true, Ordering::SeqCst) {
+            let next = s.root().join("hero.jpg.next");
+            std::fs::write(&next, bytes(60_000, 19)).unwrap();
+            touch(&next, 1_600_000_000);
+            std::fs::rename(&next, &on_disk).unwrap();
+        }
+    };
+    let err = s
+        .upload_with(&s.client, &a, "hero.jpg", &hook)
+        .await
+        .unwrap_err();
+    let UploadError::ChangedWhileUploading { detail, .. } = &err else {
+        panic!("expected ChangedWhileUploading, got {err}");
+    };
+    assert!(detail.contains("the file at its path"), "{detail}");
+    assert_eq!(s.count_any(CONFIRM_UPLOAD), 0);
 }

@@ -171,6 +171,7 @@ impl Context<'_> {
             asset,
             name: &file.name,
             metadata,
+            progress: None,
         };
         let mut attempt = 0;
         loop {

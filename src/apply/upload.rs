@@ -1,7 +1,9 @@
 //! One asset upload, the three steps of the upload guide: request-upload
 //! (an API call), the bytes PUT to the presigned URL(s), confirm-upload
-//! (an API call that is never repeated blindly). Deciding *whether* to
-//! upload (hash gating), re-requesting an expired URL and running several
+//! (an API call that is never repeated blindly). A PUT refused with 403
+//! (the presigned URL expired) starts over from a fresh request-upload, a
+//! bounded number of times. Deciding *whether* to upload (hash gating),
+//! looking a file up after a lost confirm answer and running several
 //! uploads at once belong to the caller.
 //!
 //! The asset is opened relative to the catalog directory with `cap-std`,
@@ -9,7 +11,10 @@
 //! out) is refused by the open itself, however the tree changed since it
 //! was checked; its length is compared with the checked size before any
 //! request is sent. Bytes are streamed from that one open file, a chunk at
-//! a time, never held whole in memory.
+//! a time, never held whole in memory. Its size and modification time are
+//! noted at the open and compared again, on the open file and at its path,
+//! after the last byte and before confirm: a file that changed meanwhile
+//! is not confirmed.
 //!
 //! Object-store PUTs are not API calls: they use a plain client, no bearer
 //! token and no API rate limit. A presigned URL is a credential: it is held
@@ -20,7 +25,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use cap_std::ambient_authority;
@@ -45,6 +50,8 @@ pub const CONFIRM_UPLOAD_PATH: &str = "/v3/file/confirm-upload";
 const CHUNK: usize = 64 * 1024;
 /// Attempts per PUT for failures that may pass (connection, 5xx, 429).
 const PUT_ATTEMPTS: u32 = 4;
+/// request-uploads per upload: the first, and fresh ones after a 403.
+const SESSIONS: u32 = 3;
 /// First wait between PUT attempts; doubled each time.
 const PUT_BACKOFF: Duration = Duration::from_millis(250);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -58,7 +65,6 @@ pub struct Uploader {
 }
 
 /// One asset to upload.
-#[derive(Debug)]
 pub struct UploadJob<'a> {
     /// The catalog directory; `asset.path` is relative to it.
     pub root: &'a Path,
@@ -68,6 +74,28 @@ pub struct UploadJob<'a> {
     /// confirm-upload's `metadata` (`published`, `published_start_date`,
     /// `published_end_date`, `region_ids`); sent only when not empty.
     pub metadata: Map<String, Value>,
+    /// Called with the number of bytes newly handed to the object store,
+    /// chunk by chunk as a body streams out, from the task running the
+    /// upload (keep it cheap). Bytes sent *again* (a part retried after a
+    /// failure, every part after a fresh request-upload) are not reported
+    /// again: the calls of one upload add up to at most the asset's size,
+    /// and to exactly that when it returns [`Uploaded::File`], so a bar
+    /// over the sizes of all uploads stays honest. A skipped upload reports
+    /// nothing; a failed one may have reported any part of its size.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+// By hand: a closure has no `Debug`.
+impl fmt::Debug for UploadJob<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UploadJob")
+            .field("root", &self.root)
+            .field("asset", &self.asset)
+            .field("name", &self.name)
+            .field("metadata", &self.metadata)
+            .field("progress", &self.progress.map(|_| "Fn(u64)"))
+            .finish()
+    }
 }
 
 /// What an upload did.
@@ -156,15 +184,24 @@ pub enum UploadError {
         status: Option<u16>,
         cause: String,
     },
-    /// 403 on a presigned URL: expired, or its signature is not accepted.
+    /// 403 on a presigned URL (expired, or its signature is not
+    /// accepted), still after fresh URLs from new request-uploads.
     #[error(
-        "uploading `{path}`: the object store refused the {step} (403{detail}): the presigned URL has expired or is not valid; run apply again for a fresh one"
+        "uploading `{path}`: the object store refused the {step} (403{detail}) with the presigned URLs of each of {requests} request-upload(s): they expire before they are used or their signature is not accepted"
     )]
     Expired {
         path: String,
         step: Step,
         detail: String,
+        /// request-uploads made, each with new URLs.
+        requests: u32,
     },
+    /// The file's size or modification time changed between the open and
+    /// the end of its upload; confirm-upload was not sent.
+    #[error(
+        "asset `{path}` changed while it was being uploaded ({detail}); nothing was confirmed; run plan again"
+    )]
+    ChangedWhileUploading { path: String, detail: String },
     /// request-upload or confirm-upload failed; the source names the request.
     #[error("uploading `{path}` ({step}): {source}")]
     Remote {
@@ -198,7 +235,8 @@ impl UploadError {
         )
     }
 
-    /// True for a 403 on a presigned URL, which a fresh request-upload may cure.
+    /// True for a 403 on a presigned URL that fresh request-uploads did
+    /// not cure.
     #[must_use]
     pub fn is_expired(&self) -> bool {
         matches!(self, Self::Expired { .. })
@@ -223,21 +261,80 @@ impl Uploader {
     }
 
     /// Uploads one asset: open and check it, request-upload, resolve a
-    /// name conflict by `on_conflict`, PUT the bytes, confirm-upload.
+    /// name conflict by `on_conflict`, PUT the bytes (from a fresh
+    /// request-upload after a 403, up to [`SESSIONS`] in all), check the
+    /// file did not change meanwhile, confirm-upload.
     ///
     /// # Errors
     ///
     /// See [`UploadError`]; nothing is sent when the asset cannot be
-    /// opened or its size changed.
+    /// opened or its size changed, nothing is confirmed when it changed
+    /// during the upload.
     pub async fn upload(
         &self,
         client: &Client,
         job: &UploadJob<'_>,
     ) -> Result<Uploaded, UploadError> {
+        let path = job.asset.path.as_str();
+        let opened = open_asset(job.root, job.asset).await?;
+        let mut progress = Progress::new(job.progress);
+        let mut requests = 1;
+        let confirm = loop {
+            match self.send(client, job, &opened, &mut progress).await {
+                Ok(Sent::Confirm(confirm)) => break confirm,
+                Ok(Sent::Skipped { conflict_file_id }) => {
+                    tracing::debug!("`{path}`: `{}` exists; skipped", job.name);
+                    return Ok(Uploaded::Skipped { conflict_file_id });
+                }
+                Err(UploadError::Expired { step, detail, .. }) if requests < SESSIONS => {
+                    tracing::debug!(
+                        "uploading `{path}`: the object store refused the {step} (403{detail}); asking for fresh presigned URLs"
+                    );
+                    requests += 1;
+                    progress.start_over();
+                }
+                Err(UploadError::Expired {
+                    path, step, detail, ..
+                }) => {
+                    return Err(UploadError::Expired {
+                        path,
+                        step,
+                        detail,
+                        requests,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        opened.check_unchanged(path).await?;
+
+        // Not idempotent: a second confirm of the same session may be
+        // refused or make a second version, so a lost answer is reported
+        // as unclear rather than retried.
+        let answer = client
+            .send(Request::post(CONFIRM_UPLOAD_PATH, &Value::Object(confirm)))
+            .await
+            .map_err(|source| remote(path, Step::Confirm, source))?;
+        let file = parse_file(&answer.body).map_err(|detail| UploadError::Unexpected {
+            path: path.to_owned(),
+            step: Step::Confirm,
+            detail,
+        })?;
+        tracing::debug!("`{path}` uploaded as file {}", file.id);
+        Ok(Uploaded::File(file))
+    }
+
+    /// One session: request-upload, the conflict decision, every PUT;
+    /// returns the confirm-upload body to send.
+    async fn send(
+        &self,
+        client: &Client,
+        job: &UploadJob<'_>,
+        opened: &Opened,
+        progress: &mut Progress<'_>,
+    ) -> Result<Sent, UploadError> {
         let asset = job.asset;
         let path = asset.path.as_str();
-        let file = Arc::new(open_asset(job.root, asset).await?);
-
         let request = json!({
             "filename": job.name,
             "file_name": job.name,
@@ -259,8 +356,7 @@ impl Uploader {
         let conflict_action = match (&session.conflict, asset.on_conflict) {
             (None, _) => None,
             (Some(conflict), OnConflict::Skip) => {
-                tracing::debug!("`{path}`: `{}` exists; skipped", job.name);
-                return Ok(Uploaded::Skipped {
+                return Ok(Sent::Skipped {
                     conflict_file_id: conflict.file_id.clone(),
                 });
             }
@@ -273,6 +369,7 @@ impl Uploader {
         let file_name = session.file_name.as_deref().unwrap_or(job.name);
         confirm.insert("file_name".into(), json!(file_name));
         confirm.insert("file_size".into(), json!(asset.size));
+        let file = &opened.file;
         match &session.transfer {
             Transfer::Single { url } => {
                 let range = ByteRange {
@@ -280,18 +377,26 @@ impl Uploader {
                     len: asset.size,
                 };
                 let step = Step::Put { part: None };
-                self.put(&file, url, &asset.mime_type, range, path, step)
+                let target = Target { url, range, step };
+                self.put(file, target, &asset.mime_type, path, progress)
                     .await?;
             }
             Transfer::Multipart { upload_id, parts } => {
                 let mut etags = Vec::with_capacity(parts.len());
-                // In part order, as the guide asks; `parts` is sorted.
+                // In part order, as the guide asks; `parts` is sorted, so
+                // the confirm list is too. Each part's ETag is the one of
+                // its last (successful) PUT.
                 for part in parts {
                     let step = Step::Put {
                         part: Some(part.number),
                     };
+                    let target = Target {
+                        url: &part.url,
+                        range: part.range,
+                        step,
+                    };
                     let etag = self
-                        .put(&file, &part.url, &asset.mime_type, part.range, path, step)
+                        .put(file, target, &asset.mime_type, path, progress)
                         .await?
                         .ok_or_else(|| UploadError::Store {
                             path: path.to_owned(),
@@ -311,38 +416,28 @@ impl Uploader {
         if !job.metadata.is_empty() {
             confirm.insert("metadata".into(), Value::Object(job.metadata.clone()));
         }
-
-        // Not idempotent: a second confirm of the same session may be
-        // refused or make a second version, so a lost answer is reported
-        // as unclear rather than retried.
-        let answer = client
-            .send(Request::post(CONFIRM_UPLOAD_PATH, &Value::Object(confirm)))
-            .await
-            .map_err(|source| remote(path, Step::Confirm, source))?;
-        let file = parse_file(&answer.body).map_err(|detail| UploadError::Unexpected {
-            path: path.to_owned(),
-            step: Step::Confirm,
-            detail,
-        })?;
-        tracing::debug!("`{path}` uploaded as file {}", file.id);
-        Ok(Uploaded::File(file))
+        Ok(Sent::Confirm(confirm))
     }
 
-    /// PUTs one byte range to a presigned URL, retrying what may pass;
-    /// returns the `ETag` header verbatim.
+    /// PUTs one byte range to a presigned URL, retrying what may pass on
+    /// the same URL (a part sent again replaces the earlier one); returns
+    /// the `ETag` header of the accepted PUT verbatim.
     async fn put(
         &self,
         file: &Arc<std::fs::File>,
-        url: &Secret,
+        target: Target<'_>,
         mime_type: &str,
-        range: ByteRange,
         path: &str,
-        step: Step,
+        progress: &mut Progress<'_>,
     ) -> Result<Option<String>, UploadError> {
+        let Target { url, range, step } = target;
         let mut attempt = 1;
         loop {
-            let failure = match self.put_once(file, url, mime_type, range).await {
-                Ok(etag) => return Ok(etag),
+            let failure = match self.put_once(file, url, mime_type, range, progress).await {
+                Ok(etag) => {
+                    progress.part_done(range.len);
+                    return Ok(etag);
+                }
                 Err(failure) => failure,
             };
             match failure {
@@ -376,6 +471,7 @@ impl Uploader {
                         path: path.to_owned(),
                         step,
                         detail: redact(&detail),
+                        requests: 1,
                     });
                 }
                 PutFailure::Local { cause } => {
@@ -394,21 +490,41 @@ impl Uploader {
         url: &Secret,
         mime_type: &str,
         range: ByteRange,
+        progress: &mut Progress<'_>,
     ) -> Result<Option<String>, PutFailure> {
         let local = Arc::new(Mutex::new(None));
-        let body =
-            reqwest::Body::wrap_stream(range_stream(Arc::clone(file), range, Arc::clone(&local)));
+        // The body stream must be `'static`, the progress hook is not: the
+        // stream tells this task what went out, and this task reports it.
+        let (went_out, mut out) = tokio::sync::mpsc::unbounded_channel();
+        let body = reqwest::Body::wrap_stream(range_stream(
+            Arc::clone(file),
+            range,
+            Arc::clone(&local),
+            went_out,
+        ));
         // A streamed body has no known length, so reqwest would send it
         // chunked, which S3 refuses (501); an explicit Content-Length
         // makes hyper send exactly that many bytes instead.
-        let sent = self
+        let request = self
             .http
             .put(url.expose())
             .header(CONTENT_TYPE, mime_type)
             .header(CONTENT_LENGTH, range.len)
             .body(body)
-            .send()
-            .await;
+            .send();
+        tokio::pin!(request);
+        let mut in_attempt = 0;
+        let sent = loop {
+            tokio::select! {
+                sent = &mut request => break sent,
+                // Once the body is done the channel closes and this
+                // branch is off until the answer comes.
+                Some(len) = out.recv() => {
+                    in_attempt += len;
+                    progress.sent(in_attempt);
+                }
+            }
+        };
         let response = match sent {
             Ok(response) => response,
             Err(e) => {
@@ -460,6 +576,66 @@ fn remote(path: &str, step: Step, source: RemoteError) -> UploadError {
     }
 }
 
+/// What one session ends with.
+enum Sent {
+    /// Every byte is accepted: confirm-upload's body.
+    Confirm(Map<String, Value>),
+    /// Another file has the name and the asset says `on_conflict: skip`.
+    Skipped { conflict_file_id: Option<String> },
+}
+
+/// One PUT: a byte range of the file to a presigned URL.
+#[derive(Clone, Copy)]
+struct Target<'u> {
+    url: &'u Secret,
+    range: ByteRange,
+    step: Step,
+}
+
+/// What the job's progress hook has been told: the furthest point of any
+/// pass over the file. Each pass (session) sends its ranges in order
+/// from byte 0, so bytes sent again are reported only once they go
+/// beyond that point, and the reports of one upload add up to at most its
+/// size, and to exactly that once every byte of one pass is accepted.
+struct Progress<'a> {
+    hook: Option<&'a (dyn Fn(u64) + Sync)>,
+    reported: u64,
+    /// Bytes of this pass's accepted PUTs.
+    accepted: u64,
+}
+
+impl<'a> Progress<'a> {
+    fn new(hook: Option<&'a (dyn Fn(u64) + Sync)>) -> Self {
+        Self {
+            hook,
+            reported: 0,
+            accepted: 0,
+        }
+    }
+
+    /// The current PUT has sent `in_attempt` bytes of its range.
+    fn sent(&mut self, in_attempt: u64) {
+        let reached = self.accepted + in_attempt;
+        if reached > self.reported {
+            if let Some(hook) = self.hook {
+                hook(reached - self.reported);
+            }
+            self.reported = reached;
+        }
+    }
+
+    /// The current PUT, of `len` bytes, was accepted.
+    fn part_done(&mut self, len: u64) {
+        self.accepted += len;
+        self.sent(0);
+    }
+
+    /// A fresh session sends every byte again, from byte 0.
+    fn start_over(&mut self) {
+        self.accepted = 0;
+    }
+}
+
 /// Why one PUT attempt failed.
 enum PutFailure {
     /// Worth another attempt on the same URL.
@@ -481,8 +657,83 @@ enum PutFailure {
     },
 }
 
+/// The asset, open, and how it looked when it was opened.
+struct Opened {
+    file: Arc<std::fs::File>,
+    /// The catalog directory, to look at the path again.
+    dir: Arc<Dir>,
+    rel: String,
+    at_open: Stamp,
+}
+
+/// What tells a changed file: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    /// `None` where the platform keeps no modification time.
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(metadata: &cap_std::fs::Metadata) -> Self {
+        Self {
+            size: metadata.len(),
+            modified: metadata
+                .modified()
+                .ok()
+                .map(cap_std::time::SystemTime::into_std),
+        }
+    }
+
+    /// How `now` differs from `self`, in words; `None` when it does not.
+    fn change(self, now: Self, place: &str) -> Option<String> {
+        if self.size != now.size {
+            Some(format!(
+                "{place} is {} bytes, not {} as when it was opened",
+                now.size, self.size
+            ))
+        } else if self.modified != now.modified {
+            Some(format!("{place} has a new modification time"))
+        } else {
+            None
+        }
+    }
+}
+
+impl Opened {
+    /// Compares the open file and the file now at its path with how the
+    /// file was at the open.
+    async fn check_unchanged(&self, path: &str) -> Result<(), UploadError> {
+        let file = Arc::clone(&self.file);
+        let dir = Arc::clone(&self.dir);
+        let rel = self.rel.clone();
+        let now = tokio::task::spawn_blocking(move || {
+            let open = cap_std::fs::File::from_std(file.try_clone()?).metadata()?;
+            let at_path = dir.metadata(&rel);
+            io::Result::Ok((Stamp::of(&open), at_path.map(|m| Stamp::of(&m))))
+        })
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
+        let changed = |detail: String| UploadError::ChangedWhileUploading {
+            path: path.to_owned(),
+            detail,
+        };
+        let (open, at_path) = now.map_err(|e| changed(format!("cannot look at it again: {e}")))?;
+        if let Some(detail) = self.at_open.change(open, "the open file") {
+            return Err(changed(detail));
+        }
+        match at_path {
+            Ok(at_path) => match self.at_open.change(at_path, "the file at its path") {
+                Some(detail) => Err(changed(detail)),
+                None => Ok(()),
+            },
+            Err(e) => Err(changed(format!("the file at its path: {e}"))),
+        }
+    }
+}
+
 /// Opens the asset inside `root` (no escape) and checks its length.
-async fn open_asset(root: &Path, asset: &Asset) -> Result<std::fs::File, UploadError> {
+async fn open_asset(root: &Path, asset: &Asset) -> Result<Opened, UploadError> {
     let open_error = |source: io::Error| UploadError::Open {
         path: asset.path.clone(),
         root: root.to_path_buf(),
@@ -492,13 +743,13 @@ async fn open_asset(root: &Path, asset: &Asset) -> Result<std::fs::File, UploadE
     let rel = asset.path.clone();
     let opened = tokio::task::spawn_blocking(move || {
         let dir = Dir::open_ambient_dir(&dir_path, ambient_authority())?;
-        let file = dir.open(&rel)?.into_std();
+        let file = dir.open(&rel)?;
         let metadata = file.metadata()?;
-        io::Result::Ok((file, metadata))
+        io::Result::Ok((dir, file.into_std(), metadata))
     })
     .await
     .map_err(|e| open_error(io::Error::other(e.to_string())))?;
-    let (file, metadata) = opened.map_err(open_error)?;
+    let (dir, file, metadata) = opened.map_err(open_error)?;
     if !metadata.is_file() {
         return Err(open_error(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -512,7 +763,12 @@ async fn open_asset(root: &Path, asset: &Asset) -> Result<std::fs::File, UploadE
             actual: metadata.len(),
         });
     }
-    Ok(file)
+    Ok(Opened {
+        file: Arc::new(file),
+        dir: Arc::new(dir),
+        rel: asset.path.clone(),
+        at_open: Stamp::of(&metadata),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -524,16 +780,19 @@ struct ByteRange {
 /// The bytes of `range`, read from `file` a chunk at a time. Reads are
 /// positional, so an earlier attempt's body still being dropped cannot
 /// move this one's offset. A read failure is also left in `failure`: the
-/// HTTP error that follows does not say whose fault it was.
+/// HTTP error that follows does not say whose fault it was. The length of
+/// each chunk handed on is sent to `went_out`.
 fn range_stream(
     file: Arc<std::fs::File>,
     range: ByteRange,
     failure: Arc<Mutex<Option<String>>>,
+    went_out: tokio::sync::mpsc::UnboundedSender<u64>,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
     let end = range.start + range.len;
     futures_util::stream::try_unfold(range.start, move |offset| {
         let file = Arc::clone(&file);
         let failure = Arc::clone(&failure);
+        let went_out = went_out.clone();
         async move {
             if offset >= end {
                 return Ok(None);
@@ -545,6 +804,8 @@ fn range_stream(
             match read {
                 Ok(chunk) => {
                     let next = offset + chunk.len() as u64;
+                    // Nobody listens once the attempt is over.
+                    let _ = went_out.send(chunk.len() as u64);
                     Ok(Some((chunk, next)))
                 }
                 Err(e) => {
@@ -885,6 +1146,31 @@ mod tests {
     }
 
     #[test]
+    fn progress_reports_each_byte_once_across_retries_and_fresh_sessions() {
+        let reports = Mutex::new(Vec::new());
+        let hook = |n: u64| reports.lock().expect("lock").push(n);
+        let mut p = Progress::new(Some(&hook));
+        // Part 1 (10 bytes): 6 out, the attempt fails, 4 out again, then all.
+        p.sent(6);
+        p.sent(4);
+        p.sent(10);
+        p.part_done(10);
+        // Part 2: 5 of 10 out, then a 403 and a fresh session from byte 0.
+        p.sent(5);
+        p.start_over();
+        p.sent(10);
+        p.part_done(10);
+        p.sent(3);
+        p.sent(10);
+        p.part_done(10);
+        assert_eq!(*reports.lock().expect("lock"), [6, 4, 5, 5]);
+        let mut quiet = Progress::new(None);
+        quiet.sent(5);
+        quiet.part_done(5);
+        assert_eq!(quiet.reported, 5);
+    }
+
+    #[test]
     fn store_errors_are_read_from_s3_documents() {
         let body = b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
         assert_eq!(store_message(body), ": AccessDenied: Request has expired");
@@ -966,17 +1252,29 @@ mod tests {
             start: 70_000,
             len: 100_000,
         };
+        let reports = Mutex::new(Vec::new());
+        let hook = |n: u64| reports.lock().expect("lock").push(n);
         let etag = uploader
             .put(
                 &file,
-                &Secret::new(url),
+                Target {
+                    url: &Secret::new(url),
+                    range,
+                    step: Step::Put { part: Some(2) },
+                },
                 "image/png",
-                range,
                 "a.bin",
-                Step::Put { part: Some(2) },
+                &mut Progress::new(Some(&hook)),
             )
             .await
             .expect("put");
+        let reports = reports.into_inner().expect("lock");
+        assert!(reports.len() > 1, "chunk by chunk: {reports:?}");
+        assert_eq!(
+            reports.iter().sum::<u64>(),
+            100_000,
+            "the bytes of the failed attempts are not counted again: {reports:?}"
+        );
         assert_eq!(
             etag.as_deref(),
             Some("\"abc\""),
@@ -999,11 +1297,14 @@ mod tests {
         let err = uploader
             .put(
                 &file,
-                &Secret::new(url),
+                Target {
+                    url: &Secret::new(url),
+                    range: ByteRange { start: 0, len: 5 },
+                    step: Step::Put { part: None },
+                },
                 "text/plain",
-                ByteRange { start: 0, len: 5 },
                 "docs/a.txt",
-                Step::Put { part: None },
+                &mut Progress::new(None),
             )
             .await
             .expect_err("403");
@@ -1032,11 +1333,14 @@ mod tests {
         let err = uploader
             .put(
                 &file,
-                &Secret::new(url),
+                Target {
+                    url: &Secret::new(url),
+                    range: ByteRange { start: 0, len: 5 },
+                    step: Step::Put { part: Some(1) },
+                },
                 "text/plain",
-                ByteRange { start: 0, len: 5 },
                 "a.txt",
-                Step::Put { part: Some(1) },
+                &mut Progress::new(None),
             )
             .await
             .expect_err("no store");
@@ -1056,11 +1360,14 @@ mod tests {
         let err = uploader
             .put(
                 &file,
-                &Secret::new(url),
+                Target {
+                    url: &Secret::new(url),
+                    range: ByteRange { start: 0, len: 50 },
+                    step: Step::Put { part: None },
+                },
                 "text/plain",
-                ByteRange { start: 0, len: 50 },
                 "a.txt",
-                Step::Put { part: None },
+                &mut Progress::new(None),
             )
             .await
             .expect_err("short file");
