@@ -148,59 +148,14 @@ async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
 
 #[tokio::test]
 async fn a_run_killed_mid_way_converges_on_the_next_apply() {
-    let mut seed = Seed::default();
-    seed.regions.push(
-        json!({"id": "r1", "name": "Global", "is_primary": true})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
-    // Slow answers, so the kill lands while writes are in flight.
-    let sandbox = start(pxmctl::sandbox::SandboxConfig {
-        faults: pxmctl::sandbox::FaultConfig {
-            latency: std::time::Duration::from_millis(40),
-            ..Default::default()
-        },
-        ..config(seed)
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("catalog")).unwrap();
-    let mut yaml = String::from("regions:\n  global: { name: Global }\ncategories:\n");
-    for i in 0..40 {
-        yaml.push_str(&format!("  c{i}: {{ name: Category {i} }}\n"));
-        yaml.push_str(&format!("  s{i}: {{ name: Sub {i}, parent: c{i} }}\n"));
-    }
-    std::fs::write(dir.path().join("catalog/catalog.yaml"), yaml).unwrap();
-
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
-        .args(["apply", "--auto-approve", "-q"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PXM_BASE_URL", sandbox.base_url())
-        .env("PXM_CLIENT_ID", sandbox.client_id())
-        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
-        .env("PXM_TOKEN_CACHE", "off")
-        .env("PXM_CONCURRENCY", "4")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Kill it once some categories exist, not all.
+    let sandbox = slow_sandbox(40).await;
+    let dir = categories((0..40).map(|i| {
+        format!("  c{i}: {{ name: Category {i} }}\n  s{i}: {{ name: Sub {i}, parent: c{i} }}\n")
+    }));
     let client = Client::new(&connection(&sandbox, 100)).unwrap();
-    let mut created = 0;
-    for _ in 0..400 {
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        created = sandbox
-            .stats()
-            .objects
-            .get("category")
-            .copied()
-            .unwrap_or(0);
-        if created >= 10 {
-            break;
-        }
-    }
+    let mut child = spawn_apply(&sandbox, dir.path(), "4");
+    // Kill it once some categories exist, not all.
+    until_categories(&sandbox, 10).await;
     child.kill().unwrap();
     let _ = child.wait();
     let after_kill = sandbox
@@ -211,7 +166,7 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
         .unwrap_or(0);
     assert!(
         (10..80).contains(&after_kill),
-        "killed mid-run: {created} then {after_kill} categories"
+        "killed mid-run with {after_kill} categories"
     );
 
     let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
@@ -228,55 +183,10 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
 
 #[tokio::test]
 async fn ctrl_c_lets_running_actions_finish_and_reports_the_rest() {
-    let mut seed = Seed::default();
-    seed.regions.push(
-        json!({"id": "r1", "name": "Global", "is_primary": true})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
-    let sandbox = start(pxmctl::sandbox::SandboxConfig {
-        faults: pxmctl::sandbox::FaultConfig {
-            latency: std::time::Duration::from_millis(100),
-            ..Default::default()
-        },
-        ..config(seed)
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("catalog")).unwrap();
-    let mut yaml = String::from("regions:\n  global: { name: Global }\ncategories:\n");
-    for i in 0..60 {
-        yaml.push_str(&format!("  c{i}: {{ name: Category {i} }}\n"));
-    }
-    std::fs::write(dir.path().join("catalog/catalog.yaml"), yaml).unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
-        .args(["apply", "--auto-approve", "-q"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PXM_BASE_URL", sandbox.base_url())
-        .env("PXM_CLIENT_ID", sandbox.client_id())
-        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
-        .env("PXM_TOKEN_CACHE", "off")
-        .env("PXM_CONCURRENCY", "2")
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    for _ in 0..400 {
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        if sandbox
-            .stats()
-            .objects
-            .get("category")
-            .copied()
-            .unwrap_or(0)
-            >= 4
-        {
-            break;
-        }
-    }
+    let sandbox = slow_sandbox(100).await;
+    let dir = categories((0..60).map(|i| format!("  c{i}: {{ name: Category {i} }}\n")));
+    let child = spawn_apply(&sandbox, dir.path(), "2");
+    until_categories(&sandbox, 4).await;
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -295,4 +205,69 @@ async fn ctrl_c_lets_running_actions_finish_and_reports_the_rest() {
     let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(sandbox.stats().objects.get("category").copied(), Some(60));
+}
+
+/// A sandbox that answers every API call after `latency_ms`, so a signal
+/// lands while writes are in flight.
+async fn slow_sandbox(latency_ms: u64) -> RunningSandbox {
+    let mut seed = Seed::default();
+    seed.regions.push(
+        json!({"id": "r1", "name": "Global", "is_primary": true})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    start(pxmctl::sandbox::SandboxConfig {
+        faults: pxmctl::sandbox::FaultConfig {
+            latency: std::time::Duration::from_millis(latency_ms),
+            ..Default::default()
+        },
+        ..config(seed)
+    })
+    .await
+}
+
+/// A catalog directory (`catalog/catalog.yaml`) of these category lines.
+fn categories(lines: impl Iterator<Item = String>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("catalog")).unwrap();
+    let mut yaml = String::from("regions:\n  global: { name: Global }\ncategories:\n");
+    yaml.extend(lines);
+    std::fs::write(dir.path().join("catalog/catalog.yaml"), yaml).unwrap();
+    dir
+}
+
+/// `pxmctl apply --auto-approve -q` started in the background, stderr kept.
+fn spawn_apply(sandbox: &RunningSandbox, dir: &Path, concurrency: &str) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
+        .args(["apply", "--auto-approve", "-q"])
+        .current_dir(dir)
+        .env_clear()
+        .env("PXM_BASE_URL", sandbox.base_url())
+        .env("PXM_CLIENT_ID", sandbox.client_id())
+        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
+        .env("PXM_TOKEN_CACHE", "off")
+        .env("PXM_CONCURRENCY", concurrency)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the sandbox holds at least `n` categories.
+async fn until_categories(sandbox: &RunningSandbox, n: usize) {
+    for _ in 0..400 {
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        if sandbox
+            .stats()
+            .objects
+            .get("category")
+            .copied()
+            .unwrap_or(0)
+            >= n
+        {
+            return;
+        }
+    }
 }

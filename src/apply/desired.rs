@@ -75,6 +75,18 @@ impl Resolver<'_> {
         })
     }
 
+    /// `region_ids`, merged: regions the catalog does not declare stay.
+    fn regions<'k>(&self, keys: impl IntoIterator<Item = &'k String>) -> Result<Field, Unresolved> {
+        Ok(field(
+            "region_ids",
+            Want::Merged {
+                kind: Kind::Region,
+                desired: self.all(Kind::Region, keys)?,
+                objects: false,
+            },
+        ))
+    }
+
     fn all<'k>(
         &self,
         kind: Kind,
@@ -172,14 +184,7 @@ pub fn fields(
                     publishing(&mut out, p);
                 }
                 if let Some(regions) = &f.regions {
-                    out.push(field(
-                        "region_ids",
-                        Want::Merged {
-                            kind: Kind::Region,
-                            desired: r.all(Kind::Region, regions)?,
-                            objects: false,
-                        },
-                    ));
+                    out.push(r.regions(regions)?);
                 }
             }
         }
@@ -253,14 +258,7 @@ fn collection(
             publishing(out, p);
         }
         if let Some(regions) = &c.regions {
-            out.push(field(
-                "region_ids",
-                Want::Merged {
-                    kind: Kind::Region,
-                    desired: r.all(Kind::Region, regions)?,
-                    objects: false,
-                },
-            ));
+            out.push(r.regions(regions)?);
         }
         if let Some(values) = &c.attributes {
             let mut managed = Vec::with_capacity(values.len());
