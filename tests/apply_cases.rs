@@ -10,7 +10,7 @@ mod apply_support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use apply_support::{
-    case, connection, duplicates, fault_profiles, profile_for, snapshot, start, start_clean,
+    case, connection, duplicates, exists, fault_profiles, profile_for, snapshot, start, start_clean,
 };
 use pxmctl::plan::{Kind, Op, PlanOptions, plan};
 use pxmctl::sandbox::SandboxConfig;
@@ -84,18 +84,8 @@ async fn every_case_loads_and_plans_cleanly() {
         }
 
         // Every object named by the case exists live.
-        let exists = |kind: &str, id: &str| match kind {
-            "region" => live.regions.iter().any(|o| o.id == id),
-            "attribute" => live.attributes.iter().any(|o| o.id == id),
-            "attribute_group" => live.attribute_groups.iter().any(|o| o.id == id),
-            "category" => live.categories.iter().any(|o| o.id == id),
-            "collection" => live.collections.iter().any(|o| o.id == id),
-            "file" => live.files.iter().any(|o| o.id == id),
-            "resource" => live.resources.iter().any(|o| o.id == id),
-            other => panic!("unknown kind {other}"),
-        };
         for (kind, id) in case.expected_deletions.iter().chain(&case.must_survive) {
-            assert!(exists(kind, id), "seed {seed}: no live {kind} {id}");
+            assert!(exists(&live, kind, id), "seed {seed}: no live {kind} {id}");
         }
 
         // UI links: live, on a managed file, and kept by its link action.

@@ -12,7 +12,7 @@ mod apply_support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use apply_support::{Case, case, connection, duplicates, profile_for, snapshot, start};
+use apply_support::{Case, case, connection, duplicates, exists, profile_for, snapshot, start};
 use pxmctl::apply::{ApplyOptions, Event};
 use pxmctl::plan::PlanOptions;
 use pxmctl::remote::{Client, LiveSnapshot};
@@ -113,26 +113,13 @@ fn check(case: &Case, live: &LiveSnapshot) -> Result<(), String> {
             ));
         }
     }
-    let exists = |kind: &str, id: &str| -> bool {
-        let id = id.to_owned();
-        match kind {
-            "region" => live.regions.iter().any(|o| o.id == id),
-            "attribute" => live.attributes.iter().any(|o| o.id == id),
-            "attribute_group" => live.attribute_groups.iter().any(|o| o.id == id),
-            "category" => live.categories.iter().any(|o| o.id == id),
-            "collection" => live.collections.iter().any(|o| o.id == id),
-            "file" => live.files.iter().any(|o| o.id == id),
-            "resource" => live.resources.iter().any(|o| o.id == id),
-            _ => panic!("unknown kind {kind}"),
-        }
-    };
     for (kind, id) in &case.expected_deletions {
-        if exists(kind, id) {
+        if exists(live, kind, id) {
             return Err(format!("seed {seed}: {kind} {id} should have been pruned"));
         }
     }
     for (kind, id) in &case.must_survive {
-        if !exists(kind, id) {
+        if !exists(live, kind, id) {
             return Err(format!(
                 "seed {seed}: {kind} {id} was deleted outside the prune scope"
             ));

@@ -14,6 +14,7 @@ use super::report::Outcome;
 use super::upload::{UploadError, UploadJob, Uploaded, Uploader};
 use crate::catalog::model::Catalog;
 use crate::plan::{Action, Kind, Op};
+use crate::remote::wire::id_of;
 use crate::remote::{Client, RemoteError, Request};
 
 /// Sends of one create before giving up when every answer is lost and
@@ -84,7 +85,7 @@ impl Context<'_> {
             match self.client.send(Request::post(path, &body)).await {
                 Ok(response) => {
                     let id = lookup::object(&response.body)
-                        .and_then(|o| o.get("id").and_then(merge::id_of))
+                        .and_then(|o| o.get("id").and_then(id_of))
                         .ok_or_else(|| {
                             ActionError::Other(format!(
                                 "POST {path} answered without the new {}'s id",

@@ -12,6 +12,7 @@ use super::merge;
 use crate::plan::Kind;
 use crate::remote::page::list_all;
 use crate::remote::snapshot::endpoint;
+use crate::remote::wire::id_of;
 use crate::remote::{Client, RemoteError};
 
 /// How far before the lost request to look: covers clock skew between
@@ -72,7 +73,7 @@ pub async fn find(
         .iter()
         .filter_map(Value::as_object)
         .find(|object| wanted.iter().all(|f| merge::holds(f, object, ids)));
-    Ok(found.and_then(|o| o.get("id")).and_then(merge::id_of))
+    Ok(found.and_then(|o| o.get("id")).and_then(id_of))
 }
 
 /// An object from a create or get answer: the object itself, or the one

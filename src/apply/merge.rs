@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use super::desired::{Field, Want};
 use super::ids::Ids;
 use crate::catalog::check::parse_date;
-use crate::catalog::model::AttributeKind;
 use crate::plan::values::{attribute_value, date, live_attribute_value};
+use crate::remote::wire::{flag_of, id_of, ids_of, text_of, texts_of, values_of};
 
 /// The body to send: for a create (`fresh` is `None`) every field with a
 /// value; for an update the changed fields only (empty: nothing to do).
@@ -73,11 +73,11 @@ fn value(want: &Want, have: Option<&Value>, ids: &Ids) -> Value {
             // The `attributes` op array replaces every value: values the
             // YAML does not name are sent back as they are.
             let mut ops: Vec<Value> = have
-                .map(live_values)
+                .map(values_of)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|(id, _)| !managed.iter().any(|(m, _, _)| m == id))
-                .map(|(id, v)| json!({ "id": id, "type": "update", "value": v }))
+                .filter(|v| !managed.iter().any(|(m, _, _)| *m == v.id))
+                .map(|v| json!({ "id": v.id, "type": "update", "value": v.value }))
                 .collect();
             for (id, _, v) in managed {
                 let wire = attribute_value(v);
@@ -94,12 +94,12 @@ fn value(want: &Want, have: Option<&Value>, ids: &Ids) -> Value {
 fn same(want: &Want, have: &Value, wanted: &Value) -> bool {
     match want {
         Want::Text(t) => {
-            text(have).filter(|s| !s.is_empty()) == t.clone().filter(|s| !s.is_empty())
+            text_of(have).filter(|s| !s.is_empty()) == t.clone().filter(|s| !s.is_empty())
         }
-        Want::Flag(b) => flag(have) == *b,
+        Want::Flag(b) => flag_of(have) == *b,
         Want::Id(id) => id_of(have) == *id,
         Want::Date(ts) => {
-            let live = text(have).filter(|s| !s.is_empty());
+            let live = text_of(have).filter(|s| !s.is_empty());
             match (live, ts) {
                 (None, None) => true,
                 (Some(s), Some(ts)) => parse_date(&s).is_some_and(|l| l == *ts),
@@ -107,10 +107,10 @@ fn same(want: &Want, have: &Value, wanted: &Value) -> bool {
             }
         }
         Want::Set(items) => {
-            let have: BTreeSet<String> = texts(have).into_iter().collect();
+            let have: BTreeSet<String> = texts_of(have).into_iter().collect();
             have == items.iter().cloned().collect()
         }
-        Want::TypeName(name) => text(have).is_some_and(|t| {
+        Want::TypeName(name) => text_of(have).is_some_and(|t| {
             let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], " ");
             norm(&t) == norm(name)
         }),
@@ -119,13 +119,13 @@ fn same(want: &Want, have: &Value, wanted: &Value) -> bool {
             have == ids_of(wanted).into_iter().collect()
         }
         Want::Values(managed) => {
-            let live = live_values(have);
+            let live = values_of(have);
             managed.iter().all(|(id, kind, v)| {
                 let current = live
                     .iter()
-                    .find(|(l, _)| l == id)
-                    .map_or(Value::Null, |(_, value)| live_attribute_value(kind, value));
-                current == normal(kind, &attribute_value(v))
+                    .find(|l| &l.id == id)
+                    .map_or(Value::Null, |l| live_attribute_value(kind, &l.value));
+                current == live_attribute_value(kind, &attribute_value(v))
             })
         }
     }
@@ -138,83 +138,10 @@ pub fn holds(field: &Field, object: &Map<String, Value>, ids: &Ids) -> bool {
     same(&field.want, have, &value(&field.want, Some(have), ids))
 }
 
-/// A desired value in the normal form `live_attribute_value` gives.
-fn normal(kind: &AttributeKind, v: &Value) -> Value {
-    live_attribute_value(kind, v)
-}
-
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn texts(v: &Value) -> Vec<String> {
-    match v {
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|i| text(i).or_else(|| i.get("name").and_then(text)))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn flag(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::String(s) => s.eq_ignore_ascii_case("true") || s == "1",
-        Value::Number(n) => n.as_i64() == Some(1),
-        _ => false,
-    }
-}
-
-pub fn id_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Object(o) => o.get("id").and_then(id_of),
-        _ => None,
-    }
-}
-
-fn ids_of(v: &Value) -> Vec<String> {
-    match v {
-        Value::Array(items) => items.iter().filter_map(id_of).collect(),
-        Value::String(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// `(attribute id, raw value)` of a live object's values, from the list
-/// or the keyed-object shape.
-fn live_values(v: &Value) -> Vec<(String, Value)> {
-    match v {
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|i| {
-                Some((
-                    id_of(i.get("id")?)?,
-                    i.get("value").cloned().unwrap_or(Value::Null),
-                ))
-            })
-            .collect(),
-        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        _ => Vec::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::model::AttributeValue;
+    use crate::catalog::model::{AttributeKind, AttributeValue};
     use crate::plan::Kind;
 
     fn ids() -> Ids {

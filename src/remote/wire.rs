@@ -171,12 +171,71 @@ pub struct LiveResource {
     pub collections: Vec<Id>,
 }
 
-fn id_of(value: &Value) -> Option<Id> {
+/// An id from a string, a number or an `{ "id": ... }` object.
+#[must_use]
+pub fn id_of(value: &Value) -> Option<Id> {
     match value {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Object(o) => o.get("id").and_then(id_of),
         _ => None,
+    }
+}
+
+/// Ids from a list of ids (in any of [`id_of`]'s shapes) or a
+/// comma-separated string, which some endpoints answer.
+#[must_use]
+pub fn ids_of(value: &Value) -> Vec<Id> {
+    match value {
+        Value::Array(items) => items.iter().filter_map(id_of).collect(),
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Text from a string, a number or a boolean.
+#[must_use]
+pub fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Texts from a list of texts or of `{ "name" | "value": ... }` objects.
+#[must_use]
+pub fn texts_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::Object(o) => o
+                    .get("name")
+                    .or_else(|| o.get("value"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                other => text_of(other).filter(|_| !other.is_boolean()),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A flag from a boolean, `"true"`/`"1"` or `1`.
+#[must_use]
+pub fn flag_of(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::String(s) => s.eq_ignore_ascii_case("true") || s == "1",
+        Value::Number(n) => n.as_i64() == Some(1),
+        _ => false,
     }
 }
 
@@ -190,17 +249,7 @@ fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> 
 }
 
 fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Id>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items.iter().filter_map(id_of).collect(),
-        // Some endpoints answer a comma-separated string.
-        Value::String(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    })
+    Ok(ids_of(&Value::deserialize(d)?))
 }
 
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -208,40 +257,15 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 }
 
 fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    })
+    Ok(text_of(&Value::deserialize(d)?))
 }
 
 fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(|v| match v {
-                Value::String(s) => Some(s),
-                Value::Number(n) => Some(n.to_string()),
-                Value::Object(o) => o
-                    .get("name")
-                    .or_else(|| o.get("value"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    })
+    Ok(texts_of(&Value::deserialize(d)?))
 }
 
 fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Bool(b) => b,
-        Value::String(s) => s.eq_ignore_ascii_case("true") || s == "1",
-        Value::Number(n) => n.as_i64() == Some(1),
-        _ => false,
-    })
+    Ok(flag_of(&Value::deserialize(d)?))
 }
 
 fn optional_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
@@ -252,23 +276,29 @@ fn optional_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Erro
     })
 }
 
-fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LiveValue>, D::Error> {
-    Ok(match Value::deserialize(d)? {
+/// Attribute values from a list of `{id, value}` objects or a keyed
+/// object (`{ "<attribute id>": value }`).
+#[must_use]
+pub fn values_of(value: &Value) -> Vec<LiveValue> {
+    match value {
         Value::Array(items) => items
-            .into_iter()
-            .filter_map(|v| serde_json::from_value(v).ok())
+            .iter()
+            .filter_map(|v| LiveValue::deserialize(v).ok())
             .collect(),
-        // A keyed object: `{ "<attribute id>": value }`.
         Value::Object(map) => map
-            .into_iter()
+            .iter()
             .map(|(id, value)| LiveValue {
-                id,
+                id: id.clone(),
                 name: None,
-                value,
+                value: value.clone(),
             })
             .collect(),
         _ => Vec::new(),
-    })
+    }
+}
+
+fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LiveValue>, D::Error> {
+    Ok(values_of(&Value::deserialize(d)?))
 }
 
 #[cfg(test)]

@@ -1945,3 +1945,18 @@ fn pdf(rng: &mut fastrand::Rng, comment: &str) -> Vec<u8> {
     );
     out.into_bytes()
 }
+
+/// Whether `live` holds the object `id` of `kind` (a kind ident such as
+/// `"attribute_group"`), as the case's expectations name them.
+pub fn exists(live: &LiveSnapshot, kind: &str, id: &str) -> bool {
+    match kind {
+        "region" => live.regions.iter().any(|o| o.id == id),
+        "attribute" => live.attributes.iter().any(|o| o.id == id),
+        "attribute_group" => live.attribute_groups.iter().any(|o| o.id == id),
+        "category" => live.categories.iter().any(|o| o.id == id),
+        "collection" => live.collections.iter().any(|o| o.id == id),
+        "file" => live.files.iter().any(|o| o.id == id),
+        "resource" => live.resources.iter().any(|o| o.id == id),
+        other => panic!("unknown kind {other}"),
+    }
+}
