@@ -73,10 +73,10 @@ pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
         let options = PlanOptions {
             targets: args.target.clone(),
         };
-        match crate::plan::plan(prepared.catalog(), &prepared.live, &options) {
+        match crate::plan::plan(&prepared.catalog, &prepared.live, &options) {
             Ok(plan) => plan,
             Err(diagnostics) => {
-                report(&diagnostics, &prepared.loaded, &out);
+                report(&diagnostics, &prepared.sources, &out);
                 out.error(
                     "the catalog cannot be planned against this account; fix the problems above",
                 );
@@ -116,10 +116,9 @@ fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<
     })?;
     let base_url = prepared.connected.client.base_url();
     let mut stale: Vec<saved::Stale> = saved::other_account(&saved, base_url).into_iter().collect();
-    let digest = saved::catalog_digest(&prepared.catalog().root, &prepared.loaded.sources);
     stale.extend(saved::staleness(
         &saved,
-        &digest,
+        &prepared.digest(),
         &saved::live_fingerprints(&prepared.live),
     ));
     if stale.is_empty() {
@@ -190,7 +189,7 @@ fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> E
         let interrupts = tokio::spawn(watch_interrupts(stop.clone(), bar.clone(), out));
         let result = crate::apply::apply(
             plan,
-            prepared.catalog(),
+            &prepared.catalog,
             &prepared.live,
             client,
             &options,
@@ -204,7 +203,7 @@ fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> E
     let report = match result {
         Ok(report) => report,
         Err(diagnostics) => {
-            report(&diagnostics, &prepared.loaded, &out);
+            report(&diagnostics, &prepared.sources, &out);
             out.error("the catalog no longer matches the account unambiguously; plan again");
             return ExitCode::FAILURE;
         }

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, Connected, connect, runtime};
 use super::output::Output;
+use crate::catalog::model::Catalog;
 use crate::catalog::{self, load::Loaded};
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostics, Sources};
 use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Plan, PlanOptions};
 use crate::remote::LiveSnapshot;
@@ -55,37 +56,41 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
 }
 
-/// A loaded catalog, a connection to its account and that account read.
+/// A checked catalog, a connection to its account and that account read.
 pub(super) struct Prepared {
-    pub loaded: Loaded,
+    pub catalog: Catalog,
+    /// The catalog's text, for diagnostics and the saved-plan digest.
+    pub sources: Sources,
     pub connected: Connected,
     pub rt: tokio::runtime::Runtime,
     pub live: LiveSnapshot,
 }
 
 impl Prepared {
-    /// The checked catalog (`prepare` refuses an invalid one).
-    pub fn catalog(&self) -> &crate::catalog::model::Catalog {
-        self.loaded
-            .catalog
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("prepare returns only valid catalogs"))
+    /// The digest a saved plan records of the catalog that was planned.
+    pub fn digest(&self) -> String {
+        saved::catalog_digest(&self.catalog.root, &self.sources)
     }
 }
 
 /// Loads and checks the catalog in `dir`, connects to its account and
 /// reads it: what plan and apply both start from.
 pub(super) fn prepare(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Prepared, ExitCode> {
-    let loaded = catalog::load(dir);
-    if loaded.catalog.is_none() {
-        report(&loaded.diagnostics, &loaded, out);
+    let Loaded {
+        catalog,
+        diagnostics,
+        sources,
+        ..
+    } = catalog::load(dir);
+    let Some(catalog) = catalog else {
+        report(&diagnostics, &sources, out);
         out.error(&format!(
             "catalog `{}` is invalid; run `pxmctl validate {}` for details",
             dir.display(),
             dir.display()
         ));
         return Err(ExitCode::FAILURE);
-    }
+    };
     let connected = connect(dir, args, out)?;
     let rt = runtime(out)?;
     let client = &connected.client;
@@ -100,7 +105,8 @@ pub(super) fn prepare(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Pr
         client.stats().requests
     ));
     Ok(Prepared {
-        loaded,
+        catalog,
+        sources,
         connected,
         rt,
         live,
@@ -112,8 +118,7 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let (loaded, live, connected) = (&prepared.loaded, &prepared.live, &prepared.connected);
-    let catalog = prepared.catalog();
+    let (catalog, live) = (&prepared.catalog, &prepared.live);
     let started = std::time::Instant::now();
     let options = PlanOptions {
         targets: args.target.clone(),
@@ -121,7 +126,7 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
     let plan = match crate::plan::plan(catalog, live, &options) {
         Ok(plan) => plan,
         Err(diagnostics) => {
-            report(&diagnostics, loaded, &out);
+            report(&diagnostics, &prepared.sources, &out);
             out.error("the catalog cannot be planned against this account; fix the problems above");
             return ExitCode::FAILURE;
         }
@@ -138,7 +143,7 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
         started.elapsed().as_millis()
     );
     if let Some(path) = &args.out
-        && let Err(code) = save(path, &plan, loaded, live, &connected.settings, &out)
+        && let Err(code) = save(path, &plan, &prepared, &out)
     {
         return code;
     }
@@ -148,23 +153,16 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
 fn save(
     path: &std::path::Path,
     plan: &Plan,
-    loaded: &Loaded,
-    live: &LiveSnapshot,
-    settings: &crate::config::Settings,
+    prepared: &Prepared,
     out: &Output,
 ) -> Result<(), ExitCode> {
-    let root = loaded
-        .catalog
-        .as_ref()
-        .map(|c| c.root.clone())
-        .unwrap_or_default();
-    let digest = saved::catalog_digest(&root, &loaded.sources);
+    let settings = &prepared.connected.settings;
     let saved = SavedPlan::new(
         plan.clone(),
         settings.environment.clone(),
         settings.connection.base_url.clone(),
-        digest,
-        saved::live_fingerprints(live),
+        prepared.digest(),
+        saved::live_fingerprints(&prepared.live),
     );
     saved.write(path).map_err(|e| {
         out.error(&e.to_string());
@@ -174,12 +172,11 @@ fn save(
     Ok(())
 }
 
-pub(super) fn report(diagnostics: &Diagnostics, loaded: &Loaded, out: &Output) {
-    let style = out.text_style();
+pub(super) fn report(diagnostics: &Diagnostics, sources: &Sources, out: &Output) {
     out.stderr(&render_diagnostics::text(
         diagnostics,
-        &loaded.sources,
-        style,
+        sources,
+        out.text_style(),
     ));
 }
 
