@@ -102,6 +102,7 @@ impl Setup {
             root: self.root(),
             asset,
             name,
+            replaces: None,
             metadata,
             progress: None,
         };
@@ -325,6 +326,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
             root: &catalog,
             asset: a,
             name: "outside.jpg",
+            replaces: None,
             metadata: Map::new(),
             progress: None,
         };
@@ -346,6 +348,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
             root: &catalog,
             asset: &a,
             name: "alias.jpg",
+            replaces: None,
             metadata: Map::new(),
             progress: None,
         };
@@ -569,6 +572,7 @@ async fn a_confirm_whose_answer_is_lost_is_unclear_and_not_repeated() {
         root: s.root(),
         asset: &a,
         name: "hero.jpg",
+        replaces: None,
         metadata: Map::new(),
         progress: None,
     };
@@ -624,6 +628,7 @@ impl Setup {
             root: self.root(),
             asset,
             name,
+            replaces: None,
             metadata: Map::new(),
             progress: Some(progress),
         };

@@ -66,7 +66,7 @@ async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
     assert_eq!(text.status.code(), Some(2), "{}", stderr(&text));
     let out = stdout(&text);
     assert!(
-        out.contains("Plan: 27 to add, 0 to change, 0 to destroy, 4 uploads"),
+        out.contains("Plan: 28 to add, 0 to change, 0 to destroy, 4 uploads"),
         "{out}"
     );
     assert!(!out.contains('\u{1b}'), "no colour in a pipe");
@@ -87,7 +87,7 @@ async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
     let json = pxmctl(&sandbox, &["plan", "catalog", "--format", "json"]).await;
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["format_version"], 1);
-    assert_eq!(doc["summary"]["create"], 27);
+    assert_eq!(doc["summary"]["create"], 28);
 
     let md = pxmctl(&sandbox, &["plan", "catalog", "--format", "markdown"]).await;
     let md = stdout(&md);

@@ -276,6 +276,7 @@ async fn target_keeps_an_entry_and_what_it_needs() {
         .unwrap();
     let options = PlanOptions {
         targets: vec![format!("collections.{variant}")],
+        ..PlanOptions::default()
     };
     let p = plan(&catalog, &live, &options).unwrap();
     assert!(p.actions.len() < full.actions.len());
@@ -285,6 +286,7 @@ async fn target_keeps_an_entry_and_what_it_needs() {
     }
     let bad = PlanOptions {
         targets: vec!["no-such-entry".into()],
+        ..PlanOptions::default()
     };
     assert!(plan(&catalog, &live, &bad).is_err());
 }

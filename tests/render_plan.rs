@@ -252,7 +252,11 @@ fn text_new_long_text_and_removed_long_text() {
         Some(json!("one\ntwo\n")),
     )];
     let mut update = action(Kind::Collection, Op::Update, "shoe", Some("5"), "Shoe");
-    update.changes = vec![change("attributes.care", Some(json!("x".repeat(70))), None)];
+    update.changes = vec![change(
+        "attributes.care",
+        Some(json!("wash cold ".repeat(7))),
+        None,
+    )];
     insta::assert_snapshot!(render::text(&Plan::new(vec![create, update]), PLAIN));
 }
 

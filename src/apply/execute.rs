@@ -13,7 +13,7 @@ use super::merge;
 use super::report::Outcome;
 use super::upload::{UploadError, UploadJob, Uploaded, Uploader};
 use crate::catalog::model::Catalog;
-use crate::plan::{Action, Kind, Op};
+use crate::plan::{Action, Kind, Op, SHA256_FIELD};
 use crate::remote::wire::id_of;
 use crate::remote::{Client, RemoteError, Request};
 
@@ -159,18 +159,24 @@ impl Context<'_> {
             ActionError::Other(format!("file `{}` has no `path:` to upload", a.key))
         })?;
         let existing = a.id.clone().or_else(|| self.ids.get(Kind::File, &a.key));
-        // A new file gets its publishing and regions at confirm; an
-        // existing one keeps its own, and its update action merges them.
-        let metadata = if existing.is_none() {
-            let fields = desired::fields(self.catalog, self.ids, Kind::File, Op::Upload, &a.key)?;
-            merge::body(&fields, None, self.ids)
-        } else {
-            Map::new()
+        // New content for an existing file goes under its live name (a
+        // rename is the update after this), so it replaces that file and
+        // keeps its links, attributes and regions. A new file gets its
+        // publishing and regions at confirm; an existing one keeps its own,
+        // and its update action merges them.
+        let (name, metadata) = match &existing {
+            Some(id) => (self.live_file_name(id).await?, Map::new()),
+            None => {
+                let fields =
+                    desired::fields(self.catalog, self.ids, Kind::File, Op::Upload, &a.key)?;
+                (file.name.clone(), merge::body(&fields, None, self.ids))
+            }
         };
         let job = UploadJob {
             root: &self.catalog.root,
             asset,
-            name: &file.name,
+            name: &name,
+            replaces: existing.as_deref(),
             metadata,
             progress: None,
         };
@@ -181,7 +187,8 @@ impl Context<'_> {
             match uploader.upload(self.client, &job).await {
                 Ok(Uploaded::File(live)) => {
                     self.ids.insert(Kind::File, &a.key, &live.id);
-                    return Ok((Some(live.id), None));
+                    let detail = self.record_hash(a, &live.id).await?;
+                    return Ok((Some(live.id), detail));
                 }
                 Ok(Uploaded::Skipped { conflict_file_id }) => {
                     if let Some(id) = &conflict_file_id {
@@ -209,6 +216,7 @@ impl Context<'_> {
                         lookup::find(self.client, self.ids, Kind::File, &name, sent_at).await?;
                     if let Some(id) = found {
                         self.ids.insert(Kind::File, &a.key, &id);
+                        self.record_hash(a, &id).await?;
                         return Ok((Some(id), Some("confirmed after a lost answer".into())));
                     }
                     if attempt >= CREATE_ATTEMPTS {
@@ -218,5 +226,56 @@ impl Context<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// The name file `id` has now.
+    async fn live_file_name(&self, id: &str) -> Result<String, ActionError> {
+        let (path, _) = endpoint(Kind::File);
+        let path = format!("{path}/{id}");
+        let response = self.client.send(Request::get(&path)).await?;
+        lookup::object(&response.body)
+            .and_then(|o| {
+                o.get("file_name")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .ok_or_else(|| ActionError::Other(format!("GET {path} answered no `file_name`")))
+    }
+
+    /// Records the upload's SHA-256 (the plan's `sha256` change) on file
+    /// `id`, through the per-attribute PUT that leaves its other values
+    /// alone. A run that stops before this leaves the file without a hash:
+    /// the next plan shows it "unverified", or uploads it again when its
+    /// size differs.
+    async fn record_hash(&self, a: &Action, id: &str) -> Result<Option<String>, ActionError> {
+        let Some(sha) = a
+            .changes
+            .iter()
+            .find(|c| c.field == SHA256_FIELD)
+            .and_then(|c| c.after.as_ref())
+            .and_then(Value::as_str)
+        else {
+            return Ok(None);
+        };
+        let key = self.catalog.hash_attribute.as_deref().ok_or_else(|| {
+            ActionError::Other(
+                "the plan records a hash but the catalog has no hash attribute".into(),
+            )
+        })?;
+        let attribute = self
+            .ids
+            .get(Kind::Attribute, key)
+            .ok_or_else(|| Unresolved {
+                kind: Kind::Attribute,
+                key: key.to_owned(),
+            })?;
+        let path = format!("/v2.1/attribute/file/{id}/{attribute}");
+        self.client
+            .send(Request::put(&path, &serde_json::json!({ "value": sha })).idempotent(true))
+            .await?;
+        Ok(Some(format!(
+            "sha256 {} recorded",
+            &sha[..sha.len().min(12)]
+        )))
     }
 }

@@ -71,6 +71,11 @@ pub struct UploadJob<'a> {
     pub asset: &'a Asset,
     /// The file name in PXM.
     pub name: &'a str,
+    /// The live file (its id) whose content this upload replaces, when
+    /// `name` is its name: the name conflict with it is expected and
+    /// answered with `overwrite` (`version` when the asset asks for
+    /// versions), whatever `on_conflict` says about other files.
+    pub replaces: Option<&'a str>,
     /// confirm-upload's `metadata` (`published`, `published_start_date`,
     /// `published_end_date`, `region_ids`); sent only when not empty.
     pub metadata: Map<String, Value>,
@@ -92,6 +97,7 @@ impl fmt::Debug for UploadJob<'_> {
             .field("root", &self.root)
             .field("asset", &self.asset)
             .field("name", &self.name)
+            .field("replaces", &self.replaces)
             .field("metadata", &self.metadata)
             .field("progress", &self.progress.map(|_| "Fn(u64)"))
             .finish()
@@ -353,15 +359,43 @@ impl Uploader {
                 detail,
             })?;
 
-        let conflict_action = match (&session.conflict, asset.on_conflict) {
-            (None, _) => None,
-            (Some(conflict), OnConflict::Skip) => {
-                return Ok(Sent::Skipped {
-                    conflict_file_id: conflict.file_id.clone(),
+        let conflict_action = match (&session.conflict, job.replaces) {
+            (None, None) => None,
+            (None, Some(id)) => {
+                return Err(UploadError::Unexpected {
+                    path: path.to_owned(),
+                    step: Step::RequestUpload,
+                    detail: format!(
+                        "file {id} was to get new content, but no file is named `{}` any more (renamed or deleted since it was read); plan again",
+                        job.name
+                    ),
                 });
             }
-            (Some(_), OnConflict::Overwrite) => Some(CONFLICT_OVERWRITE),
-            (Some(_), OnConflict::Version) => Some(CONFLICT_VERSION),
+            (Some(conflict), Some(id)) => {
+                if let Some(other) = conflict.file_id.as_deref().filter(|other| *other != id) {
+                    return Err(UploadError::Unexpected {
+                        path: path.to_owned(),
+                        step: Step::RequestUpload,
+                        detail: format!(
+                            "file {id} was to get new content, but the name `{}` belongs to file {other}",
+                            job.name
+                        ),
+                    });
+                }
+                Some(match asset.on_conflict {
+                    OnConflict::Version => CONFLICT_VERSION,
+                    OnConflict::Skip | OnConflict::Overwrite => CONFLICT_OVERWRITE,
+                })
+            }
+            (Some(conflict), None) => match asset.on_conflict {
+                OnConflict::Skip => {
+                    return Ok(Sent::Skipped {
+                        conflict_file_id: conflict.file_id.clone(),
+                    });
+                }
+                OnConflict::Overwrite => Some(CONFLICT_OVERWRITE),
+                OnConflict::Version => Some(CONFLICT_VERSION),
+            },
         };
 
         let mut confirm = Map::new();

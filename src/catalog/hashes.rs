@@ -18,6 +18,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::model::Catalog;
+
 /// The folder, inside the catalog directory, of pxmctl's local state.
 /// Users keep it out of Git.
 pub const STATE_DIR: &str = ".pxmctl";
@@ -169,6 +171,20 @@ pub fn hash_assets<'p>(
         write_cache(&cache_path, &new);
     }
     Ok(out)
+}
+
+/// Hashes every asset the catalog's file entries name.
+///
+/// # Errors
+///
+/// As [`hash_assets`].
+pub fn hash_catalog(catalog: &Catalog, cache: bool) -> Result<Hashes, HashError> {
+    let paths = catalog
+        .files
+        .values()
+        .filter_map(|e| e.value.content.as_ref())
+        .map(|a| a.path.as_str());
+    hash_assets(&catalog.root, paths, cache)
 }
 
 fn read_cache(path: &Path) -> CacheFile {

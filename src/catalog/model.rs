@@ -6,10 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 
 pub use super::format::{CollectionType, OnConflict, PruneKind};
-use crate::diag::Location;
+use crate::diag::{Code, Diagnostic, Location};
 
 /// An entry key.
 pub type Key = String;
@@ -40,9 +42,67 @@ pub struct Catalog {
     pub files: BTreeMap<Key, Entry<File>>,
     pub resources: BTreeMap<Key, Entry<Resource>>,
     pub prune: BTreeSet<PruneKind>,
+    /// The key of the Text attribute recording each asset's SHA-256 on
+    /// its live file, once [`Catalog::declare_hash_attribute`] has run.
+    pub hash_attribute: Option<Key>,
 }
 
 impl Catalog {
+    /// Makes the asset hash attribute (`name`, Text) part of the catalog
+    /// when any file entry has content: the entry declaring it, or one
+    /// added under the key `name`. Being an entry, it is matched, created
+    /// when missing and kept by `prune: [attributes]` like any other.
+    ///
+    /// # Errors
+    ///
+    /// An entry of that name whose type is not Text: hashes could not be
+    /// stored in it.
+    pub fn declare_hash_attribute(&mut self, name: &str) -> Result<(), Box<Diagnostic>> {
+        if !self.files.values().any(|e| e.value.content.is_some()) {
+            return Ok(());
+        }
+        if let Some(e) = self.attributes.values().find(|e| e.value.name == name) {
+            if e.value.kind != AttributeKind::Text {
+                return Err(Box::new(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        e.declared_at.clone(),
+                        format!(
+                            "attribute `{}` is named `{name}`, the attribute pxmctl records asset hashes in, but its type is not `Text`",
+                            e.key
+                        ),
+                    )
+                    .with_hint(
+                        "make it `type: Text`, or set `hash_attribute:` in pxmctl.yaml to another name",
+                    ),
+                ));
+            }
+            self.hash_attribute = Some(e.key.clone());
+            return Ok(());
+        }
+        let key = if self.attributes.contains_key(name) {
+            format!("{name}_hash")
+        } else {
+            name.to_owned()
+        };
+        let entry = Entry {
+            key: key.clone(),
+            value: Attribute {
+                name: name.to_owned(),
+                kind: AttributeKind::Text,
+                // Left alone: someone may have described it by hand.
+                description: None,
+            },
+            id: None,
+            renamed_from: None,
+            protect: false,
+            declared_at: Location::file(Arc::from(self.root.as_path())),
+        };
+        self.attributes.insert(key.clone(), entry);
+        self.hash_attribute = Some(key);
+        Ok(())
+    }
+
     /// Counts per kind, for summaries.
     #[must_use]
     pub fn counts(&self) -> Vec<(&'static str, usize)> {

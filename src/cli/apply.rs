@@ -13,10 +13,10 @@ use serde_json::json;
 
 use super::connect::ConnectArgs;
 use super::output::{Output, Tone};
-use super::plan::{Prepared, prepare, report};
+use super::plan::{AssetArgs, Prepared, prepare, report};
 use crate::apply::{ApplyOptions, Event, Outcome, Report};
 use crate::plan::saved::{self, SavedPlan};
-use crate::plan::{Action, Op, Plan, PlanOptions};
+use crate::plan::{Action, Op, Plan};
 use crate::render::plan as render_plan;
 
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells do).
@@ -51,6 +51,8 @@ pub struct ApplyArgs {
     /// `KIND.KEY`); repeatable.
     #[arg(long, value_name = "KEY")]
     pub target: Vec<String>,
+    #[command(flatten)]
+    pub assets: AssetArgs,
 }
 
 pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
@@ -60,7 +62,7 @@ pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
     } else {
         &args.path
     };
-    let prepared = match prepare(dir, &args.connect, &out) {
+    let prepared = match prepare(dir, &args.connect, &args.assets, &out) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -70,18 +72,9 @@ pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
             Err(code) => return code,
         }
     } else {
-        let options = PlanOptions {
-            targets: args.target.clone(),
-        };
-        match crate::plan::plan(&prepared.catalog, &prepared.live, &options) {
+        match prepared.plan(&args.target, &args.assets, &out) {
             Ok(plan) => plan,
-            Err(diagnostics) => {
-                report(&diagnostics, &prepared.sources, &out);
-                out.error(
-                    "the catalog cannot be planned against this account; fix the problems above",
-                );
-                return ExitCode::FAILURE;
-            }
+            Err(code) => return code,
         }
     };
     if plan.is_empty() {
@@ -121,6 +114,7 @@ fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<
         &prepared.digest(),
         &saved::live_fingerprints(&prepared.live),
     ));
+    stale.extend(saved::asset_changes(&saved, &prepared.hashes.by_path));
     if stale.is_empty() {
         return Ok(saved.plan);
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, Connected, connect, runtime};
 use super::output::Output;
+use crate::catalog::hashes::{self, Hashes};
 use crate::catalog::model::Catalog;
 use crate::catalog::{self, load::Loaded};
 use crate::diag::{Diagnostics, Sources};
@@ -54,6 +55,20 @@ pub struct PlanArgs {
     /// every live object read, for `pxmctl apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub assets: AssetArgs,
+}
+
+/// How assets are compared with their live files.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AssetArgs {
+    /// Upload every asset, even those whose recorded SHA-256 matches (and
+    /// record the hash on files uploaded outside pxmctl).
+    #[arg(long)]
+    pub force_upload: bool,
+    /// Hash every asset again instead of trusting `.pxmctl/hashes.json`.
+    #[arg(long)]
+    pub no_hash_cache: bool,
 }
 
 /// A checked catalog, a connection to its account and that account read.
@@ -64,6 +79,8 @@ pub(super) struct Prepared {
     pub connected: Connected,
     pub rt: tokio::runtime::Runtime,
     pub live: LiveSnapshot,
+    /// SHA-256 of every asset, by path.
+    pub hashes: Hashes,
 }
 
 impl Prepared {
@@ -71,11 +88,35 @@ impl Prepared {
     pub fn digest(&self) -> String {
         saved::catalog_digest(&self.catalog.root, &self.sources)
     }
+
+    /// Plans the catalog against the account; reports why it cannot.
+    pub fn plan(
+        &self,
+        targets: &[String],
+        assets: &AssetArgs,
+        out: &Output,
+    ) -> Result<Plan, ExitCode> {
+        let options = PlanOptions {
+            targets: targets.to_vec(),
+            hashes: self.hashes.by_path.clone(),
+            force_upload: assets.force_upload,
+        };
+        crate::plan::plan(&self.catalog, &self.live, &options).map_err(|diagnostics| {
+            report(&diagnostics, &self.sources, out);
+            out.error("the catalog cannot be planned against this account; fix the problems above");
+            ExitCode::FAILURE
+        })
+    }
 }
 
 /// Loads and checks the catalog in `dir`, connects to its account and
 /// reads it: what plan and apply both start from.
-pub(super) fn prepare(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Prepared, ExitCode> {
+pub(super) fn prepare(
+    dir: &Path,
+    args: &ConnectArgs,
+    assets: &AssetArgs,
+    out: &Output,
+) -> Result<Prepared, ExitCode> {
     let Loaded {
         catalog,
         diagnostics,
@@ -91,7 +132,15 @@ pub(super) fn prepare(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Pr
         ));
         return Err(ExitCode::FAILURE);
     };
+    let mut catalog = catalog;
+    let hashes = hash(&catalog, !assets.no_hash_cache, out)?;
     let connected = connect(dir, args, out)?;
+    if let Err(d) = catalog.declare_hash_attribute(&connected.settings.hash_attribute) {
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.push(*d);
+        report(&diagnostics, &sources, out);
+        return Err(ExitCode::FAILURE);
+    }
     let rt = runtime(out)?;
     let client = &connected.client;
     let live = rt.block_on(LiveSnapshot::fetch(client)).map_err(|e| {
@@ -110,26 +159,40 @@ pub(super) fn prepare(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Pr
         connected,
         rt,
         live,
+        hashes,
     })
 }
 
+/// Hashes the catalog's assets, through the cache unless told not to.
+fn hash(catalog: &Catalog, cache: bool, out: &Output) -> Result<Hashes, ExitCode> {
+    let started = std::time::Instant::now();
+    let hashes = hashes::hash_catalog(catalog, cache).map_err(|e| {
+        out.error(&format!(
+            "{e}; run `pxmctl validate` to check the catalog's assets"
+        ));
+        ExitCode::FAILURE
+    })?;
+    if !hashes.by_path.is_empty() {
+        out.stderr(&format!(
+            "hashed {} assets ({} from the cache, {} read) in {} ms\n",
+            hashes.by_path.len(),
+            hashes.cached,
+            crate::render::plan::human_bytes(hashes.bytes_read),
+            started.elapsed().as_millis()
+        ));
+    }
+    Ok(hashes)
+}
+
 pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
-    let prepared = match prepare(&args.dir, &args.connect, &out) {
+    let prepared = match prepare(&args.dir, &args.connect, &args.assets, &out) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let (catalog, live) = (&prepared.catalog, &prepared.live);
     let started = std::time::Instant::now();
-    let options = PlanOptions {
-        targets: args.target.clone(),
-    };
-    let plan = match crate::plan::plan(catalog, live, &options) {
+    let plan = match prepared.plan(&args.target, &args.assets, &out) {
         Ok(plan) => plan,
-        Err(diagnostics) => {
-            report(&diagnostics, &prepared.sources, &out);
-            out.error("the catalog cannot be planned against this account; fix the problems above");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let style = out.text_style();
     out.stdout(&match args.format {
@@ -157,13 +220,16 @@ fn save(
     out: &Output,
 ) -> Result<(), ExitCode> {
     let settings = &prepared.connected.settings;
-    let saved = SavedPlan::new(
-        plan.clone(),
-        settings.environment.clone(),
-        settings.connection.base_url.clone(),
-        prepared.digest(),
-        saved::live_fingerprints(&prepared.live),
-    );
+    let saved = SavedPlan {
+        assets: prepared.hashes.by_path.clone(),
+        ..SavedPlan::new(
+            plan.clone(),
+            settings.environment.clone(),
+            settings.connection.base_url.clone(),
+            prepared.digest(),
+            saved::live_fingerprints(&prepared.live),
+        )
+    };
     saved.write(path).map_err(|e| {
         out.error(&e.to_string());
         ExitCode::FAILURE

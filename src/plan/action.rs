@@ -196,3 +196,12 @@ impl Summary {
         *self == Self::default()
     }
 }
+
+/// Something a reviewer should know about an entry that is not an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub kind: Kind,
+    pub key: Key,
+    pub title: String,
+    pub message: String,
+}

@@ -8,14 +8,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::action::{Action, Change, Kind, Op};
+use super::PlanOptions;
+use super::action::{Action, Change, Kind, Note, Op};
 use super::identity::Matches;
 use super::values::{
     attribute_value, kind_name, live_attribute_value, live_publishing, publishing, same_kind_name,
 };
-use crate::catalog::model::{AttributeKind, Catalog, Collection, Family, Key, ResourceOwner};
+use crate::catalog::model::{
+    Asset, AttributeKind, Catalog, Collection, Family, Key, ResourceOwner,
+};
 use crate::remote::LiveSnapshot;
-use crate::remote::wire::LiveValue;
+use crate::remote::wire::{LiveFile, LiveValue};
 
 /// An action before ordering, with the entries whose creation it needs.
 #[derive(Debug)]
@@ -29,7 +32,9 @@ pub struct Differ<'a> {
     pub catalog: &'a Catalog,
     pub live: &'a LiveSnapshot,
     pub matches: &'a Matches,
+    pub options: &'a PlanOptions,
     pub drafts: Vec<Draft>,
+    pub notes: Vec<Note>,
 }
 
 /// How a live reference is shown: the managing entry's key, or `id:<id>`.
@@ -435,42 +440,58 @@ impl Differ<'_> {
                 .map(|i| &self.live.files[i]);
             let m = self.matches;
             let id = live.map(|l| l.id.as_str());
-            // Bytes: a new file is uploaded; an existing one when its size
-            // differs (the content-hash gate refines this).
             if let Some(asset) = &f.content {
-                let upload = match live {
-                    None => Some(None),
-                    Some(l) if l.size != Some(asset.size) => Some(l.size),
-                    Some(_) => None,
-                };
-                if let Some(live_size) = upload {
-                    let mut c = Changes::default();
-                    c.set("path", None, json!(asset.path));
-                    if live.is_none() {
-                        c.set("name", None, json!(f.name));
-                        if let Some(p) = &f.published {
-                            c.set("published", None, publishing(p));
+                let local = self.options.hashes.get(&asset.path).map(String::as_str);
+                let recorded = live.and_then(|l| self.recorded_hash(l));
+                match gate(asset, local, live.map(|l| (l, recorded)), self.options.force_upload) {
+                    Bytes::Same => {}
+                    Bytes::Unverified => self.notes.push(Note {
+                        kind: Kind::File,
+                        key: key.clone(),
+                        title: f.name.clone(),
+                        message: format!(
+                            "unverified: the live file has no recorded SHA-256 (uploaded outside pxmctl?) and the same size ({} bytes), so it is not uploaded; `--force-upload --target files.{key}` uploads it and records its hash",
+                            asset.size
+                        ),
+                    }),
+                    Bytes::Upload(note) => {
+                        let mut c = Changes::default();
+                        c.set("path", None, json!(asset.path));
+                        if live.is_none() {
+                            c.set("name", None, json!(f.name));
+                            if let Some(p) = &f.published {
+                                c.set("published", None, publishing(p));
+                            }
+                            if let Some(r) = &f.regions {
+                                c.set("regions", None, strings(r.iter().cloned()));
+                            }
                         }
-                        if let Some(r) = &f.regions {
-                            c.set("regions", None, strings(r.iter().cloned()));
+                        if let Some(local) = local {
+                            c.set(SHA256_FIELD, recorded.map(|r| json!(r)), json!(local));
                         }
-                    }
-                    self.push(
-                        Head {
-                            kind: Kind::File,
-                            op: Op::Upload,
-                            key,
-                            id,
-                            title: &f.name,
-                        },
-                        c,
-                        Vec::new(),
-                    );
-                    if let Some(last) = self.drafts.last_mut() {
-                        last.action.bytes = Some(asset.size);
-                        if let Some(size) = live_size {
-                            last.action.note =
-                                Some(format!("content changed: {size} → {} bytes", asset.size));
+                        // The hash is recorded once the bytes are up, so
+                        // the attribute must exist first.
+                        let needs = self
+                            .catalog
+                            .hash_attribute
+                            .iter()
+                            .filter(|_| local.is_some())
+                            .map(|k| (Kind::Attribute, k.clone()))
+                            .collect();
+                        self.push(
+                            Head {
+                                kind: Kind::File,
+                                op: Op::Upload,
+                                key,
+                                id,
+                                title: &f.name,
+                            },
+                            c,
+                            needs,
+                        );
+                        if let Some(last) = self.drafts.last_mut() {
+                            last.action.bytes = Some(asset.size);
+                            last.action.note = note;
                         }
                     }
                 }
@@ -530,6 +551,17 @@ impl Differ<'_> {
         }
     }
 
+    /// The SHA-256 recorded on a live file, if the hash attribute exists.
+    fn recorded_hash<'l>(&self, file: &'l LiveFile) -> Option<&'l str> {
+        let key = self.catalog.hash_attribute.as_ref()?;
+        let id = self.matches.id(self.live, Kind::Attribute, key)?;
+        file.attributes
+            .iter()
+            .find(|v| v.id == id)
+            .and_then(|v| v.value.as_str())
+            .filter(|h| !h.is_empty())
+    }
+
     pub fn resources(&mut self) {
         for (key, e) in &self.catalog.resources {
             let r = &e.value;
@@ -581,4 +613,56 @@ impl Differ<'_> {
             );
         }
     }
+}
+
+/// The field of an upload action holding the asset's SHA-256, which apply
+/// records on the live file once the bytes are confirmed.
+pub const SHA256_FIELD: &str = "sha256";
+
+/// What the content gate decides for one asset.
+#[derive(Debug, PartialEq, Eq)]
+enum Bytes {
+    /// The live file holds these bytes.
+    Same,
+    /// Upload, with the reason when the file exists.
+    Upload(Option<String>),
+    /// Same size, no recorded hash: cannot tell, so leave it.
+    Unverified,
+}
+
+/// Uploads a new file, or an existing one whose recorded hash differs from
+/// the asset's; compares sizes where either hash is unknown.
+fn gate(
+    asset: &Asset,
+    local: Option<&str>,
+    live: Option<(&LiveFile, Option<&str>)>,
+    force: bool,
+) -> Bytes {
+    let Some((file, recorded)) = live else {
+        return Bytes::Upload(None);
+    };
+    if force {
+        return Bytes::Upload(Some("upload forced by --force-upload".into()));
+    }
+    match (recorded, local) {
+        (Some(r), Some(l)) if r == l => Bytes::Same,
+        (Some(r), Some(l)) => Bytes::Upload(Some(format!(
+            "content changed: sha256 {} → {}",
+            short(r),
+            short(l)
+        ))),
+        _ if file.size != Some(asset.size) => Bytes::Upload(Some(format!(
+            "content changed: {} → {} bytes",
+            file.size
+                .map_or_else(|| "unknown".to_owned(), |s| s.to_string()),
+            asset.size
+        ))),
+        (None, _) => Bytes::Unverified,
+        (Some(_), None) => Bytes::Same,
+    }
+}
+
+/// A hash as people compare them: its first 12 hex digits.
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
 }

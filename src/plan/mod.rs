@@ -10,8 +10,10 @@ mod prune;
 pub mod saved;
 pub mod values;
 
-pub use action::{Action, Change, Kind, Op, Summary};
+pub use action::{Action, Change, Kind, Note, Op, Summary};
+pub use diff::SHA256_FIELD;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -25,13 +27,21 @@ use crate::remote::LiveSnapshot;
 pub struct Plan {
     pub actions: Vec<Action>,
     pub summary: Summary,
+    /// What a reviewer should know that is not an action: files whose
+    /// live bytes cannot be verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
 }
 
 impl Plan {
     #[must_use]
     pub fn new(actions: Vec<Action>) -> Self {
         let summary = Summary::of(&actions);
-        Self { actions, summary }
+        Self {
+            actions,
+            summary,
+            notes: Vec::new(),
+        }
     }
 
     #[must_use]
@@ -52,6 +62,12 @@ pub struct PlanOptions {
     /// `--target`: only these entries (`KEY` or `KIND.KEY`, kind as in the
     /// catalog: `collections.rain-jacket`) and what they depend on.
     pub targets: Vec<String>,
+    /// SHA-256 of the catalog's assets by path (`catalog::hashes`), the
+    /// content gate: an asset whose hash equals the one recorded on its
+    /// live file is not uploaded. Without one, an asset is compared by size.
+    pub hashes: BTreeMap<String, String>,
+    /// `--force-upload`: upload every asset, changed or not.
+    pub force_upload: bool,
 }
 
 /// Plans the changes that make `live` match `catalog`. User-facing
@@ -71,7 +87,9 @@ pub fn plan(
         catalog,
         live,
         matches: &matches,
+        options,
         drafts: Vec::new(),
+        notes: Vec::new(),
     };
     differ.attributes();
     differ.attribute_groups();
@@ -80,6 +98,7 @@ pub fn plan(
     differ.files();
     differ.resources();
     let mut drafts = differ.drafts;
+    let notes = differ.notes;
     drafts.extend(prune::deletions(catalog, live, &matches));
     let actions = match graph::order(drafts, live) {
         Ok(actions) => actions,
@@ -101,9 +120,27 @@ pub fn plan(
         }
     };
     if options.targets.is_empty() {
-        return Ok(Plan::new(actions));
+        return Ok(Plan {
+            notes,
+            ..Plan::new(actions)
+        });
     }
-    targeted(catalog, actions, &options.targets).map(Plan::new)
+    let notes = notes
+        .into_iter()
+        .filter(|n| options.targets.iter().any(|t| hits(n.kind, &n.key, t)))
+        .collect();
+    targeted(catalog, actions, &options.targets).map(|actions| Plan {
+        notes,
+        ..Plan::new(actions)
+    })
+}
+
+/// Whether `--target t` names the entry `kind.key`.
+fn hits(kind: Kind, key: &str, t: &str) -> bool {
+    match t.split_once('.') {
+        Some((map, k)) if map == kind.map() => k == key,
+        _ => t == key,
+    }
 }
 
 /// Keeps the targeted actions and everything they depend on.
@@ -113,16 +150,12 @@ fn targeted(
     targets: &[String],
 ) -> Result<Vec<Action>, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
-    let hits = |a: &Action, t: &str| match t.split_once('.') {
-        Some((kind, key)) if kind == a.kind.map() => key == a.key,
-        _ => t == a.key,
-    };
     let mut keep = vec![false; actions.len()];
     for t in targets {
         let named = actions
             .iter()
             .enumerate()
-            .filter(|(_, a)| hits(a, t))
+            .filter(|(_, a)| hits(a.kind, &a.key, t))
             .map(|(i, _)| i)
             .collect::<Vec<_>>();
         if named.is_empty() && !catalog_has(catalog, t) {

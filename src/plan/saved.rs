@@ -42,6 +42,11 @@ pub struct SavedPlan {
     pub catalog_digest: String,
     /// [`live_fingerprints`] of the account the plan was made against.
     pub live: BTreeMap<String, String>,
+    /// SHA-256 of each asset by path when the plan was made: the YAML
+    /// digest does not cover asset bytes. Absent from plans of pxmctl
+    /// before 0.1.0's content gate (read as none).
+    #[serde(default)]
+    pub assets: BTreeMap<String, String>,
     pub plan: Plan,
 }
 
@@ -67,6 +72,7 @@ impl SavedPlan {
             base_url,
             catalog_digest,
             live,
+            assets: BTreeMap::new(),
             plan,
         }
     }
@@ -148,7 +154,7 @@ pub enum SavedPlanError {
 /// (with `/` separators), the path's length and bytes, then the text's
 /// length and bytes. The lengths keep two catalogs from hashing alike by
 /// moving bytes between a name and a content. Assets are not covered
-/// here: their bytes are compared by content hash when they are uploaded.
+/// here: a saved plan records their hashes apart ([`SavedPlan::assets`]).
 #[must_use]
 pub fn catalog_digest(root: &Path, sources: &Sources) -> String {
     let mut entries: Vec<(String, &[u8])> = sources
@@ -236,6 +242,8 @@ pub enum Stale {
     Appeared(String),
     /// The plan was made against another API (`base_url`).
     Account { planned: String, now: String },
+    /// An asset's bytes differ from when the plan was made (its path).
+    Asset(String),
 }
 
 impl fmt::Display for Stale {
@@ -256,6 +264,7 @@ impl fmt::Display for Stale {
             Self::Account { planned, now } => {
                 write!(f, "the plan was made against `{planned}`, not `{now}`")
             }
+            Self::Asset(path) => write!(f, "asset `{path}` changed since the plan was made"),
         }
     }
 }
@@ -308,6 +317,19 @@ pub fn staleness(
         }
     }
     out
+}
+
+/// [`Stale::Asset`] for each asset whose hash differs from (or is missing
+/// in) the one the plan recorded.
+#[must_use]
+pub fn asset_changes(saved: &SavedPlan, now: &BTreeMap<String, String>) -> Vec<Stale> {
+    let paths: std::collections::BTreeSet<&String> =
+        saved.assets.keys().chain(now.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| saved.assets.get(*p) != now.get(*p))
+        .map(|p| Stale::Asset(p.clone()))
+        .collect()
 }
 
 /// [`Stale::Account`] when `saved` was made against another API than

@@ -104,6 +104,7 @@ impl Checker<'_> {
             files: files?,
             resources: resources?,
             prune: raw.prune.clone(),
+            hash_attribute: None,
         })
     }
 

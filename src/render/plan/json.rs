@@ -22,6 +22,16 @@ struct Document<'a> {
     summary: JsonSummary,
     summary_line: String,
     actions: Vec<JsonAction<'a>>,
+    notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    address: String,
+    kind: Kind,
+    key: &'a str,
+    title: &'a str,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -93,6 +103,17 @@ pub fn json(plan: &Plan) -> String {
             summary_line(&summary)
         },
         actions: plan.actions.iter().enumerate().map(json_action).collect(),
+        notes: plan
+            .notes
+            .iter()
+            .map(|n| JsonNote {
+                address: format!("{}.{}", n.kind.ident(), n.key),
+                kind: n.kind,
+                key: &n.key,
+                title: &n.title,
+                message: &n.message,
+            })
+            .collect(),
     };
     // Serialising these types cannot fail: every map key is a string.
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::block::{self, Line, Sign};
-use super::{NO_CHANGES, OPS, address, human_bytes, op_count, op_word, summary_line};
+use super::{NO_CHANGES, OPS, address, human_bytes, note_lines, op_count, op_word, summary_line};
 use crate::plan::{Action, Kind, Op, Plan, Summary};
 
 /// The most characters a GitHub comment may hold.
@@ -54,10 +54,15 @@ pub fn markdown_with(plan: &Plan, options: &MarkdownOptions) -> String {
     if plan.actions.is_empty() {
         head.push_str(NO_CHANGES);
         head.push('\n');
+        if !plan.notes.is_empty() {
+            head.push('\n');
+            head.push_str(&notes(plan));
+        }
         return head;
     }
     let summary = Summary::of(&plan.actions);
     head.push_str(&overview(&summary));
+    head.push_str(&notes(plan));
 
     let comment = Comment::new(plan, head);
     let all = comment.render(comment.order.len(), Tail::List);
@@ -111,6 +116,19 @@ fn overview(summary: &Summary) -> String {
             summary.delete
         );
     }
+    out
+}
+
+/// The plan's notes as a GitHub note block, or nothing.
+fn notes(plan: &Plan) -> String {
+    if plan.notes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("> [!NOTE]\n");
+    for line in note_lines(&plan.notes) {
+        let _ = writeln!(out, "> - {line}");
+    }
+    out.push('\n');
     out
 }
 

@@ -22,7 +22,7 @@ pub use text::text;
 
 use std::fmt::Write as _;
 
-use crate::plan::{Action, Op, Summary};
+use crate::plan::{Action, Note, Op, Summary};
 
 /// What an empty plan says, in every human format.
 pub const NO_CHANGES: &str = "No changes. The account matches the catalog.";
@@ -73,6 +73,35 @@ pub fn human_bytes(bytes: u64) -> String {
 #[must_use]
 pub fn address(action: &Action) -> String {
     format!("{}.{}", action.kind.ident(), action.key)
+}
+
+/// How many notes the text and Markdown forms show in full; JSON has all.
+const NOTES_SHOWN: usize = 20;
+
+/// One line per note (`file.hero ("hero.jpg"): unverified: …`), at most
+/// [`NOTES_SHOWN`], then how many more there are.
+#[must_use]
+pub fn note_lines(notes: &[Note]) -> Vec<String> {
+    let mut lines: Vec<String> = notes
+        .iter()
+        .take(NOTES_SHOWN)
+        .map(|n| {
+            format!(
+                "{}.{} (\"{}\"): {}",
+                n.kind.ident(),
+                n.key,
+                n.title,
+                n.message
+            )
+        })
+        .collect();
+    if notes.len() > NOTES_SHOWN {
+        lines.push(format!(
+            "… and {} more (all of them in `pxmctl plan --format json`)",
+            notes.len() - NOTES_SHOWN
+        ));
+    }
+    lines
 }
 
 /// `1 link`, `2 links`.

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::block::{self, Line, Sign};
-use super::{NO_CHANGES, OPS, TextStyle, op_count, op_word, summary_line};
+use super::{NO_CHANGES, OPS, TextStyle, note_lines, op_count, op_word, summary_line};
 use crate::plan::{Plan, Summary};
 
 const RESET: &str = "\x1b[0m";
@@ -17,7 +17,7 @@ const BOLD: &str = "\x1b[1m";
 pub fn text(plan: &Plan, style: TextStyle) -> String {
     let paint = Paint(style.color);
     if plan.is_empty() {
-        return format!("{}\n", paint.bold(NO_CHANGES));
+        return format!("{}\n{}", paint.bold(NO_CHANGES), notes(plan));
     }
     // Counted from the actions, the one source of truth.
     let summary = Summary::of(&plan.actions);
@@ -39,6 +39,19 @@ pub fn text(plan: &Plan, style: TextStyle) -> String {
     out.push('\n');
     out.push_str(&paint.bold(&summary_line(&summary)));
     out.push('\n');
+    out.push_str(&notes(plan));
+    out
+}
+
+/// The plan's notes after a blank line, or nothing.
+fn notes(plan: &Plan) -> String {
+    if plan.notes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nNotes:\n");
+    for line in note_lines(&plan.notes) {
+        out.push_str(&format!("  ! {line}\n"));
+    }
     out
 }
 

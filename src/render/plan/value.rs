@@ -62,10 +62,17 @@ fn object_key(key: &str) -> String {
     if bare { key.to_owned() } else { quoted(key) }
 }
 
-/// The text of a long string (see [`LONG_TEXT`]), if `value` is one.
+/// The text of a long string (see [`LONG_TEXT`]), if `value` is one. A
+/// long token without spaces (a hash, a URL) is not prose: a line diff of
+/// it would show nothing the inline form does not.
 pub(super) fn long_text(value: Option<&Value>) -> Option<&str> {
     match value {
-        Some(Value::String(s)) if s.contains('\n') || s.chars().count() > LONG_TEXT => Some(s),
+        Some(Value::String(s))
+            if s.contains('\n')
+                || (s.chars().count() > LONG_TEXT && s.contains(char::is_whitespace)) =>
+        {
+            Some(s)
+        }
         _ => None,
     }
 }
@@ -135,7 +142,8 @@ mod tests {
     #[test]
     fn long_text_is_long_or_multi_line() {
         assert_eq!(long_text(Some(&json!("short"))), None);
-        assert!(long_text(Some(&json!("x".repeat(61)))).is_some());
+        assert!(long_text(Some(&json!("x ".repeat(31)))).is_some());
+        assert_eq!(long_text(Some(&json!("x".repeat(64)))), None, "a token");
         assert_eq!(long_text(Some(&json!("x".repeat(60)))), None);
         assert!(long_text(Some(&json!("a\nb"))).is_some());
         assert_eq!(long_text(Some(&json!(["x"]))), None);
