@@ -10,7 +10,7 @@ use super::desired::{self, Unresolved};
 use super::ids::Ids;
 use super::lookup::{self, endpoint};
 use super::merge;
-use super::report::Outcome;
+use super::report::{Event, Outcome};
 use super::upload::{UploadError, UploadJob, Uploaded, Uploader};
 use crate::catalog::model::Catalog;
 use crate::plan::{Action, Kind, Op, SHA256_FIELD};
@@ -28,6 +28,40 @@ pub struct Context<'a> {
     pub ids: &'a Ids,
     /// `None` when no object-store client could be built (the reason).
     pub uploader: Result<&'a Uploader, &'a str>,
+    pub upload_budget: UploadBudget,
+    /// Hears the bytes each upload sends.
+    pub on_event: &'a (dyn Fn(Event<'_>) + Sync),
+}
+
+/// Bytes of assets being uploaded at once. Uploads also count against
+/// the action concurrency; the budget keeps a few large files from
+/// splitting the bandwidth many ways (each would finish late, and a run
+/// stopped halfway would have nothing to show) while small files still
+/// go many at a time.
+pub struct UploadBudget(tokio::sync::Semaphore);
+
+impl UploadBudget {
+    /// In KiB, the unit of the semaphore's permits.
+    const KIB: u32 = 256 * 1024;
+
+    #[must_use]
+    pub fn new() -> Self {
+        Self(tokio::sync::Semaphore::new(Self::KIB as usize))
+    }
+
+    /// Waits until `bytes` more (at most the whole budget) may be in flight.
+    async fn reserve(&self, bytes: u64) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let kib = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, Self::KIB);
+        self.0.acquire_many(kib).await.ok()
+    }
+}
+
+impl Default for UploadBudget {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,8 +79,8 @@ pub enum ActionError {
 type Done = (Option<String>, Option<String>);
 
 impl Context<'_> {
-    pub async fn run(&self, action: &Action) -> Outcome {
-        match self.execute(action).await {
+    pub async fn run(&self, index: usize, action: &Action) -> Outcome {
+        match self.execute(index, action).await {
             Ok((id, detail)) => Outcome::Done { id, detail },
             Err(e) => Outcome::Failed {
                 reason: e.to_string(),
@@ -54,11 +88,11 @@ impl Context<'_> {
         }
     }
 
-    async fn execute(&self, a: &Action) -> Result<Done, ActionError> {
+    async fn execute(&self, index: usize, a: &Action) -> Result<Done, ActionError> {
         match a.op {
             Op::Create => self.create(a).await,
             Op::Update | Op::Link => self.update(a).await,
-            Op::Upload => self.upload(a).await,
+            Op::Upload => self.upload(index, a).await,
             Op::Delete => self.delete(a).await,
         }
     }
@@ -146,7 +180,7 @@ impl Context<'_> {
         }
     }
 
-    async fn upload(&self, a: &Action) -> Result<Done, ActionError> {
+    async fn upload(&self, index: usize, a: &Action) -> Result<Done, ActionError> {
         let uploader = self
             .uploader
             .map_err(|why| ActionError::Other(why.to_owned()))?;
@@ -172,14 +206,22 @@ impl Context<'_> {
                 (file.name.clone(), merge::body(&fields, None, self.ids))
             }
         };
+        let sent = |bytes| {
+            (self.on_event)(Event::Sent {
+                index,
+                action: a,
+                bytes,
+            });
+        };
         let job = UploadJob {
             root: &self.catalog.root,
             asset,
             name: &name,
             replaces: existing.as_deref(),
             metadata,
-            progress: None,
+            progress: Some(&sent),
         };
+        let _budget = self.upload_budget.reserve(asset.size).await;
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -80,6 +80,8 @@ pub async fn apply(
         catalog,
         ids: &ids,
         uploader: uploader.as_ref().map_err(String::as_str),
+        upload_budget: execute::UploadBudget::new(),
+        on_event,
     };
     let (outcomes, interrupted) = run_queue(plan, &context, options, on_event).await;
     Ok(Report {
@@ -131,7 +133,7 @@ async fn run_queue(
             });
             running.push(async move {
                 let began = Instant::now();
-                (i, context.run(&actions[i]).await, began.elapsed())
+                (i, context.run(i, &actions[i]).await, began.elapsed())
             });
         }
         let Some((i, outcome, elapsed)) = running.next().await else {

@@ -50,6 +50,14 @@ pub enum Event<'a> {
         outcome: &'a Outcome,
         elapsed: Duration,
     },
+    /// An upload handed `bytes` more of its asset to the object store.
+    /// Bytes sent again (a retried part) are not counted twice, so an
+    /// upload's events add up to at most its `action.bytes`.
+    Sent {
+        index: usize,
+        action: &'a Action,
+        bytes: u64,
+    },
 }
 
 /// The whole run.

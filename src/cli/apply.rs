@@ -1,6 +1,7 @@
 //! `pxmctl apply`: plan (or read a saved plan and check it still holds),
 //! ask, then run the plan's actions and report each one.
 
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use super::connect::ConnectArgs;
@@ -169,18 +170,18 @@ fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> E
         concurrency: prepared.connected.settings.connection.concurrency.max(1),
         stop: stop.clone(),
     };
-    let bar = progress(plan.actions.len(), args.quiet || args.json);
+    let bars = Bars::new(plan, args.quiet || args.json);
     let view = View {
         out,
         json: args.json,
         quiet: args.quiet,
-        bar: bar.clone(),
+        bars,
         running: Mutex::new(Vec::new()),
     };
     let on_event = |e: Event<'_>| view.event(e);
     let requests_before = client.stats();
     let result = prepared.rt.block_on(async {
-        let interrupts = tokio::spawn(watch_interrupts(stop.clone(), bar.clone(), out));
+        let interrupts = tokio::spawn(watch_interrupts(stop.clone(), view.bars.multi.clone(), out));
         let result = crate::apply::apply(
             plan,
             &prepared.catalog,
@@ -193,7 +194,7 @@ fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> E
         interrupts.abort();
         result
     });
-    bar.finish_and_clear();
+    view.bars.clear();
     let report = match result {
         Ok(report) => report,
         Err(diagnostics) => {
@@ -221,12 +222,12 @@ fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> E
 }
 
 /// The first Ctrl-C stops new actions; a second one ends the process.
-async fn watch_interrupts(stop: Arc<AtomicBool>, bar: ProgressBar, out: Output) {
+async fn watch_interrupts(stop: Arc<AtomicBool>, bars: MultiProgress, out: Output) {
     if tokio::signal::ctrl_c().await.is_err() {
         return;
     }
     stop.store(true, Ordering::Relaxed);
-    bar.suspend(|| {
+    bars.suspend(|| {
         out.warning(
             "interrupted: starting nothing new, waiting for running actions to finish (Ctrl-C again to quit now; apply converges when run again)",
         );
@@ -236,20 +237,89 @@ async fn watch_interrupts(stop: Arc<AtomicBool>, bar: ProgressBar, out: Output) 
     }
 }
 
-fn progress(total: usize, hidden: bool) -> ProgressBar {
-    let target = if hidden || !std::io::stderr().is_terminal() {
-        ProgressDrawTarget::hidden()
-    } else {
-        ProgressDrawTarget::stderr()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total as u64), target);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} actions  {elapsed}  {msg}")
-    {
+/// The bars on a terminal: actions done, and for uploads all bytes plus
+/// one bar per file being sent. Hidden off a terminal and with `--json`
+/// or `-q`, where they would only be noise.
+struct Bars {
+    multi: MultiProgress,
+    actions: ProgressBar,
+    /// All upload bytes, with rate and ETA; `None` when nothing uploads.
+    bytes: Option<ProgressBar>,
+    /// The bar of each running upload, by action index.
+    files: Mutex<HashMap<usize, ProgressBar>>,
+}
+
+impl Bars {
+    fn new(plan: &Plan, hidden: bool) -> Self {
+        let target = if hidden || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let multi = MultiProgress::with_draw_target(target);
+        let actions = multi.add(ProgressBar::new(plan.actions.len() as u64));
+        styled(&actions, "{bar:30} {pos}/{len} actions  {elapsed}  {msg}");
+        actions.enable_steady_tick(Duration::from_millis(200));
+        let bytes = (plan.summary.upload_bytes > 0).then(|| {
+            let bar = multi.add(ProgressBar::new(plan.summary.upload_bytes));
+            styled(
+                &bar,
+                "{bar:30} {bytes}/{total_bytes} uploaded  {binary_bytes_per_sec}  ETA {eta}",
+            );
+            bar
+        });
+        Self {
+            multi,
+            actions,
+            bytes,
+            files: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn files(&self) -> std::sync::MutexGuard<'_, HashMap<usize, ProgressBar>> {
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn upload_started(&self, index: usize, action: &Action) {
+        let bar = self.multi.add(ProgressBar::new(action.bytes.unwrap_or(0)));
+        styled(&bar, "  {bar:28} {bytes}/{total_bytes}  {msg}");
+        bar.set_message(action.title.clone());
+        self.files().insert(index, bar);
+    }
+
+    fn sent(&self, index: usize, bytes: u64) {
+        if let Some(bar) = self.files().get(&index) {
+            bar.inc(bytes);
+        }
+        if let Some(all) = &self.bytes {
+            all.inc(bytes);
+        }
+    }
+
+    fn finished(&self, index: usize) {
+        if let Some(bar) = self.files().remove(&index) {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
+        }
+    }
+
+    fn clear(&self) {
+        for (_, bar) in self.files().drain() {
+            bar.finish_and_clear();
+        }
+        if let Some(all) = &self.bytes {
+            all.finish_and_clear();
+        }
+        self.actions.finish_and_clear();
+    }
+}
+
+fn styled(bar: &ProgressBar, template: &str) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 /// Shows events as they come: a progress bar and a line per action on a
@@ -258,7 +328,7 @@ struct View {
     out: Output,
     json: bool,
     quiet: bool,
-    bar: ProgressBar,
+    bars: Bars,
     /// Addresses of running actions, for the bar's message.
     running: Mutex<Vec<String>>,
 }
@@ -266,13 +336,18 @@ struct View {
 impl View {
     fn event(&self, e: Event<'_>) {
         match e {
-            Event::Started { action, .. } => {
+            Event::Sent { index, bytes, .. } => self.bars.sent(index, bytes),
+            Event::Started { index, action } => {
+                if action.op == Op::Upload {
+                    self.bars.upload_started(index, action);
+                }
                 let mut running = self
                     .running
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 running.push(render_plan::address(action));
-                self.bar
+                self.bars
+                    .actions
                     .set_message(running.last().cloned().unwrap_or_default());
             }
             Event::Finished {
@@ -282,16 +357,18 @@ impl View {
                 elapsed,
             } => {
                 let address = render_plan::address(action);
+                self.bars.finished(index);
                 {
                     let mut running = self
                         .running
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                     running.retain(|a| a != &address);
-                    self.bar
+                    self.bars
+                        .actions
                         .set_message(running.last().cloned().unwrap_or_default());
                 }
-                self.bar.inc(1);
+                self.bars.actions.inc(1);
                 if self.json {
                     let mut event = json!({
                         "event": "action",
@@ -310,7 +387,7 @@ impl View {
                     self.out.stdout(&format!("{event}\n"));
                 } else if !self.quiet {
                     let line = self.line(action, &address, outcome, elapsed);
-                    self.bar.suspend(|| self.out.stderr(&line));
+                    self.bars.multi.suspend(|| self.out.stderr(&line));
                 }
             }
         }
