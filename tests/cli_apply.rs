@@ -271,3 +271,86 @@ async fn until_categories(sandbox: &RunningSandbox, n: usize) {
         }
     }
 }
+
+/// A PNG signature and filler: what the catalog check sniffs as PNG.
+fn png(len: usize, salt: u8) -> Vec<u8> {
+    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    data.extend((0..len).map(|i| (i as u8).wrapping_add(salt)));
+    data
+}
+
+#[tokio::test]
+async fn a_saved_plan_is_refused_when_an_asset_changed_since() {
+    let sandbox = sandbox().await;
+    let dir = catalog_dir();
+    std::fs::write(
+        dir.path().join("catalog/files.yaml"),
+        "files:\n  hero: { path: hero.png }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("catalog/hero.png"), png(5_000, 1)).unwrap();
+    let plan = pxmctl(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
+    assert!(plan.status.success(), "{}", text(&plan));
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
+    assert_eq!(saved["assets"]["hero.png"].as_str().unwrap().len(), 64);
+
+    // Same size, other bytes: only the recorded hash can tell.
+    std::fs::write(dir.path().join("catalog/hero.png"), png(5_000, 2)).unwrap();
+    let before = writes(&sandbox);
+    let apply = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    assert_eq!(apply.status.code(), Some(1), "{}", text(&apply));
+    assert!(
+        text(&apply).contains("asset `hero.png` changed since the plan was made"),
+        "{}",
+        text(&apply)
+    );
+    assert_eq!(writes(&sandbox), before, "nothing was applied");
+}
+
+#[tokio::test]
+async fn bad_assets_are_refused_before_any_request() {
+    let outside = tempfile::tempdir().unwrap();
+    let outside_png = outside.path().join("secret.png");
+    std::fs::write(&outside_png, png(100, 0)).unwrap();
+    let cases: [(&str, &str, &str); 5] = [
+        ("empty", "path: empty.png", "is empty (0 bytes)"),
+        ("mismatch", "path: photo.jpg", "error[asset-type-mismatch]"),
+        (
+            "dotdot",
+            "path: ../secret.png",
+            "error[asset-outside-catalog]",
+        ),
+        ("absolute", "ABSOLUTE", "error[asset-outside-catalog]"),
+        ("symlink", "path: link.png", "error[asset-outside-catalog]"),
+    ];
+    for (name, entry, expect) in cases {
+        let sandbox = sandbox().await;
+        let dir = catalog_dir();
+        let catalog = dir.path().join("catalog");
+        std::fs::write(catalog.join("empty.png"), b"").unwrap();
+        std::fs::write(catalog.join("photo.jpg"), png(100, 3)).unwrap();
+        std::fs::write(dir.path().join("secret.png"), png(100, 0)).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&outside_png, catalog.join("link.png")).unwrap();
+        let entry = entry.replace("ABSOLUTE", &format!("path: {}", outside_png.display()));
+        std::fs::write(
+            catalog.join("files.yaml"),
+            format!("files:\n  {name}:\n    {entry}\n"),
+        )
+        .unwrap();
+        let apply = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve"]).await;
+        let out = text(&apply);
+        assert_eq!(apply.status.code(), Some(1), "{name}: {out}");
+        assert!(out.contains(expect), "{name}: expected `{expect}` in {out}");
+        assert!(
+            out.contains("files.yaml:3"),
+            "{name}: names file and line: {out}"
+        );
+        assert_eq!(
+            sandbox.stats().requests_total,
+            0,
+            "{name}: no request at all"
+        );
+    }
+}

@@ -652,3 +652,37 @@ fn a_plan_for_another_account_is_refused() {
         "the plan was made against `https://entapi.amplifi.io`, not `http://127.0.0.1:8080`"
     );
 }
+
+#[test]
+fn notes_follow_the_plan_in_every_format_even_when_it_is_empty() {
+    let note = pxmctl::plan::Note {
+        kind: Kind::File,
+        key: "hero".into(),
+        title: "hero.jpg".into(),
+        message: "unverified: no recorded SHA-256".into(),
+    };
+    let empty = Plan {
+        notes: vec![note.clone()],
+        ..Plan::default()
+    };
+    let text = render::text(&empty, PLAIN);
+    assert!(text.starts_with("No changes."), "{text}");
+    assert!(
+        text.contains("Notes:\n  ! file.hero (\"hero.jpg\"): unverified: no recorded SHA-256\n"),
+        "{text}"
+    );
+    let md = render::markdown(&empty);
+    assert!(md.contains("> [!NOTE]\n> - file.hero"), "{md}");
+    let doc: Value = serde_json::from_str(&render::json(&empty)).unwrap();
+    assert_eq!(doc["empty"], true);
+    assert_eq!(doc["notes"][0]["address"], "file.hero");
+    assert_eq!(doc["notes"][0]["message"], "unverified: no recorded SHA-256");
+
+    let many = Plan {
+        notes: vec![note; 25],
+        ..every_op()
+    };
+    let text = render::text(&many, PLAIN);
+    assert_eq!(text.matches("  ! file.hero").count(), 20, "{text}");
+    assert!(text.contains("… and 5 more"), "{text}");
+}
