@@ -14,6 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apply_support::{Case, case, connection, duplicates, exists, profile_for, snapshot, start};
 use pxmctl::apply::{ApplyOptions, Event};
+use std::collections::BTreeMap;
+
+use pxmctl::catalog::hashes::hash_catalog;
+use pxmctl::catalog::model::Catalog;
+use pxmctl::config::DEFAULT_HASH_ATTRIBUTE;
 use pxmctl::plan::PlanOptions;
 use pxmctl::remote::{Client, LiveSnapshot};
 use tokio::sync::Notify;
@@ -25,7 +30,17 @@ async fn converge(seed: u64) -> Result<String, String> {
     let case = case(seed);
     let profile = profile_for(seed);
     let sandbox = start(&case, &profile).await;
-    let catalog = case.catalog();
+    let mut catalog = case.catalog();
+    catalog
+        .declare_hash_attribute(DEFAULT_HASH_ATTRIBUTE)
+        .map_err(|d| format!("seed {seed}: {d:?}"))?;
+    let hashes = hash_catalog(&catalog, false)
+        .map_err(|e| format!("seed {seed}: {e}"))?
+        .by_path;
+    let options = PlanOptions {
+        hashes: hashes.clone(),
+        ..PlanOptions::default()
+    };
     // Every profile gets a killed run: seeds 1, 6, 11, ... cycle through them.
     let kill_after = (seed % 5 == 1).then_some(1 + (seed as usize % 4));
     let mut applied = 0;
@@ -35,14 +50,16 @@ async fn converge(seed: u64) -> Result<String, String> {
         let Ok(live) = LiveSnapshot::fetch(&client).await else {
             continue;
         };
-        let plan = pxmctl::plan::plan(&catalog, &live, &PlanOptions::default()).map_err(|d| {
+        let plan = pxmctl::plan::plan(&catalog, &live, &options).map_err(|d| {
             format!(
                 "seed {seed} round {round}: plan failed: {d:?}\n{}",
                 case.yaml_text()
             )
         })?;
         if plan.is_empty() {
-            check(&case, &snapshot(&sandbox).await)?;
+            let converged = snapshot(&sandbox).await;
+            check(&case, &converged)?;
+            check_hashes(seed, &catalog, &hashes, &converged, &plan)?;
             let stats = sandbox.stats();
             let faults: u64 = stats.faults.values().sum::<u64>() + stats.rate_limited;
             // A fault profile that served no fault tested nothing.
@@ -122,6 +139,43 @@ fn check(case: &Case, live: &LiveSnapshot) -> Result<(), String> {
         if !exists(live, kind, id) {
             return Err(format!(
                 "seed {seed}: {kind} {id} was deleted outside the prune scope"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every asset's hash is recorded on its file, but where the plan says the
+/// file is unverified (a run stopped between confirm and recording).
+fn check_hashes(
+    seed: u64,
+    catalog: &Catalog,
+    hashes: &BTreeMap<String, String>,
+    live: &LiveSnapshot,
+    plan: &pxmctl::plan::Plan,
+) -> Result<(), String> {
+    let attribute = live
+        .attributes
+        .iter()
+        .find(|a| a.name == DEFAULT_HASH_ATTRIBUTE);
+    for (key, entry) in &catalog.files {
+        let Some(asset) = &entry.value.content else {
+            continue;
+        };
+        let Some(file) = live.files.iter().find(|f| f.file_name == entry.value.name) else {
+            return Err(format!("seed {seed}: file `{key}` is not live"));
+        };
+        let recorded = attribute.and_then(|a| {
+            file.attributes
+                .iter()
+                .find(|v| v.id == a.id)
+                .and_then(|v| v.value.as_str())
+        });
+        let unverified = plan.notes.iter().any(|n| &n.key == key);
+        if recorded != hashes.get(&asset.path).map(String::as_str) && !unverified {
+            return Err(format!(
+                "seed {seed}: file `{key}` records {recorded:?}, not the hash of `{}`",
+                asset.path
             ));
         }
     }

@@ -676,7 +676,10 @@ fn notes_follow_the_plan_in_every_format_even_when_it_is_empty() {
     let doc: Value = serde_json::from_str(&render::json(&empty)).unwrap();
     assert_eq!(doc["empty"], true);
     assert_eq!(doc["notes"][0]["address"], "file.hero");
-    assert_eq!(doc["notes"][0]["message"], "unverified: no recorded SHA-256");
+    assert_eq!(
+        doc["notes"][0]["message"],
+        "unverified: no recorded SHA-256"
+    );
 
     let many = Plan {
         notes: vec![note; 25],
