@@ -673,7 +673,7 @@ fn notes_follow_the_plan_in_every_format_even_when_it_is_empty() {
     );
     let md = render::markdown(&empty);
     assert!(md.contains("> [!NOTE]\n> - file.hero"), "{md}");
-    let doc: Value = serde_json::from_str(&render::json(&empty)).unwrap();
+    let doc: Value = serde_json::from_str(&render::json(&empty)).expect("valid JSON");
     assert_eq!(doc["empty"], true);
     assert_eq!(doc["notes"][0]["address"], "file.hero");
     assert_eq!(
