@@ -418,6 +418,9 @@ enum StoreFault {
     Refuse403,
     /// Forwarded and stored, but the client is answered 503.
     Fail503,
+    /// Forwarded with one byte flipped: stored damaged, and answered with
+    /// the ETag (MD5) of the damaged bytes.
+    Corrupt,
 }
 
 /// A pass-through in front of the sandbox. Presigned URLs in
@@ -473,6 +476,13 @@ async fn start_proxy(sandbox: &RunningSandbox) -> (String, Arc<Proxy>) {
             assert!(path.contains(&signature), "a signed URL");
             path = path.replace(&signature, &format!("{signature}0"));
         }
+        let body = if let Some(StoreFault::Corrupt) = store_fault {
+            let mut damaged = body.to_vec();
+            damaged[0] ^= 0xff;
+            bytes::Bytes::from(damaged)
+        } else {
+            body
+        };
         let mut upstream = p
             .http
             .request(parts.method.clone(), format!("{}{path}", p.upstream))
@@ -651,6 +661,48 @@ async fn progress_adds_up_to_the_size_chunk_by_chunk() {
         assert_eq!(reports.total(), len as u64, "{name}");
         assert!(reports.calls() >= chunks, "{name}: {}", reports.calls());
     }
+}
+
+#[tokio::test]
+async fn a_part_damaged_on_the_way_is_refused_by_its_etag_and_sent_again() {
+    let s = setup(SingleUploadType::Single).await;
+    let (client, proxy) = s.via_proxy().await;
+    let data = bytes(3 * 65_536 + 1_234, 21);
+    let a = asset(s.root(), "video/clip.mp4", &data, OnConflict::Overwrite);
+    // Part 2 arrives damaged; its ETag gives it away.
+    proxy
+        .store_faults
+        .lock()
+        .unwrap()
+        .extend([None, Some(StoreFault::Corrupt)]);
+    let uploaded = s
+        .upload_with(&client, &a, "clip.mp4", &|_| {})
+        .await
+        .unwrap();
+    let Uploaded::File(file) = uploaded else {
+        panic!("expected a file, got {uploaded:?}");
+    };
+    assert_eq!(s.count(STORE_PUT, "200"), 5, "part 2 twice");
+    assert_eq!(s.count_any(CONFIRM_UPLOAD), 1);
+    let live = s.get_file(&file.id).await;
+    assert_eq!(download(&live).await, data, "the damaged part was replaced");
+
+    // A single PUT too.
+    let small = bytes(10_000, 22);
+    let b = asset(s.root(), "small.jpg", &small, OnConflict::Overwrite);
+    proxy
+        .store_faults
+        .lock()
+        .unwrap()
+        .push_back(Some(StoreFault::Corrupt));
+    let Uploaded::File(file) = s
+        .upload_with(&client, &b, "small.jpg", &|_| {})
+        .await
+        .unwrap()
+    else {
+        panic!("expected a file");
+    };
+    assert_eq!(download(&s.get_file(&file.id).await).await, small);
 }
 
 #[tokio::test]

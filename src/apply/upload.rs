@@ -31,6 +31,7 @@ use bytes::Bytes;
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 use futures_util::Stream;
+use md5::{Digest as _, Md5};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use serde_json::{Map, Value, json};
 
@@ -62,6 +63,11 @@ const READ_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct Uploader {
     http: reqwest::Client,
+    /// Set once the object store answers a part's PUT with an ETag that
+    /// is not the MD5 of the bytes twice in a row: its ETags are opaque
+    /// (an SSE-KMS bucket, another store), so they are kept verbatim
+    /// instead of checked.
+    opaque_etags: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// One asset to upload.
@@ -263,7 +269,10 @@ impl Uploader {
             .read_timeout(READ_TIMEOUT)
             .build()
             .map_err(|e| UploadError::Setup(redact(&e.without_url().to_string())))?;
-        Ok(Self { http })
+        Ok(Self {
+            http,
+            opaque_etags: Arc::default(),
+        })
     }
 
     /// Uploads one asset: open and check it, request-upload, resolve a
@@ -466,6 +475,7 @@ impl Uploader {
     ) -> Result<Option<String>, UploadError> {
         let Target { url, range, step } = target;
         let mut attempt = 1;
+        let mut damaged_before = false;
         loop {
             let failure = match self.put_once(file, url, mime_type, range, progress).await {
                 Ok(etag) => {
@@ -475,7 +485,26 @@ impl Uploader {
                 Err(failure) => failure,
             };
             match failure {
+                // Twice in a row is not bad luck: this store's ETags are
+                // not MD5s. Keep them verbatim from now on.
+                PutFailure::Damaged { etag, .. } if damaged_before => {
+                    tracing::debug!(
+                        "uploading `{path}`: the object store's ETags are not MD5s of the bytes; keeping them verbatim"
+                    );
+                    self.opaque_etags
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    progress.part_done(range.len);
+                    return Ok(Some(etag));
+                }
+                PutFailure::Damaged { etag, sent } => {
+                    tracing::debug!(
+                        "uploading `{path}`: the {step} was answered ETag {etag}, not the MD5 of the bytes sent ({sent}); sending it again"
+                    );
+                    damaged_before = true;
+                    attempt += 1;
+                }
                 PutFailure::Retry { cause, .. } if attempt < PUT_ATTEMPTS => {
+                    damaged_before = false;
                     let wait = PUT_BACKOFF * 2u32.pow(attempt - 1);
                     tracing::debug!(
                         "uploading `{path}`: the {step} failed ({cause}); retrying in {} ms",
@@ -530,11 +559,13 @@ impl Uploader {
         // The body stream must be `'static`, the progress hook is not: the
         // stream tells this task what went out, and this task reports it.
         let (went_out, mut out) = tokio::sync::mpsc::unbounded_channel();
+        let digest = Arc::new(Mutex::new(Md5::new()));
         let body = reqwest::Body::wrap_stream(range_stream(
             Arc::clone(file),
             range,
             Arc::clone(&local),
             went_out,
+            Arc::clone(&digest),
         ));
         // A streamed body has no known length, so reqwest would send it
         // chunked, which S3 refuses (501); an explicit Content-Length
@@ -585,7 +616,16 @@ impl Uploader {
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             // Read to the end so the connection can be reused.
             let _ = response.bytes().await;
-            return Ok(etag);
+            let sent = hex::encode(
+                std::mem::take(&mut *digest.lock().unwrap_or_else(PoisonError::into_inner))
+                    .finalize(),
+            );
+            return match etag {
+                Some(tag) if self.damaged(&tag, &sent) => {
+                    Err(PutFailure::Damaged { etag: tag, sent })
+                }
+                etag => Ok(etag),
+            };
         }
         let detail = store_message(&response.bytes().await.unwrap_or_default());
         match status.as_u16() {
@@ -599,6 +639,19 @@ impl Uploader {
                 status: Some(code),
             }),
         }
+    }
+}
+
+impl Uploader {
+    /// Whether `etag` says the store received other bytes than the ones
+    /// whose MD5 is `sent`. Only an ETag of 32 hex digits is an MD5 (a
+    /// multipart object's or an encrypted bucket's is not).
+    fn damaged(&self, etag: &str, sent: &str) -> bool {
+        let tag = etag.trim_matches('"');
+        tag.len() == 32
+            && tag.bytes().all(|b| b.is_ascii_hexdigit())
+            && !tag.eq_ignore_ascii_case(sent)
+            && !self.opaque_etags.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -688,6 +741,12 @@ enum PutFailure {
     /// Reading the asset failed; the store is not to blame.
     Local {
         cause: String,
+    },
+    /// Accepted, but the ETag is an MD5 of other bytes than were sent:
+    /// damaged on the way. Sending the part again replaces it.
+    Damaged {
+        etag: String,
+        sent: String,
     },
 }
 
@@ -821,20 +880,31 @@ fn range_stream(
     range: ByteRange,
     failure: Arc<Mutex<Option<String>>>,
     went_out: tokio::sync::mpsc::UnboundedSender<u64>,
+    digest: Arc<Mutex<Md5>>,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
     let end = range.start + range.len;
     futures_util::stream::try_unfold(range.start, move |offset| {
         let file = Arc::clone(&file);
         let failure = Arc::clone(&failure);
         let went_out = went_out.clone();
+        let digest = Arc::clone(&digest);
         async move {
             if offset >= end {
                 return Ok(None);
             }
             let want = usize::try_from(end - offset).map_or(CHUNK, |left| left.min(CHUNK));
-            let read = tokio::task::spawn_blocking(move || read_exact_at(&file, offset, want))
-                .await
-                .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
+            // The MD5 is taken on the reading thread, beside the send; the
+            // stream is sequential, so chunks arrive in order.
+            let read = tokio::task::spawn_blocking(move || {
+                let chunk = read_exact_at(&file, offset, want)?;
+                digest
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .update(&chunk);
+                Ok(chunk)
+            })
+            .await
+            .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
             match read {
                 Ok(chunk) => {
                     let next = offset + chunk.len() as u64;
