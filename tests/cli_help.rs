@@ -95,6 +95,7 @@ fn subcommands() -> Vec<String> {
 fn every_command_help_ends_with_examples_of_itself() {
     let commands = subcommands();
     for expected in [
+        "init",
         "validate",
         "schema",
         "status",

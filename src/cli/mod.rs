@@ -5,6 +5,7 @@ mod apply;
 mod completions;
 mod connect;
 mod export;
+mod init;
 mod logging;
 mod output;
 mod plan;
@@ -31,7 +32,7 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PXMCTL_BUIL
     long_about = "Keep your PXM catalog (categories, products, attributes, regions, \
                   resources and assets) as YAML in Git: validate it, plan changes \
                   against a live account, and apply them.",
-    after_help = "Examples:\n  pxmctl validate catalog\n  pxmctl plan catalog --env production\n  pxmctl apply catalog --env production"
+    after_help = "Examples:\n  pxmctl init                    # start a catalog repository: catalog/, CI files\n  pxmctl validate catalog\n  pxmctl plan catalog --env production\n  pxmctl apply catalog --env production"
 )]
 struct Cli {
     /// When to use colour.
@@ -48,6 +49,7 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
+    Init(init::InitArgs),
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Status(status::StatusArgs),
@@ -65,6 +67,7 @@ pub fn main() -> ExitCode {
     let out = Output::new(cli.color);
     logging::init(cli.verbose);
     match cli.command {
+        Command::Init(args) => init::run(&args, out),
         Command::Validate(args) => validate::run(&args, out),
         Command::Schema(args) => schema::run(&args, out),
         Command::Status(args) => status::run(&args, out),
