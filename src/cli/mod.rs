@@ -2,8 +2,10 @@
 //! The only module that prints or picks an exit code.
 
 mod apply;
+mod completions;
 mod connect;
 mod export;
+mod init;
 mod logging;
 mod output;
 mod plan;
@@ -14,18 +16,23 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use output::{ColorChoice, Output};
+
+/// `0.1.0 (8e9499c 2026-11-23)`: the package version and the commit it
+/// was built from, `-dirty` when its sources differed (see build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PXMCTL_BUILD"), ")");
 
 #[derive(Debug, Parser)]
 #[command(
     name = "pxmctl",
-    version,
+    version = VERSION,
     about = "Catalog-as-code for the PXM product-information API",
     long_about = "Keep your PXM catalog (categories, products, attributes, regions, \
                   resources and assets) as YAML in Git: validate it, plan changes \
-                  against a live account, and apply them."
+                  against a live account, and apply them.",
+    after_help = "Examples:\n  pxmctl init                    # start a catalog repository: catalog/, CI files\n  pxmctl validate catalog\n  pxmctl plan catalog --env production\n  pxmctl apply catalog --env production"
 )]
 struct Cli {
     /// When to use colour.
@@ -42,6 +49,7 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
+    Init(init::InitArgs),
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
     Status(status::StatusArgs),
@@ -50,6 +58,7 @@ enum Command {
     Export(export::ExportArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
+    Completions(completions::CompletionsArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -58,6 +67,7 @@ pub fn main() -> ExitCode {
     let out = Output::new(cli.color);
     logging::init(cli.verbose);
     match cli.command {
+        Command::Init(args) => init::run(&args, out),
         Command::Validate(args) => validate::run(&args, out),
         Command::Schema(args) => schema::run(&args, out),
         Command::Status(args) => status::run(&args, out),
@@ -65,5 +75,6 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::run(&args, out),
         Command::Export(args) => export::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),
+        Command::Completions(args) => completions::run(&args, Cli::command(), out),
     }
 }

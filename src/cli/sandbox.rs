@@ -15,6 +15,9 @@ use crate::sandbox::{
 
 /// Arguments of `pxmctl sandbox`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret\n  pxmctl sandbox --data .sandbox --seed seed.yaml     # state kept across restarts, first filled from a seed\n  pxmctl sandbox --fault-rate 0.05 --latency 200      # a flaky, slow API to try apply against"
+)]
 pub struct SandboxArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]

@@ -8,7 +8,9 @@ use crate::catalog::schema;
 /// Print the JSON Schema of catalog files (the committed
 /// `schemas/catalog.schema.json`).
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  pxmctl schema > schemas/catalog.schema.json")]
+#[command(
+    after_help = "Examples:\n  pxmctl schema > catalog/catalog.schema.json   # refresh the editors' schema after upgrading pxmctl"
+)]
 pub struct SchemaArgs {}
 
 pub fn run(_args: &SchemaArgs, out: Output) -> ExitCode {

@@ -65,6 +65,12 @@ pub fn run(args: &StatusArgs, out: Output) -> ExitCode {
                 stats.requests,
                 out.paint("ok:", Tone::Good)
             ));
+            let env = args
+                .connect
+                .env
+                .as_ref()
+                .map_or(String::new(), |name| format!(" --env {name}"));
+            out.stderr(&format!("next: pxmctl plan{env} {}\n", args.dir.display()));
             ExitCode::SUCCESS
         }
         Err(e) => {

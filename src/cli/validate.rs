@@ -98,6 +98,11 @@ pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
                 ),
             };
             out.stdout(&line);
+            if !args.dir.exists() {
+                out.stderr(&format!(
+                    "note: to start a catalog there, run `pxmctl init {dir}`; to start from a PXM account, `pxmctl export --out {dir}`\n"
+                ));
+            }
         }
     }
     if loaded.catalog.is_some() {

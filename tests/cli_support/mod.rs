@@ -1,0 +1,104 @@
+//! Shared harness of the tests that use pxmctl as a user does, from a
+//! shell in a directory: a sandbox served on its own runtime (so the test
+//! can block on the binary), the binary run with the sandbox's
+//! credentials, and copies of example catalogs.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pxmctl::sandbox::{RunningSandbox, Sandbox, SandboxConfig, Seed};
+
+/// An in-process sandbox, no rate limit, no faults.
+pub struct Served {
+    // Dropped before the runtime that serves it.
+    pub sandbox: RunningSandbox,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Served {
+    pub fn start(seed: Seed) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = SandboxConfig {
+            rate_limit: None,
+            seed: Some(seed),
+            ..SandboxConfig::default()
+        };
+        let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
+        Self {
+            sandbox,
+            _runtime: runtime,
+        }
+    }
+
+    /// The variables a user (or CI) sets to reach this sandbox.
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("PXM_BASE_URL", self.sandbox.base_url()),
+            ("PXM_CLIENT_ID", self.sandbox.client_id()),
+            ("PXM_CLIENT_SECRET", self.sandbox.client_secret()),
+            ("PXM_TOKEN_CACHE", "off"),
+            ("NO_COLOR", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// Live objects of one kind (`category`, `collection`, `file`, ...).
+    pub fn count(&self, kind: &str) -> usize {
+        self.sandbox.stats().objects.get(kind).copied().unwrap_or(0)
+    }
+}
+
+/// The directory holding the built `pxmctl`, to put on `PATH`.
+pub fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_pxmctl"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `pxmctl ARGS` in `dir` with only `env` set (and no terminal).
+pub fn pxmctl(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pxmctl"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// stdout then stderr, for assertions and failure messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Copies a directory tree (an example catalog into a temp dir, so runs
+/// leave nothing behind in the repository).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A path in this repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
