@@ -4,6 +4,7 @@
 mod apply;
 mod completions;
 mod connect;
+mod demo;
 mod export;
 mod init;
 mod logging;
@@ -49,6 +50,7 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
+    Demo(demo::DemoArgs),
     Init(init::InitArgs),
     Validate(validate::ValidateArgs),
     Schema(schema::SchemaArgs),
@@ -67,6 +69,7 @@ pub fn main() -> ExitCode {
     let out = Output::new(cli.color);
     logging::init(cli.verbose);
     match cli.command {
+        Command::Demo(args) => demo::run(&args, out),
         Command::Init(args) => init::run(&args, out),
         Command::Validate(args) => validate::run(&args, out),
         Command::Schema(args) => schema::run(&args, out),

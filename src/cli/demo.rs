@@ -1,0 +1,163 @@
+//! `pxmctl demo`: the first run of a new user. Starts the built-in
+//! sandbox, then runs the very commands a user would type against it
+//! (this binary, as child processes with the sandbox's variables): plan,
+//! apply, plan again, which must be empty. Ends with where to go next.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use serde_json::{Map, Value, json};
+
+use super::connect::runtime;
+use super::output::{Output, Tone};
+use crate::catalog;
+use crate::sandbox::{Credentials, Sandbox, SandboxConfig, Seed};
+
+/// Try pxmctl on a catalog without an account: plan, apply and plan
+/// again against a throwaway local sandbox.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  pxmctl demo                 # the bundled catalog/\n  pxmctl demo examples/apparel"
+)]
+pub struct DemoArgs {
+    /// The catalog directory.
+    #[arg(default_value = "catalog")]
+    pub dir: PathBuf,
+}
+
+pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
+    let loaded = catalog::load(&args.dir);
+    let Some(checked) = loaded.catalog else {
+        out.error(&format!(
+            "catalog `{}` is invalid; run `pxmctl validate {}` for details",
+            args.dir.display(),
+            args.dir.display()
+        ));
+        return ExitCode::FAILURE;
+    };
+    let Ok(rt) = runtime(&out) else {
+        return ExitCode::FAILURE;
+    };
+    // PXM regions are read-only: the account must already hold the ones
+    // the catalog names, as a real account would.
+    let regions = checked
+        .regions
+        .values()
+        .enumerate()
+        .map(|(i, r)| region(i, &r.value.name))
+        .collect();
+    let config = SandboxConfig {
+        seed: Some(Seed {
+            regions,
+            ..Seed::default()
+        }),
+        credentials: Some(Credentials {
+            client_id: "demo".into(),
+            client_secret: "demo-secret".into(),
+        }),
+        ..SandboxConfig::default()
+    };
+    let sandbox = match rt.block_on(Sandbox::start(config)) {
+        Ok(s) => s,
+        Err(e) => {
+            out.error(&format!("cannot start the sandbox: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    out.stderr(&format!(
+        "{} a sandbox PXM account at {} (in memory, gone when the demo ends)\n",
+        out.paint("Started", Tone::Good),
+        sandbox.base_url()
+    ));
+    let dir = args.dir.display().to_string();
+    let steps: [(&str, Vec<&str>, &str); 3] = [
+        (
+            "1/3",
+            vec!["plan", &dir],
+            "what apply would change in the empty account",
+        ),
+        (
+            "2/3",
+            vec!["apply", &dir, "--auto-approve"],
+            "make the account match the catalog",
+        ),
+        (
+            "3/3",
+            vec!["plan", &dir, "--detailed-exitcode"],
+            "nothing changed in the catalog, so nothing is left to do",
+        ),
+    ];
+    let mut code = ExitCode::SUCCESS;
+    for (n, step, why) in &steps {
+        out.stderr(&format!(
+            "\n{} pxmctl {}   # {why}\n",
+            out.paint(&format!("==> {n}"), Tone::Good),
+            step.join(" ")
+        ));
+        match pxmctl(
+            step,
+            sandbox.base_url(),
+            sandbox.client_id(),
+            sandbox.client_secret(),
+        ) {
+            Ok(0) => {}
+            Ok(status) => {
+                out.error(&format!(
+                    "`pxmctl {}` exited with {status}; the output above says why",
+                    step.join(" ")
+                ));
+                code = ExitCode::FAILURE;
+                break;
+            }
+            Err(e) => {
+                out.error(&format!("cannot run pxmctl again as a child process: {e}"));
+                code = ExitCode::FAILURE;
+                break;
+            }
+        }
+    }
+    let _ = rt.block_on(sandbox.shutdown());
+    if code == ExitCode::SUCCESS {
+        out.stderr(&next_steps(&args.dir));
+    }
+    code
+}
+
+fn region(i: usize, name: &str) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("id".into(), json!(format!("region-{}", i + 1)));
+    map.insert("name".into(), json!(name));
+    map.insert("is_primary".into(), json!(i == 0));
+    map
+}
+
+/// Runs this binary with `args` against the sandbox; its exit status.
+fn pxmctl(args: &[&str], base_url: &str, id: &str, secret: &str) -> std::io::Result<i32> {
+    let status = Command::new(std::env::current_exe()?)
+        .args(args)
+        .env("PXM_BASE_URL", base_url)
+        .env("PXM_CLIENT_ID", id)
+        .env("PXM_CLIENT_SECRET", secret)
+        .env("PXM_TOKEN_CACHE", "off")
+        .env_remove("PXM_ENV")
+        .env_remove("PXM_TOKEN")
+        .status()?;
+    Ok(status.code().unwrap_or(1))
+}
+
+fn next_steps(dir: &Path) -> String {
+    let dir = dir.display();
+    format!(
+        "
+Done: the sandbox account matched `{dir}` after one apply, and the second plan was empty.
+
+Where to look next:
+  - Change a file in {dir}/ (a product's name, an image) and run `pxmctl demo` again.
+  - Keep a sandbox running: `pxmctl sandbox --client-id demo --client-secret demo-secret`
+    prints the variables to export; then `pxmctl plan {dir}` and `pxmctl apply {dir}`.
+  - Start your own catalog with `pxmctl init` (docs/ci.md walks from there to a merged
+    pull request). Every catalog field, with examples, is in docs/catalog.md.
+  - Connect to a real account: README, \"Connecting to an account\".
+"
+    )
+}
