@@ -129,17 +129,24 @@ pub fn hash_assets<'p>(
                 path: (*path).to_owned(),
                 source,
             };
-            let mut file = dir.open(path).map_err(read_error)?;
-            let meta = file.metadata().map_err(read_error)?;
-            let modified = meta.modified().map(|t| nanos(t.into_std())).unwrap_or(0);
+            let stamp = |meta: &cap_std::fs::Metadata| {
+                let modified = meta.modified().map(|t| nanos(t.into_std())).unwrap_or(0);
+                (meta.len(), modified)
+            };
+            // A cache hit needs one stat, not an open: a warm plan of many
+            // assets costs little more than one without them.
+            let (size, modified) = stamp(&dir.metadata(path).map_err(read_error)?);
             if let Some(hit) = old.entries.get(*path).filter(|e| {
-                e.size == meta.len()
+                e.size == size
                     && e.modified == modified
                     && modified != 0
                     && e.hashed.saturating_sub(e.modified) > RACY.as_nanos()
             }) {
                 return Ok(((*path).to_owned(), hit.clone(), true, 0));
             }
+            let mut file = dir.open(path).map_err(read_error)?;
+            // The entry records the file that is read, not the one stat'd.
+            let (_, modified) = stamp(&file.metadata().map_err(read_error)?);
             let hashed = nanos(SystemTime::now());
             let (sha256, read) = sha256(&mut file).map_err(read_error)?;
             let entry = CacheEntry {
