@@ -48,7 +48,10 @@ pub const REQUEST_UPLOAD_PATH: &str = "/v3/file/request-upload";
 pub const CONFIRM_UPLOAD_PATH: &str = "/v3/file/confirm-upload";
 
 /// Bytes read from disk per chunk of a PUT body.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
+/// Chunks read ahead of the send, per PUT: reading and MD5 run on their
+/// own thread while the connection writes.
+const READ_AHEAD: usize = 4;
 /// Attempts per PUT for failures that may pass (connection, 5xx, 429).
 const PUT_ATTEMPTS: u32 = 4;
 /// request-uploads per upload: the first, and fresh ones after a 403.
@@ -559,13 +562,13 @@ impl Uploader {
         // The body stream must be `'static`, the progress hook is not: the
         // stream tells this task what went out, and this task reports it.
         let (went_out, mut out) = tokio::sync::mpsc::unbounded_channel();
-        let digest = Arc::new(Mutex::new(Md5::new()));
+        let (digest_tx, digest) = tokio::sync::oneshot::channel();
         let body = reqwest::Body::wrap_stream(range_stream(
             Arc::clone(file),
             range,
             Arc::clone(&local),
             went_out,
-            Arc::clone(&digest),
+            digest_tx,
         ));
         // A streamed body has no known length, so reqwest would send it
         // chunked, which S3 refuses (501); an explicit Content-Length
@@ -616,15 +619,15 @@ impl Uploader {
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             // Read to the end so the connection can be reused.
             let _ = response.bytes().await;
-            let sent = hex::encode(
-                std::mem::take(&mut *digest.lock().unwrap_or_else(PoisonError::into_inner))
-                    .finalize(),
-            );
-            return match etag {
-                Some(tag) if self.damaged(&tag, &sent) => {
+            // The reader finishes its MD5 right after the last chunk; a
+            // reader that did not finish (never, after a whole body went
+            // out) leaves nothing to check.
+            let sent = digest.await.ok();
+            return match (etag, sent) {
+                (Some(tag), Some(sent)) if self.damaged(&tag, &sent) => {
                     Err(PutFailure::Damaged { etag: tag, sent })
                 }
-                etag => Ok(etag),
+                (etag, _) => Ok(etag),
             };
         }
         let detail = store_message(&response.bytes().await.unwrap_or_default());
@@ -870,53 +873,54 @@ struct ByteRange {
     len: u64,
 }
 
-/// The bytes of `range`, read from `file` a chunk at a time. Reads are
-/// positional, so an earlier attempt's body still being dropped cannot
-/// move this one's offset. A read failure is also left in `failure`: the
-/// HTTP error that follows does not say whose fault it was. The length of
-/// each chunk handed on is sent to `went_out`.
+/// The bytes of `range`, read from `file` a chunk at a time by a
+/// blocking task that stays up to [`READ_AHEAD`] chunks ahead of the send
+/// and takes their MD5 on the way (sent to `digest` after the last
+/// chunk). Reads are positional, so an earlier attempt's reader still
+/// winding down cannot move this one's offset; a dropped body stops its
+/// reader. A read failure is also left in `failure`: the HTTP error that
+/// follows does not say whose fault it was. The length of each chunk
+/// handed to the connection is sent to `went_out`.
 fn range_stream(
     file: Arc<std::fs::File>,
     range: ByteRange,
     failure: Arc<Mutex<Option<String>>>,
     went_out: tokio::sync::mpsc::UnboundedSender<u64>,
-    digest: Arc<Mutex<Md5>>,
+    digest: tokio::sync::oneshot::Sender<String>,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
-    let end = range.start + range.len;
-    futures_util::stream::try_unfold(range.start, move |offset| {
-        let file = Arc::clone(&file);
-        let failure = Arc::clone(&failure);
-        let went_out = went_out.clone();
-        let digest = Arc::clone(&digest);
-        async move {
-            if offset >= end {
-                return Ok(None);
-            }
+    let (chunks, received) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(READ_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        let end = range.start + range.len;
+        let mut offset = range.start;
+        let mut md5 = Md5::new();
+        while offset < end {
             let want = usize::try_from(end - offset).map_or(CHUNK, |left| left.min(CHUNK));
-            // The MD5 is taken on the reading thread, beside the send; the
-            // stream is sequential, so chunks arrive in order.
-            let read = tokio::task::spawn_blocking(move || {
-                let chunk = read_exact_at(&file, offset, want)?;
-                digest
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .update(&chunk);
-                Ok(chunk)
-            })
-            .await
-            .unwrap_or_else(|e| Err(io::Error::other(e.to_string())));
-            match read {
+            match read_exact_at(&file, offset, want) {
                 Ok(chunk) => {
-                    let next = offset + chunk.len() as u64;
-                    // Nobody listens once the attempt is over.
-                    let _ = went_out.send(chunk.len() as u64);
-                    Ok(Some((chunk, next)))
+                    md5.update(&chunk);
+                    offset += chunk.len() as u64;
+                    if chunks.blocking_send(Ok(chunk)).is_err() {
+                        return;
+                    }
                 }
                 Err(e) => {
                     *failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
-                    Err(e)
+                    let _ = chunks.blocking_send(Err(e));
+                    return;
                 }
             }
+        }
+        let _ = digest.send(hex::encode(md5.finalize()));
+    });
+    futures_util::stream::unfold(received, move |mut received| {
+        let went_out = went_out.clone();
+        async move {
+            let chunk = received.recv().await?;
+            if let Ok(bytes) = &chunk {
+                // Nobody listens once the attempt is over.
+                let _ = went_out.send(bytes.len() as u64);
+            }
+            Some((chunk, received))
         }
     })
 }
