@@ -14,8 +14,8 @@ use pxmctl::apply::{ApplyOptions, Outcome, Report};
 use pxmctl::catalog;
 use pxmctl::plan::{Op, Plan, PlanOptions};
 use pxmctl::remote::{Client, LiveSnapshot, Request};
-use pxmctl::sandbox::{RunningSandbox, Seed};
-use remote_support::{config, connection, script, start};
+use pxmctl::sandbox::Seed;
+use remote_support::script;
 use serde_json::{Map, Value, json};
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -68,16 +68,7 @@ async fn apply(dir: &Path, client: &Client) -> (Plan, Report) {
     apply_with(dir, client, &ApplyOptions::default()).await
 }
 
-async fn sandbox(seed: Seed) -> (RunningSandbox, Client) {
-    let sandbox = start(config(seed)).await;
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
-    (sandbox, client)
-}
-
-async fn get(client: &Client, path: &str) -> Value {
-    let r = client.send(Request::get(path)).await.unwrap();
-    serde_json::from_slice(&r.body).unwrap()
-}
+use remote_support::{get_json as get, sandbox_and_client as sandbox};
 
 fn ids(v: &Value) -> Vec<String> {
     let mut out: Vec<String> = v

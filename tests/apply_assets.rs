@@ -15,7 +15,7 @@ use pxmctl::config::DEFAULT_HASH_ATTRIBUTE;
 use pxmctl::plan::{Op, Plan, PlanOptions, SHA256_FIELD};
 use pxmctl::remote::{Client, LiveSnapshot, Request};
 use pxmctl::sandbox::{RunningSandbox, Seed};
-use remote_support::{config, connection, start};
+
 use serde_json::{Value, json};
 
 /// A PNG signature and `len` bytes after it, varied by `salt`.
@@ -83,16 +83,7 @@ async fn apply(dir: &Path, client: &Client) -> (Plan, Report) {
     apply_with(dir, client, false).await
 }
 
-async fn sandbox(seed: Seed) -> (RunningSandbox, Client) {
-    let sandbox = start(config(seed)).await;
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
-    (sandbox, client)
-}
-
-async fn get(client: &Client, path: &str) -> Value {
-    let r = client.send(Request::get(path)).await.unwrap();
-    serde_json::from_slice(&r.body).unwrap()
-}
+use remote_support::{get_json as get, sandbox_and_client as sandbox};
 
 /// The only file of the account, as the API shows it.
 async fn only_file(client: &Client) -> Value {

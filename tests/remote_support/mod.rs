@@ -80,6 +80,22 @@ pub async fn start(config: SandboxConfig) -> RunningSandbox {
     Sandbox::start(config).await.unwrap()
 }
 
+/// A seeded sandbox (no limit, no faults) and a client of it.
+pub async fn sandbox_and_client(seed: Seed) -> (RunningSandbox, pxmctl::remote::Client) {
+    let sandbox = start(config(seed)).await;
+    let client = pxmctl::remote::Client::new(&connection(&sandbox, 100)).unwrap();
+    (sandbox, client)
+}
+
+/// A GET answered with JSON.
+pub async fn get_json(client: &pxmctl::remote::Client, path: &str) -> Value {
+    let r = client
+        .send(pxmctl::remote::Request::get(path))
+        .await
+        .unwrap();
+    serde_json::from_slice(&r.body).unwrap()
+}
+
 /// A sandbox with no rate limit and no faults, seeded.
 pub fn config(seed: Seed) -> SandboxConfig {
     SandboxConfig {
