@@ -1352,13 +1352,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_part_put_sends_its_exact_range_with_content_length_and_retries_5xx() {
-        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..800_000u32).map(|i| (i % 251) as u8).collect();
         let (_dir, file) = temp_file(&data);
         let (url, seen) = store::start(vec![503, 500]).await;
         let uploader = Uploader::new().expect("uploader");
         let range = ByteRange {
             start: 70_000,
-            len: 100_000,
+            len: 600_000,
         };
         let reports = Mutex::new(Vec::new());
         let hook = |n: u64| reports.lock().expect("lock").push(n);
@@ -1380,7 +1380,7 @@ mod tests {
         assert!(reports.len() > 1, "chunk by chunk: {reports:?}");
         assert_eq!(
             reports.iter().sum::<u64>(),
-            100_000,
+            600_000,
             "the bytes of the failed attempts are not counted again: {reports:?}"
         );
         assert_eq!(
@@ -1391,9 +1391,9 @@ mod tests {
         let seen = seen.lock().expect("lock");
         assert_eq!(seen.len(), 3, "two 5xx, then success");
         for s in seen.iter() {
-            assert_eq!(s.content_length.as_deref(), Some("100000"));
+            assert_eq!(s.content_length.as_deref(), Some("600000"));
             assert!(!s.chunked, "never chunked");
-            assert_eq!(s.body, &data[70_000..170_000]);
+            assert_eq!(s.body, &data[70_000..670_000]);
         }
     }
 
