@@ -3,19 +3,11 @@
 //! a sandbox the demo starts itself.
 #![allow(clippy::unwrap_used)]
 
+mod cli_support;
+
 use std::path::Path;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use cli_support::copy_dir;
 
 #[test]
 fn the_demo_plans_applies_and_plans_empty_on_the_bundled_catalog() {

@@ -3,11 +3,12 @@
 //! inside a prune scope, formats, colour, and a saved plan.
 #![allow(clippy::unwrap_used)]
 
+mod cli_support;
 mod remote_support;
 
-use std::path::Path;
 use std::process::Output;
 
+use cli_support::copy_dir;
 use pxmctl::sandbox::{RunningSandbox, Seed};
 use remote_support::{config, start};
 use serde_json::json;
@@ -45,18 +46,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use cli_support::{Served, copy_dir, pxmctl, repo, text};
 use pxmctl::sandbox::Seed;
-use serde_json::{Value, json};
 
 /// The example catalogs: every directory of `examples/` but the CI files,
 /// and the demo catalog.
@@ -25,33 +24,10 @@ fn examples() -> Vec<PathBuf> {
     dirs
 }
 
-/// An account holding the regions the catalog names: PXM regions are
-/// read-only, so an example's regions must already exist.
+/// An account holding the regions the catalog names.
 fn account_for(catalog: &Path) -> Seed {
-    let mut seed = Seed::default();
-    for entry in walkdir::WalkDir::new(catalog) {
-        let entry = entry.unwrap();
-        if entry.path().extension().is_none_or(|e| e != "yaml") {
-            continue;
-        }
-        let yaml: Value =
-            serde_saphyr::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
-        for region in yaml["regions"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(_, r)| r)
-        {
-            let i = seed.regions.len();
-            seed.regions.push(
-                json!({"id": format!("r{i}"), "name": region["name"], "is_primary": i == 0})
-                    .as_object()
-                    .unwrap()
-                    .clone(),
-            );
-        }
-    }
-    seed
+    let loaded = pxmctl::catalog::load(catalog).catalog.unwrap();
+    Seed::with_regions(loaded.regions.values().map(|r| r.value.name.as_str()))
 }
 
 #[test]

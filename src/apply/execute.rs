@@ -13,7 +13,7 @@ use super::merge;
 use super::report::{Event, Outcome};
 use super::upload::{UploadError, UploadJob, Uploaded, Uploader};
 use crate::catalog::model::Catalog;
-use crate::plan::{Action, Kind, Op, SHA256_FIELD};
+use crate::plan::{Action, Kind, Op, SHA256_FIELD, short_hash};
 use crate::remote::wire::id_of;
 use crate::remote::{Client, RemoteError, Request};
 
@@ -315,9 +315,7 @@ impl Context<'_> {
         self.client
             .send(Request::put(&path, &serde_json::json!({ "value": sha })).idempotent(true))
             .await?;
-        Ok(Some(format!(
-            "sha256 {} recorded",
-            &sha[..sha.len().min(12)]
-        )))
+        // The plan may come from a file: never slice it by bytes.
+        Ok(Some(format!("sha256 {} recorded", short_hash(sha))))
     }
 }

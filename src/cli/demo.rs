@@ -6,8 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use serde_json::{Map, Value, json};
-
 use super::connect::runtime;
 use super::output::{Output, Tone};
 use crate::catalog;
@@ -40,17 +38,9 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
     };
     // PXM regions are read-only: the account must already hold the ones
     // the catalog names, as a real account would.
-    let regions = checked
-        .regions
-        .values()
-        .enumerate()
-        .map(|(i, r)| region(i, &r.value.name))
-        .collect();
+    let seed = Seed::with_regions(checked.regions.values().map(|r| r.value.name.as_str()));
     let config = SandboxConfig {
-        seed: Some(Seed {
-            regions,
-            ..Seed::default()
-        }),
+        seed: Some(seed),
         credentials: Some(Credentials {
             client_id: "demo".into(),
             client_secret: "demo-secret".into(),
@@ -121,14 +111,6 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
         out.stderr(&next_steps(&args.dir));
     }
     code
-}
-
-fn region(i: usize, name: &str) -> Map<String, Value> {
-    let mut map = Map::new();
-    map.insert("id".into(), json!(format!("region-{}", i + 1)));
-    map.insert("name".into(), json!(name));
-    map.insert("is_primary".into(), json!(i == 0));
-    map
 }
 
 /// Runs this binary with `args` against the sandbox; its exit status.

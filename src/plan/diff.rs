@@ -663,6 +663,7 @@ fn gate(
 }
 
 /// A hash as people compare them: its first 12 hex digits.
-fn short(hash: &str) -> &str {
+#[must_use]
+pub fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }

@@ -11,7 +11,7 @@ pub mod saved;
 pub mod values;
 
 pub use action::{Action, Change, Kind, Note, Op, Summary};
-pub use diff::SHA256_FIELD;
+pub use diff::{SHA256_FIELD, short as short_hash};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -46,6 +46,28 @@ pub struct Seed {
 }
 
 impl Seed {
+    /// An account holding exactly the regions `names` (the first one
+    /// primary), as a catalog naming them needs: PXM regions are
+    /// read-only, so they must exist before the catalog is applied.
+    #[must_use]
+    pub fn with_regions<'a>(names: impl IntoIterator<Item = &'a str>) -> Seed {
+        let regions = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let mut region = Map::new();
+                region.insert("id".into(), Value::String(format!("region-{}", i + 1)));
+                region.insert("name".into(), Value::String(name.to_owned()));
+                region.insert("is_primary".into(), Value::Bool(i == 0));
+                region
+            })
+            .collect();
+        Seed {
+            regions,
+            ..Seed::default()
+        }
+    }
+
     /// Reads a seed file: JSON when it ends in `.json`, YAML otherwise.
     pub fn from_path(path: &Path) -> Result<Seed, SandboxError> {
         let text = std::fs::read_to_string(path).map_err(|source| SandboxError::SeedRead {

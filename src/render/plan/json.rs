@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{NO_CHANGES, address, summary_line};
+use super::{NO_CHANGES, address, address_of, summary_line};
 use crate::plan::{Action, Change, Kind, Op, Plan, Summary};
 
 /// The version of the `--format json` document.
@@ -107,7 +107,7 @@ pub fn json(plan: &Plan) -> String {
             .notes
             .iter()
             .map(|n| JsonNote {
-                address: format!("{}.{}", n.kind.ident(), n.key),
+                address: address_of(n.kind, &n.key),
                 kind: n.kind,
                 key: &n.key,
                 title: &n.title,

@@ -22,7 +22,7 @@ pub use text::text;
 
 use std::fmt::Write as _;
 
-use crate::plan::{Action, Note, Op, Summary};
+use crate::plan::{Action, Kind, Note, Op, Summary};
 
 /// What an empty plan says, in every human format.
 pub const NO_CHANGES: &str = "No changes. The account matches the catalog.";
@@ -72,7 +72,13 @@ pub fn human_bytes(bytes: u64) -> String {
 /// The plan address of an action: `collection.rain-jacket`.
 #[must_use]
 pub fn address(action: &Action) -> String {
-    format!("{}.{}", action.kind.ident(), action.key)
+    address_of(action.kind, &action.key)
+}
+
+/// `<kind>.<key>`, for an action or a note about an entry.
+#[must_use]
+pub fn address_of(kind: Kind, key: &str) -> String {
+    format!("{}.{key}", kind.ident())
 }
 
 /// How many notes the text and Markdown forms show in full; JSON has all.
@@ -87,9 +93,8 @@ pub fn note_lines(notes: &[Note]) -> Vec<String> {
         .take(NOTES_SHOWN)
         .map(|n| {
             format!(
-                "{}.{} (\"{}\"): {}",
-                n.kind.ident(),
-                n.key,
+                "{} (\"{}\"): {}",
+                address_of(n.kind, &n.key),
                 n.title,
                 n.message
             )
