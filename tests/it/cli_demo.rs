@@ -1,0 +1,75 @@
+//! The README's main command, `pxmctl demo`, as a new user runs it: the
+//! bundled catalog is planned, applied and planned again (empty) against
+//! a sandbox the demo starts itself.
+#![allow(clippy::unwrap_used)]
+
+use crate::cli_support;
+
+use std::path::Path;
+
+use cli_support::copy_dir;
+
+#[test]
+fn the_demo_plans_applies_and_plans_empty_on_the_bundled_catalog() {
+    // A copy: the demo leaves its hash cache in catalog/.pxmctl/.
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_dir(&repo.join("catalog"), &dir.path().join("catalog"));
+    // One file for stdout and stderr, as a terminal shows them: in order.
+    let log = dir.path().join("demo.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
+        .arg("demo")
+        .current_dir(dir.path())
+        .env_remove("PXM_BASE_URL")
+        .env_remove("PXM_ENV")
+        .env("NO_COLOR", "1")
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .status()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "{text}");
+    let first = text.find("==> 1/3 pxmctl plan catalog").unwrap();
+    let apply = text
+        .find("==> 2/3 pxmctl apply catalog --auto-approve")
+        .unwrap();
+    let last = text
+        .find("==> 3/3 pxmctl plan catalog --detailed-exitcode")
+        .unwrap();
+    assert!(first < apply && apply < last, "{text}");
+    assert!(
+        text[first..apply].contains("Plan: 28 to add, 0 to change, 0 to destroy, 4 uploads"),
+        "{text}"
+    );
+    assert!(
+        text[apply..last].contains("Apply complete! 36 done"),
+        "{text}"
+    );
+    assert!(
+        text[last..].contains("No changes. The account matches the catalog."),
+        "{text}"
+    );
+    assert!(text.contains("Where to look next:"), "{text}");
+    assert!(dir.path().join("catalog/.pxmctl/hashes.json").is_file());
+}
+
+#[test]
+fn the_demo_names_an_invalid_catalog_and_the_command_that_explains_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("catalog")).unwrap();
+    std::fs::write(
+        dir.path().join("catalog/c.yaml"),
+        "collections:\n  x: { nam: X }\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
+        .arg("demo")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("run `pxmctl validate catalog`"), "{err}");
+}

@@ -1,0 +1,845 @@
+//! `pxmctl export` against the in-process sandbox: an account with every
+//! kind becomes a catalog that loads without a single diagnostic, keys are
+//! readable and unique where names collide, the same account always gives
+//! the same bytes, assets download byte for byte, pxmctl's hash attribute
+//! stays out, and the CLI will not write over an existing catalog unless
+//! told to.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::sandbox_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use pxmctl::catalog::model::{AttributeValue, Catalog, Family, Publishing, ResourceOwner};
+use pxmctl::config::{Connection, Credentials, TokenCacheSetting};
+use pxmctl::export::download::download_all;
+use pxmctl::export::write::write_files;
+use pxmctl::export::{Export, ExportOptions, export};
+use pxmctl::remote::limiter::RateLimit;
+use pxmctl::remote::secret::Secret;
+use pxmctl::remote::{Client, LiveSnapshot};
+use pxmctl::render::diagnostics::short;
+use pxmctl::sandbox::{RunningSandbox, Sandbox, SandboxConfig, Seed};
+use sandbox_support::{Harness, bytes};
+use serde_json::json;
+
+/// An account with every kind and the collisions export must untangle:
+/// two regions named Europe, three categories named Sale (top level, under
+/// Apparel, under Shoes), two families with a variant named Blue M, two
+/// standalone Tees, a category whose name gives no slug, values of every
+/// attribute type, a collection in several categories, files with links,
+/// resources on a category and on collections, and pxmctl's hash
+/// attribute with a value on a file.
+fn seed() -> Seed {
+    let yaml = r#"
+regions:
+  - { id: r1, name: United States, is_primary: true }
+  - { id: r2, name: Europe }
+  - { id: r3, name: Europe }
+attributes:
+  - { id: a1, name: Material, type: Text }
+  - { id: a2, name: Launch date, type: Date }
+  - { id: a3, name: Features, type: List }
+  - { id: a4, name: Color, type: Pick List, options: [Red, Blue] }
+  - { id: a5, name: Waterproof, type: Boolean }
+  - { id: a6, name: Weight (g), type: Number }
+  - { id: a7, name: pxmctl_sha256, type: Text }
+attribute_groups:
+  - { id: g1, name: Specs, attributes: [a1, a6, a7] }
+  - { id: g2, name: Looks, attributes: [a4] }
+categories:
+  - { id: c1, name: Apparel }
+  - { id: c2, name: Jackets, parent_id: c1 }
+  - { id: c3, name: Sale }
+  - { id: c4, name: Sale, parent_id: c1 }
+  - { id: c5, name: Shoes }
+  - { id: c6, name: Sale, parent_id: c5 }
+  - { id: c7, name: "日本" }
+collections:
+  - id: p1
+    name: Rain Jacket
+    collection_type: parent
+    parent_id: c2
+    direct_parent: [c3, c4]
+    region_ids: [r1, r2]
+    attributes: [{ id: a1, value: Nylon }]
+  - { id: p2, name: Parka, collection_type: parent, parent_id: c2 }
+  - { id: s1, name: Tee, parent_id: c5, additional_title: TEE-1 }
+  - { id: s2, name: Tee, parent_id: c5, additional_title: TEE-2 }
+  - { id: s3, name: Gift Card }
+  - { id: s4, name: Sale Item, parent_id: c3, direct_parent: [c4, c6] }
+  - id: v1
+    name: Blue M
+    collection_type: variant
+    parent_topic_id: p1
+    additional_title: SKU-RJ-BM
+    published: true
+    published_start_date: "2026-01-01"
+    published_end_date: "2026-12-31T00:00:00Z"
+    region_ids: [r3]
+    attributes:
+      - { id: a2, value: "2026-03-01" }
+      - { id: a3, value: [Hood, Taped seams] }
+      - { id: a4, value: Blue }
+      - { id: a5, value: true }
+      - { id: a6, value: 420.5 }
+      - { id: a7, value: deadbeef }
+  - { id: v2, name: Blue M, collection_type: variant, parent_topic_id: p2, additional_title: SKU-PK-BM }
+files:
+  - id: f1
+    file_name: hero.jpg
+    content: "not really a jpeg"
+    collections: [p1, v1]
+    region_ids: [r1]
+    attributes: [{ id: a7, value: deadbeef }]
+  - { id: f2, file_name: size chart.pdf, content: "chart", collections: [p1] }
+resources:
+  - { id: res1, description: Care guide, link: "https://example.com/care", category_id: c2 }
+  - { id: res2, description: Care guide, link: "https://example.com/care2", collections: [p1, p2] }
+"#;
+    Seed::from_yaml(yaml, "export test seed").unwrap()
+}
+
+fn sandbox_config() -> SandboxConfig {
+    SandboxConfig {
+        rate_limit: None,
+        seed: Some(seed()),
+        ..SandboxConfig::default()
+    }
+}
+
+async fn start() -> RunningSandbox {
+    Sandbox::start(sandbox_config()).await.unwrap()
+}
+
+fn connection(sandbox: &RunningSandbox, page_size: u32) -> Connection {
+    Connection {
+        base_url: sandbox.base_url().to_owned(),
+        credentials: Credentials::Client {
+            id: sandbox.client_id().to_owned(),
+            secret: Secret::new(sandbox.client_secret()),
+        },
+        rate_limit: RateLimit::new(100_000, Duration::from_secs(1)),
+        concurrency: 4,
+        page_size,
+        timeout: Duration::from_secs(10),
+        token_cache: TokenCacheSetting::Off,
+    }
+}
+
+async fn snapshot(sandbox: &RunningSandbox, page_size: u32) -> LiveSnapshot {
+    let client = Client::new(&connection(sandbox, page_size)).unwrap();
+    LiveSnapshot::fetch(&client).await.unwrap()
+}
+
+fn defaults() -> ExportOptions {
+    ExportOptions::default()
+}
+
+/// Writes an export into a fresh directory and loads it back, asserting
+/// that the loader finds nothing at all to say.
+fn write_and_load(exported: &Export, dir: &Path) -> Catalog {
+    write_files(dir, &exported.files).unwrap();
+    let loaded = pxmctl::catalog::load(dir);
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "the export does not load cleanly:\n{}\n{}",
+        short(&loaded.diagnostics),
+        exported
+            .files
+            .values()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    loaded.catalog.expect("a valid catalog")
+}
+
+fn keys<T>(map: &BTreeMap<String, T>) -> Vec<&str> {
+    map.keys().map(String::as_str).collect()
+}
+
+fn set(items: &[&str]) -> Option<BTreeSet<String>> {
+    Some(items.iter().map(|s| (*s).to_owned()).collect())
+}
+
+#[tokio::test]
+async fn an_account_with_every_kind_exports_to_a_catalog_that_loads_cleanly() {
+    let sandbox = start().await;
+    // Page size 2: every kind takes several pages.
+    let live = snapshot(&sandbox, 2).await;
+    let exported = export(&live, &defaults()).unwrap();
+    assert!(
+        exported.warnings.is_empty(),
+        "nothing in this account needs a warning: {:?}",
+        exported.warnings
+    );
+    assert_eq!(
+        exported
+            .files
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [
+            "attributes.yaml",
+            "catalog.schema.json",
+            "categories.yaml",
+            "collections/apparel.yaml",
+            "collections/sale.yaml",
+            "collections/shoes.yaml",
+            "collections/uncategorized.yaml",
+            "files.yaml",
+            "regions.yaml",
+            "resources.yaml",
+        ]
+    );
+    assert_eq!(
+        exported.files["catalog.schema.json"],
+        pxmctl::catalog::schema::schema_text()
+    );
+    assert!(
+        exported.files["collections/apparel.yaml"]
+            .starts_with("# yaml-language-server: $schema=../catalog.schema.json\n")
+    );
+    assert!(
+        exported.files["regions.yaml"]
+            .starts_with("# yaml-language-server: $schema=catalog.schema.json\n")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write_and_load(&exported, dir.path());
+
+    // Every entry pins its live id.
+    assert!(catalog.regions.values().all(|e| e.id.is_some()));
+    assert!(catalog.collections.values().all(|e| e.id.is_some()));
+    assert!(catalog.files.values().all(|e| e.id.is_some()));
+
+    let rain = &catalog.collections["rain-jacket"];
+    assert_eq!(rain.id.as_deref(), Some("p1"));
+    assert_eq!(rain.value.family, Family::Parent);
+    assert_eq!(rain.value.category.as_deref(), Some("jackets"));
+    assert_eq!(rain.value.also_in, set(&["apparel-sale", "sale"]));
+    assert_eq!(rain.value.regions, set(&["europe", "united-states"]));
+    assert_eq!(
+        rain.value.attributes,
+        Some(BTreeMap::from([(
+            "material".to_owned(),
+            AttributeValue::Text("Nylon".into())
+        )]))
+    );
+
+    let variant = &catalog.collections["blue-m"];
+    assert_eq!(
+        variant.value.family,
+        Family::Variant {
+            parent: "rain-jacket".into()
+        }
+    );
+    assert_eq!(variant.value.sku.as_deref(), Some("SKU-RJ-BM"));
+    assert_eq!(variant.value.regions, set(&["europe-2"]));
+    let Some(Publishing::Window { start, end }) = &variant.value.published else {
+        panic!("published window expected: {:?}", variant.value.published);
+    };
+    assert_eq!(start.to_string(), "2026-01-01T00:00:00Z");
+    assert_eq!(
+        end.map(|e| e.to_string()).as_deref(),
+        Some("2026-12-31T00:00:00Z")
+    );
+    let values = variant.value.attributes.as_ref().unwrap();
+    assert_eq!(
+        values.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["color", "features", "launch-date", "waterproof", "weight-g"]
+    );
+    assert_eq!(values["color"], AttributeValue::Choice("Blue".into()));
+    assert_eq!(
+        values["features"],
+        AttributeValue::List(vec!["Hood".into(), "Taped seams".into()])
+    );
+    assert!(
+        matches!(values["launch-date"], AttributeValue::Date(d) if d.to_string() == "2026-03-01T00:00:00Z")
+    );
+    assert_eq!(values["waterproof"], AttributeValue::Boolean(true));
+    assert_eq!(
+        values["weight-g"],
+        AttributeValue::Number(serde_json::Number::from_f64(420.5).unwrap())
+    );
+
+    let in_three = &catalog.collections["sale-item"];
+    assert_eq!(in_three.value.category.as_deref(), Some("sale"));
+    assert_eq!(in_three.value.also_in, set(&["apparel-sale", "shoes-sale"]));
+    assert_eq!(catalog.collections["gift-card"].value.category, None);
+    assert_eq!(
+        catalog.collections["gift-card"].value.published,
+        Some(Publishing::Unpublished)
+    );
+
+    // Files without --with-assets: the live file by name, links and all.
+    let hero = &catalog.files["hero-jpg"];
+    assert_eq!(hero.value.name, "hero.jpg");
+    assert_eq!(hero.value.content, None);
+    assert_eq!(hero.value.collections, set(&["blue-m", "rain-jacket"]));
+    assert_eq!(hero.value.regions, set(&["united-states"]));
+    assert!(!exported.files["files.yaml"].contains("path:"));
+    assert!(exported.downloads.is_empty());
+
+    assert_eq!(
+        catalog.resources["care-guide"].value.owner,
+        ResourceOwner::Category("jackets".into())
+    );
+    assert_eq!(
+        catalog.resources["rain-jacket-care-guide"].value.owner,
+        ResourceOwner::Collections(set(&["parka", "rain-jacket"]).unwrap())
+    );
+    assert_eq!(
+        catalog.attribute_groups["looks"]
+            .value
+            .attributes
+            .as_deref(),
+        Some(&["color".to_owned()][..])
+    );
+    assert_eq!(
+        exported.counts,
+        [
+            ("regions", 3),
+            ("attributes", 6),
+            ("attribute_groups", 2),
+            ("categories", 7),
+            ("collections", 8),
+            ("files", 2),
+            ("resources", 2),
+        ]
+    );
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn colliding_names_get_unique_readable_keys() {
+    let sandbox = start().await;
+    let exported = export(&snapshot(&sandbox, 100).await, &defaults()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write_and_load(&exported, dir.path());
+    assert_eq!(
+        keys(&catalog.regions),
+        ["europe", "europe-2", "united-states"]
+    );
+    assert_eq!(
+        keys(&catalog.categories),
+        [
+            "apparel",
+            "apparel-sale",
+            "category-c7",
+            "jackets",
+            "sale",
+            "shoes",
+            "shoes-sale"
+        ]
+    );
+    assert_eq!(catalog.categories["apparel-sale"].id.as_deref(), Some("c4"));
+    assert_eq!(
+        catalog.categories["shoes-sale"].value.parent.as_deref(),
+        Some("shoes")
+    );
+    assert_eq!(
+        keys(&catalog.collections),
+        [
+            "blue-m",
+            "gift-card",
+            "parka",
+            "parka-blue-m",
+            "rain-jacket",
+            "sale-item",
+            "tee",
+            "tee-tee-2"
+        ]
+    );
+    assert_eq!(
+        catalog.collections["parka-blue-m"].id.as_deref(),
+        Some("v2")
+    );
+    assert_eq!(
+        catalog.collections["tee-tee-2"].value.sku.as_deref(),
+        Some("TEE-2")
+    );
+    assert_eq!(
+        keys(&catalog.resources),
+        ["care-guide", "rain-jacket-care-guide"]
+    );
+    assert_eq!(
+        keys(&catalog.attributes),
+        [
+            "color",
+            "features",
+            "launch-date",
+            "material",
+            "waterproof",
+            "weight-g"
+        ]
+    );
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn exporting_the_same_account_twice_gives_identical_bytes() {
+    let sandbox = start().await;
+    let first = export(&snapshot(&sandbox, 3).await, &defaults()).unwrap();
+    let second = export(&snapshot(&sandbox, 100).await, &defaults()).unwrap();
+    assert_eq!(first.files, second.files);
+
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_files(a.path(), &first.files).unwrap();
+    write_files(b.path(), &second.files).unwrap();
+    let tree = |root: &Path| -> BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(root)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+                (rel, std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    };
+    assert_eq!(tree(a.path()), tree(b.path()));
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_hash_attribute_is_not_exported() {
+    let sandbox = start().await;
+    let live = snapshot(&sandbox, 100).await;
+    let exported = export(&live, &defaults()).unwrap();
+    let yaml: String = exported
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".yaml"))
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert!(!yaml.contains("pxmctl_sha256"), "{yaml}");
+    assert!(!yaml.contains("pxmctl-sha256"), "{yaml}");
+    assert!(!yaml.contains("deadbeef"), "{yaml}");
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write_and_load(&exported, dir.path());
+    assert_eq!(
+        catalog.attribute_groups["specs"]
+            .value
+            .attributes
+            .as_deref(),
+        Some(&["material".to_owned(), "weight-g".to_owned()][..])
+    );
+
+    // With another hash attribute configured, this one is ordinary data.
+    let other = ExportOptions {
+        hash_attribute: "some_other_hash".to_owned(),
+        ..defaults()
+    };
+    let exported = export(&live, &other).unwrap();
+    assert!(exported.files["attributes.yaml"].contains("pxmctl_sha256"));
+    sandbox.shutdown().await.unwrap();
+}
+
+/// A PNG signature and some bytes: the catalog checker sniffs it as PNG.
+fn png(len: usize) -> Vec<u8> {
+    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    data.extend(bytes(len, 11));
+    data
+}
+
+#[tokio::test]
+async fn with_assets_the_bytes_are_downloaded_exactly_and_the_catalog_names_them() {
+    let h = Harness::start(sandbox_config()).await;
+    let uploads: Vec<(&str, Vec<u8>)> = vec![
+        ("photo.png", png(150_000)),
+        ("notes.txt", b"hello, assets\n".to_vec()),
+        ("odd: name?.txt", b"odd\n".to_vec()),
+        ("spec.yaml", b"a: 1\n".to_vec()),
+    ];
+    let mut ids = BTreeMap::new();
+    for (name, data) in &uploads {
+        let file = h.upload(name, data).await;
+        let id = file["id"].as_str().unwrap().to_owned();
+        let (status, body) = h
+            .put(
+                &format!("/v2.1/file/{id}"),
+                json!({ "collections": ["p1"] }),
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+        ids.insert(*name, id);
+    }
+
+    let live = snapshot(&h.sandbox, 2).await;
+    let options = ExportOptions {
+        with_assets: true,
+        ..defaults()
+    };
+    let exported = export(&live, &options).unwrap();
+    // Two seeded files and three uploads; the YAML one stays by name.
+    assert_eq!(exported.downloads.len(), 5);
+    assert!(
+        exported
+            .warnings
+            .iter()
+            .any(|w| w.subject.contains(&ids["spec.yaml"]) && w.message.contains("catalog file")),
+        "{:?}",
+        exported.warnings
+    );
+    for d in &exported.downloads {
+        assert!(!format!("{d:?}").contains("Signature"), "{d:?}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let done = download_all(&exported.downloads, dir.path(), 2)
+        .await
+        .unwrap();
+    assert!(done.failures.is_empty(), "{:?}", done.failures);
+    assert_eq!(done.files, 5);
+    let catalog = write_and_load(&exported, dir.path());
+
+    let by_id = |id: &str| {
+        catalog
+            .files
+            .values()
+            .find(|e| e.id.as_deref() == Some(id))
+            .unwrap()
+    };
+    for (name, data) in &uploads {
+        let entry = by_id(&ids[name]);
+        assert_eq!(entry.value.name, *name);
+        assert_eq!(entry.value.collections, set(&["rain-jacket"]));
+        if *name == "spec.yaml" {
+            assert_eq!(entry.value.content, None);
+            continue;
+        }
+        let asset = entry.value.content.as_ref().expect("a path entry");
+        assert!(asset.path.starts_with("assets/"), "{}", asset.path);
+        assert_eq!(asset.size, data.len() as u64);
+        assert_eq!(&std::fs::read(dir.path().join(&asset.path)).unwrap(), data);
+    }
+    let photo = by_id(&ids["photo.png"]).value.content.clone().unwrap();
+    assert_eq!(
+        (photo.path.as_str(), photo.mime_type.as_str()),
+        ("assets/photo.png", "image/png")
+    );
+    let odd = by_id(&ids["odd: name?.txt"]).value.content.clone().unwrap();
+    assert_eq!(odd.path, "assets/odd- name-.txt");
+    let hero = by_id("f1").value.content.clone().unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join(hero.path)).unwrap(),
+        b"not really a jpeg"
+    );
+    assert!(exported.files["files.yaml"].contains("path: assets/hero.jpg"));
+    h.sandbox.shutdown().await.unwrap();
+}
+
+/// Live data the catalog cannot say as it is: every such thing becomes
+/// a warning (and a `# pxmctl:` comment), and the result still loads.
+fn odd_account() -> LiveSnapshot {
+    fn list<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Vec<T> {
+        serde_json::from_value(value).unwrap()
+    }
+    LiveSnapshot {
+        regions: list(json!([
+            {"id": "r1", "name": "United States"},
+            {"id": "r2", "name": ""},
+        ])),
+        attributes: list(json!([
+            {"id": "a1", "name": "Notes", "type": "Rich Text"},
+            {"id": "a2", "name": "Shade", "type": "Pick List", "options": []},
+            {"id": "a3", "name": "Size", "type": "Text", "options": ["S", "M"]},
+            {"id": "a4", "name": "Weight", "type": "Number"},
+            {"id": "a5", "name": "pxmctl_sha256", "type": "Text"},
+        ])),
+        attribute_groups: list(json!([
+            {"id": "g1", "name": "All", "attributes": ["a1", "a2", "a5", "a9"]},
+        ])),
+        categories: list(json!([
+            {"id": "k1", "name": "Loop A", "parent_id": "k2"},
+            {"id": "k2", "name": "Loop B", "parent_id": "k1"},
+            {"id": "k3", "name": "Orphan", "parent_id": "gone",
+             "attributes": [{"id": "a3", "value": "S"}]},
+            {"id": "k4", "name": "!!!"},
+        ])),
+        collections: list(json!([
+            {"id": "c1", "name": "Lonely variant", "collection_type": "variant", "parent_topic_id": "gone"},
+            {"id": "c2", "name": "Standalone"},
+            {"id": "c3", "name": "Wrong family", "collection_type": "variant", "parent_topic_id": "c2"},
+            {"id": "c4", "name": "Published forever", "published": true},
+            {"id": "c5", "name": "Backwards", "published": true,
+             "published_start_date": "2026-02-01", "published_end_date": "2026-01-01"},
+            {"id": "c6", "name": "Everywhere", "parent_id": "k3", "direct_parent": ["k3", "k4", "zz"],
+             "region_ids": ["r1", "r2", "r9"], "collection_type": "bundle",
+             "attributes": [
+                {"id": "a1", "value": "<b>rich</b>"},
+                {"id": "a2", "value": "Green"},
+                {"id": "a3", "value": "M"},
+                {"id": "a4", "value": "twelve"},
+                {"id": "a5", "value": "cafe"},
+                {"id": "a8", "name": "Ghost", "value": 1}
+             ]},
+            {"id": "c7", "name": ""},
+        ])),
+        files: list(json!([
+            {"id": "f1", "file_name": "a.jpg", "collections": ["c7", "c2"], "parent_id": "k3",
+             "attributes": [{"id": "a3", "value": "S"}, {"id": "a5", "value": "cafe"}]},
+            {"id": "f2", "file_name": "empty.txt", "size": 0, "download_url": "http://x/e?X-Amz-Signature=s3cr3t"},
+            {"id": "f3", "file_name": "spec.yml", "size": 3, "download_url": "http://x/s?X-Amz-Signature=s3cr3t"},
+            {"id": "f4", "file_name": "...", "size": 3, "mime_type": "image/png",
+             "download_url": "http://x/d?X-Amz-Signature=s3cr3t"},
+        ])),
+        resources: list(json!([
+            {"id": "s1", "description": "Both", "link": "https://example.com/b", "category_id": "k3", "collections": ["c2"]},
+            {"id": "s2", "description": "Bad link", "link": "example.com"},
+            {"id": "s3", "description": "", "link": "https://example.com/n"},
+        ])),
+    }
+}
+
+#[test]
+fn what_the_catalog_cannot_say_is_left_out_with_a_warning_and_the_rest_loads() {
+    let live = odd_account();
+    let exported = export(&live, &defaults()).unwrap();
+    let warnings: Vec<String> = exported.warnings.iter().map(ToString::to_string).collect();
+    let expect = [
+        "region r2: not exported: it has no name",
+        "attribute a1: not exported: its type `Rich Text` is not one the catalog knows",
+        "attribute `shade` (id a2): the pick list has no options in PXM; the values in use are written as its options (Green)",
+        "attribute `size` (id a3): options left out",
+        "attribute group `all` (id g1): dropped member attribute a1, which is not exported",
+        "attribute group `all` (id g1): dropped member attribute a9, which is not in the account",
+        "category `loop-a` (id k1): dropped `parent`: the live parent chain loops back",
+        "category `orphan` (id k3): dropped reference `parent` to category gone, which is not in the account",
+        "collection c7: not exported: it has no name",
+        "collection `lonely-variant` (id c1): a variant, but its family parent gone is not in the account; written as a standalone collection",
+        "collection `wrong-family` (id c3): a variant, but its family parent c2 is not a collection of type parent",
+        "collection `published-forever` (id c4): published without a start date",
+        "collection `backwards` (id c5): publishing ends (2026-01-01) before it starts (2026-02-01)",
+        "collection `everywhere` (id c6): collection type `bundle` is not one the catalog knows",
+        "collection `everywhere` (id c6): dropped reference `also_in` to category zz, which is not in the account",
+        "collection `everywhere` (id c6): dropped reference `regions` to region r2, which is not exported",
+        "collection `everywhere` (id c6): dropped reference `regions` to region r9, which is not in the account",
+        "collection `everywhere` (id c6): dropped the value of attribute a1, which is not exported",
+        "collection `everywhere` (id c6): dropped the value of attribute `weight`: value \"twelve\" does not fit its type",
+        "collection `everywhere` (id c6): dropped the value of attribute a8 (Ghost), which is not in the account",
+        "file `a-jpg` (id f1): dropped reference `collections` to collection c7, which is not exported",
+        "1 file(s) sit in a category folder",
+        "resource s2: not exported: its link `example.com` is not an absolute URL",
+        "resource s3: not exported: it has no description",
+        "resource `both` (id s1): also linked to collections",
+        "1 attribute value(s) on categories are not exported",
+        "1 attribute value(s) on files are not exported",
+    ];
+    for wanted in expect {
+        assert!(
+            warnings.iter().any(|w| w.starts_with(wanted)),
+            "no warning starts with {wanted:?}:\n{}",
+            warnings.join("\n")
+        );
+    }
+    assert_eq!(warnings.len(), expect.len(), "{}", warnings.join("\n"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write_and_load(&exported, dir.path());
+    assert_eq!(keys(&catalog.regions), ["united-states"]);
+    assert_eq!(catalog.categories["category-k4"].value.name, "!!!");
+    let everywhere = &catalog.collections["everywhere"].value;
+    assert_eq!(everywhere.category.as_deref(), Some("orphan"));
+    assert_eq!(everywhere.also_in, set(&["category-k4"]));
+    assert_eq!(everywhere.family, Family::Standalone);
+    assert_eq!(
+        everywhere.attributes.as_ref().map(|a| keys(a)),
+        Some(vec!["shade", "size"])
+    );
+    assert_eq!(
+        catalog.collections["lonely-variant"].value.family,
+        Family::Standalone
+    );
+    assert_eq!(
+        catalog.collections["published-forever"].value.published,
+        None
+    );
+    // One of the loop keeps its parent, so nesting is kept where it can be.
+    assert_eq!(
+        catalog.categories["loop-b"].value.parent.as_deref(),
+        Some("loop-a")
+    );
+    assert_eq!(catalog.categories["loop-a"].value.parent, None);
+    let yaml = &exported.files["collections/orphan.yaml"];
+    assert!(
+        yaml.contains(
+            "  # pxmctl: dropped reference `also_in` to category zz, which is not in the account\n"
+        ) && yaml.contains("(Ghost), which is not in the account\n  everywhere:\n"),
+        "{yaml}"
+    );
+    assert!(!exported.files.values().any(|t| t.contains("cafe")));
+
+    // With assets, files that cannot have bytes say why and stay by name.
+    let options = ExportOptions {
+        with_assets: true,
+        ..defaults()
+    };
+    let exported = export(&live, &options).unwrap();
+    let warnings: Vec<String> = exported.warnings.iter().map(ToString::to_string).collect();
+    for wanted in [
+        "file `a-jpg` (id f1): PXM lists no download URL",
+        "file `empty-txt` (id f2): empty (0 bytes) in PXM",
+        "file `spec-yml` (id f3): not downloaded: a `.yaml`/`.yml` asset",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.starts_with(wanted)),
+            "no warning starts with {wanted:?}:\n{}",
+            warnings.join("\n")
+        );
+    }
+    assert_eq!(exported.downloads.len(), 1);
+    let download = &exported.downloads[0];
+    assert_eq!(
+        (download.path.as_str(), download.size),
+        ("assets/file-f4", Some(3))
+    );
+    let files = &exported.files["files.yaml"];
+    assert!(
+        files.contains("path: assets/file-f4\n    name: \"...\"\n    mime_type: image/png\n"),
+        "{files}"
+    );
+    assert!(!files.contains("s3cr3t") && !format!("{exported:?}").contains("s3cr3t"));
+}
+
+fn pxmctl(sandbox: &RunningSandbox) -> Command {
+    let mut cmd = Command::cargo_bin("pxmctl").unwrap();
+    cmd.env("PXM_BASE_URL", sandbox.base_url())
+        .env("PXM_CLIENT_ID", sandbox.client_id())
+        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
+        .env("PXM_TOKEN_CACHE", "off")
+        .env("PXM_PAGE_SIZE", "3")
+        .env_remove("PXM_ENV")
+        .env_remove("PXM_TOKEN")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs a command off the async runtime that serves the sandbox.
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_exports_and_the_result_validates() {
+    let sandbox = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("catalog");
+    let mut cmd = pxmctl(&sandbox);
+    cmd.arg("export").arg("--out").arg(&out);
+    let result = run(cmd).await;
+    let stderr = text(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "exported 3 regions, 6 attributes, 2 attribute groups, 7 categories, 8 collections, 2 files, 2 resources to `"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains(" requests)"), "{stderr}");
+    assert!(stderr.contains("next: pxmctl validate"), "{stderr}");
+    assert!(!stderr.contains(sandbox.client_secret()), "{stderr}");
+    assert!(out.join("catalog.schema.json").is_file());
+
+    let mut validate = Command::cargo_bin("pxmctl").unwrap();
+    validate.arg("validate").arg(&out);
+    let checked = run(validate).await;
+    assert!(checked.status.success(), "{}", text(&checked.stdout));
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_refuses_a_directory_holding_a_catalog_unless_forced() {
+    let sandbox = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let old = "# mine\nregions: { united-states: { name: Home } }\n";
+    std::fs::write(dir.path().join("mine.yaml"), old).unwrap();
+    std::fs::write(dir.path().join("regions.yaml"), old).unwrap();
+
+    let mut cmd = pxmctl(&sandbox);
+    cmd.arg("export").arg("--out").arg(dir.path());
+    let refused = run(cmd).await;
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already holds 2 catalog YAML files"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("regions.yaml")).unwrap(),
+        old
+    );
+    assert!(!dir.path().join("categories.yaml").exists());
+    assert_eq!(
+        sandbox.stats().requests_total,
+        0,
+        "refused before any request"
+    );
+
+    let mut cmd = pxmctl(&sandbox);
+    cmd.arg("export")
+        .arg("--force")
+        .arg("--out")
+        .arg(dir.path());
+    let forced = run(cmd).await;
+    let stderr = text(&forced.stderr);
+    // `mine.yaml` declares a region under a key the export uses too: the
+    // export still writes, says what it replaced and what it left, and
+    // fails because the directory as a whole no longer validates.
+    assert_eq!(forced.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--force replaced 1 existing file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 catalog YAML file from before the export stay"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("does not validate"), "{stderr}");
+    assert_ne!(
+        std::fs::read_to_string(dir.path().join("regions.yaml")).unwrap(),
+        old
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine.yaml")).unwrap(),
+        old
+    );
+
+    std::fs::remove_file(dir.path().join("mine.yaml")).unwrap();
+    let mut cmd = pxmctl(&sandbox);
+    cmd.arg("export")
+        .arg("--force")
+        .arg("--out")
+        .arg(dir.path());
+    let clean = run(cmd).await;
+    assert!(clean.status.success(), "{}", text(&clean.stderr));
+    sandbox.shutdown().await.unwrap();
+}
+
+#[test]
+fn export_help_shows_an_example() {
+    let output = Command::cargo_bin("pxmctl")
+        .unwrap()
+        .args(["export", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&output.stdout);
+    assert!(output.status.success(), "{help}");
+    assert!(
+        help.contains("--with-assets") && help.contains("--force"),
+        "{help}"
+    );
+    assert!(help.contains("Examples:\n  pxmctl export"), "{help}");
+}

@@ -1,0 +1,43 @@
+//! All integration tests, in one binary: each file under tests/ used to link
+//! its own ~300 MB test executable, which filled the CI disk and spent most
+//! of the test time linking. Modules keep the files as they were.
+
+mod apply;
+mod apply_assets;
+mod apply_cases;
+mod apply_converge;
+mod apply_upload;
+mod cli_apply;
+mod cli_demo;
+mod cli_help;
+mod cli_init;
+mod cli_plan;
+mod cli_remote;
+mod cli_validate;
+mod config;
+mod examples;
+mod export;
+mod hashes;
+mod loader_never_panics;
+mod plan;
+mod remote_client;
+mod remote_snapshot;
+mod render_golden;
+mod render_plan;
+mod sandbox_auth;
+mod sandbox_faults;
+mod sandbox_limits;
+mod sandbox_lists;
+mod sandbox_persistence;
+mod sandbox_seed;
+mod sandbox_stats;
+mod sandbox_store;
+mod sandbox_uploads;
+mod sandbox_writes;
+mod schema;
+mod validate_corpus;
+
+mod apply_support;
+mod cli_support;
+mod remote_support;
+mod sandbox_support;
