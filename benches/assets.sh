@@ -26,12 +26,15 @@
 #    hour back so cached hashes are never distrusted as "racy". A build
 #    whose plan does not hash yet writes no cache, and the line says so.
 #
-# Usage: benches/assets.sh   (env: SIZE=2048 (MiB), COUNT=5000)
+# Usage: benches/assets.sh   (env: SIZE=2048 (MiB), COUNT=5000,
+#                             STEPS="hash upload plan", any subset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 size_mib=${SIZE:-2048}
 count=${COUNT:-5000}
+steps=" ${STEPS:-hash upload plan} "
+wants() { [[ "$steps" == *" $1 "* ]]; }
 work=$(mktemp -d)
 pid=""
 stop_sandbox() {
@@ -90,6 +93,7 @@ since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", b - a }'; 
 # least A B: the smaller number; A may be empty.
 least() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
 
+if wants hash || wants upload; then
 # The big asset: a PNG signature (what the asset check sniffs) and random bytes.
 mkdir -p "$work/up/assets"
 big="$work/up/assets/big.png"
@@ -101,7 +105,10 @@ files:
     path: assets/big.png
 YAML
 
+fi
+
 # ---------------------------------------------------------------- 1. hash
+if wants hash; then
 cat "$big" >/dev/null
 best_ours="" best_ref=""
 for _ in 1 2; do
@@ -119,7 +126,10 @@ a, b = n / ours / 1e9, n / ref / 1e9
 print(f"hash: {a:.2f} GB/s vs sha256sum {b:.2f} GB/s = {a / b:.2f} (target ≥ 0.9)")
 PY
 
+fi
+
 # -------------------------------------------------------------- 2. upload
+if wants upload; then
 # curl: the three steps of the upload guide, each timed by curl itself (no
 # JSON parsing inside the timings); a fresh sandbox.
 start_sandbox --multipart-threshold $((bytes + 1))
@@ -177,7 +187,10 @@ upload single --multipart-threshold $((bytes + 1))
 # 8 MiB: the sandbox's default part size, written out so the figure says it.
 upload "multipart, 8 MiB parts" --part-size $((8 << 20))
 
+fi
+
 # ---------------------------------------------------------------- 3. plan
+if wants plan; then
 "$py" - "$work" "$count" <<'PY'
 import os, struct, sys, time, zlib
 work, n = sys.argv[1], int(sys.argv[2])
@@ -261,3 +274,4 @@ a, b = float(a), float(b)
 print(f"plan: {n} unchanged assets, warm cache {a:.3f} s vs name-only {b:.3f} s = {a / b:.2f}x (target ≤ 1.1x); "
       f"requests {qa} vs {qb}, peak RSS {int(ra) // 1024} vs {int(rb) // 1024} MiB; {cached}")
 PY
+fi

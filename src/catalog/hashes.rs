@@ -1,34 +1,24 @@
 //! SHA-256 of the catalog's assets, the content gate of uploads. Files
 //! are read through a `cap-std` handle on the catalog directory (no `..`
-//! or symlink escape), several at a time, and remembered in
-//! `.pxmctl/hashes.json` by (path, size, modification time), so a second
-//! plan reads only what changed. An entry whose file was modified within
-//! [`RACY`] of its hashing is not trusted: a write in the same clock tick
-//! as the read would leave the modification time unchanged (Git's "racy
-//! clean" problem).
+//! or symlink escape), several at a time, and remembered in the
+//! [`asset_cache`](super::asset_cache), so a second plan reads only what
+//! changed.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cap_std::ambient_authority;
-use cap_std::fs::Dir;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use super::asset_cache::Census;
+pub use super::asset_cache::STATE_DIR;
+use super::asset_cache::{Cache, Entry, Reading, SNIFF_LEN, Stamp, sniff};
+use super::asset_dir::AssetDir;
 use super::model::Catalog;
 
-/// The folder, inside the catalog directory, of pxmctl's local state.
-/// Users keep it out of Git.
-pub const STATE_DIR: &str = ".pxmctl";
-const CACHE_FILE: &str = "hashes.json";
-const CACHE_VERSION: u32 = 1;
 /// Read size: large enough that hashing, not syscalls, sets the pace.
 const BUFFER: usize = 1 << 20;
-/// How close to its hashing a modification must be to distrust the entry.
-const RACY: Duration = Duration::from_secs(2);
 
 /// Hashes by asset path (relative to the catalog, `/`-separated).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,35 +44,26 @@ pub enum HashError {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct CacheEntry {
-    size: u64,
-    /// Nanoseconds since the Unix epoch.
-    modified: u128,
-    /// When the hash was computed, same unit.
-    hashed: u128,
-    sha256: String,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct CacheFile {
-    version: u32,
-    entries: BTreeMap<String, CacheEntry>,
-}
-
-fn nanos(t: SystemTime) -> u128 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos())
-}
-
 /// The SHA-256 of everything `reader` yields, as lowercase hex.
 ///
 /// # Errors
 ///
 /// What reading fails with.
-pub fn sha256(mut reader: impl Read) -> std::io::Result<(String, u64)> {
+pub fn sha256(reader: impl Read) -> std::io::Result<(String, u64)> {
+    digest(reader).map(|(hex, total, _)| (hex, total))
+}
+
+/// [`sha256`], and what the first [`SNIFF_LEN`] bytes show ([`sniff`]):
+/// the validator's type check, answered by the same read.
+fn digest(mut reader: impl Read) -> std::io::Result<(String, u64, Option<String>)> {
     let mut hasher = Sha256::new();
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    (&mut reader)
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut head)?;
+    hasher.update(&head);
+    let mut total = head.len() as u64;
     let mut buffer = vec![0u8; BUFFER];
-    let mut total = 0u64;
     loop {
         let n = match reader.read(&mut buffer) {
             Ok(0) => break,
@@ -93,7 +74,7 @@ pub fn sha256(mut reader: impl Read) -> std::io::Result<(String, u64)> {
         hasher.update(&buffer[..n]);
         total += n as u64;
     }
-    Ok((hex::encode(hasher.finalize()), total))
+    Ok((hex::encode(hasher.finalize()), total, sniff(&head)))
 }
 
 /// Hashes every path in `paths` (relative to `root`), using and then
@@ -108,111 +89,99 @@ pub fn hash_assets<'p>(
     paths: impl IntoIterator<Item = &'p str>,
     cache: bool,
 ) -> Result<Hashes, HashError> {
-    let dir =
-        Dir::open_ambient_dir(root, ambient_authority()).map_err(|source| HashError::Root {
-            root: root.to_owned(),
-            source,
-        })?;
-    let cache_path = root.join(STATE_DIR).join(CACHE_FILE);
-    let old = if cache {
-        read_cache(&cache_path)
-    } else {
-        CacheFile::default()
-    };
-    let mut paths: Vec<&str> = paths.into_iter().collect();
-    paths.sort_unstable();
-    paths.dedup();
-    let results: Vec<(String, CacheEntry, bool, u64)> = paths
+    let paths = sorted(paths);
+    let dir = open(root, &paths)?;
+    let (mut census, cache) = Census::start(root, cache);
+    // A cache hit needs one stat, not an open. A path that cannot be
+    // stat'd is left to the read below, which reports why.
+    let fresh: Vec<(String, Entry)> = paths
         .par_iter()
-        .map(|path| {
-            let read_error = |source| HashError::Read {
-                path: (*path).to_owned(),
-                source,
-            };
-            let stamp = |meta: &cap_std::fs::Metadata| {
-                let modified = meta.modified().map(|t| nanos(t.into_std())).unwrap_or(0);
-                (meta.len(), modified)
-            };
-            // A cache hit needs one stat, not an open: a warm plan of many
-            // assets costs little more than one without them.
-            let (size, modified) = stamp(&dir.metadata(path).map_err(read_error)?);
-            if let Some(hit) = old.entries.get(*path).filter(|e| {
-                e.size == size
-                    && e.modified == modified
-                    && modified != 0
-                    && e.hashed.saturating_sub(e.modified) > RACY.as_nanos()
-            }) {
-                return Ok(((*path).to_owned(), hit.clone(), true, 0));
-            }
-            let mut file = dir.open(path).map_err(read_error)?;
-            // The entry records the file that is read, not the one stat'd.
-            let (_, modified) = stamp(&file.metadata().map_err(read_error)?);
-            let hashed = nanos(SystemTime::now());
-            let (sha256, read) = sha256(&mut file).map_err(read_error)?;
-            let entry = CacheEntry {
-                size: read,
-                modified,
-                hashed,
-                sha256,
-            };
-            Ok(((*path).to_owned(), entry, false, read))
+        .filter_map(|path| {
+            let stamp = Stamp::of(&dir.metadata(path).ok()?);
+            cache
+                .fresh(path, stamp)
+                .map(|e| ((*path).to_owned(), e.clone()))
         })
-        .collect::<Result<_, HashError>>()?;
-    let mut out = Hashes::default();
-    let mut new = CacheFile {
-        version: CACHE_VERSION,
-        entries: BTreeMap::new(),
-    };
-    let mut changed = false;
-    for (path, entry, hit, read) in results {
-        out.bytes_read += read;
-        if hit {
-            out.cached += 1;
-        } else {
-            changed = true;
-        }
-        out.by_path.insert(path.clone(), entry.sha256.clone());
-        new.entries.insert(path, entry);
-    }
-    if cache && (changed || new.entries.len() != old.entries.len()) {
-        write_cache(&cache_path, &new);
-    }
-    Ok(out)
+        .collect();
+    census.extend(fresh);
+    hash_with(root, &paths, &census)
 }
 
-/// Hashes every asset the catalog's file entries name.
+/// Hashes every asset the catalog's file entries name, taking what the
+/// load's [`Census`] found fresh in the cache without touching the file.
 ///
 /// # Errors
 ///
 /// As [`hash_assets`].
-pub fn hash_catalog(catalog: &Catalog, cache: bool) -> Result<Hashes, HashError> {
-    let paths = catalog
-        .files
-        .values()
-        .filter_map(|e| e.value.content.as_ref())
-        .map(|a| a.path.as_str());
-    hash_assets(&catalog.root, paths, cache)
+pub fn hash_catalog(catalog: &Catalog, census: &Census) -> Result<Hashes, HashError> {
+    let paths = sorted(
+        catalog
+            .files
+            .values()
+            .filter_map(|e| e.value.content.as_ref())
+            .map(|a| a.path.as_str()),
+    );
+    hash_with(&catalog.root, &paths, census)
 }
 
-fn read_cache(path: &Path) -> CacheFile {
-    std::fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
-        .filter(|c| c.version == CACHE_VERSION)
-        .unwrap_or_default()
+fn sorted<'p>(paths: impl IntoIterator<Item = &'p str>) -> Vec<&'p str> {
+    let mut paths: Vec<&str> = paths.into_iter().collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
 }
 
-fn write_cache(path: &Path, cache: &CacheFile) {
-    let written = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| {
-            let bytes = serde_json::to_vec(cache).map_err(std::io::Error::other)?;
-            crate::atomic_file::write(path, &bytes)
-        });
-    if let Err(e) = written {
-        tracing::debug!("cannot write the hash cache {}: {e}", path.display());
+fn open(root: &Path, paths: &[&str]) -> Result<AssetDir, HashError> {
+    AssetDir::open(root, paths.iter().copied()).map_err(|source| HashError::Root {
+        root: root.to_owned(),
+        source,
+    })
+}
+
+/// Reads the assets `census` has no fresh entry for, and rewrites the
+/// cache when anything was read or an entry is no longer wanted.
+fn hash_with(root: &Path, paths: &[&str], census: &Census) -> Result<Hashes, HashError> {
+    let unknown: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|path| census.fresh(path).is_none())
+        .collect();
+    let mut read: BTreeMap<&str, Entry> = BTreeMap::new();
+    let mut out = Hashes::default();
+    if !unknown.is_empty() {
+        let dir = open(root, &unknown)?;
+        let results: Vec<(&str, Entry, u64)> = unknown
+            .par_iter()
+            .map(|path| {
+                let read_error = |source| HashError::Read {
+                    path: (*path).to_owned(),
+                    source,
+                };
+                let mut file = dir.open_file(path).map_err(read_error)?;
+                let reading = Reading::start(Stamp::of(&file.metadata().map_err(read_error)?));
+                let (sha256, bytes, magic) = digest(&mut file).map_err(read_error)?;
+                Ok((*path, reading.finish(sha256, magic), bytes))
+            })
+            .collect::<Result<_, HashError>>()?;
+        for (path, entry, bytes) in results {
+            out.bytes_read += bytes;
+            read.insert(path, entry);
+        }
     }
+    out.cached = paths.len() - read.len();
+    let entry = |path: &str| census.fresh(path).or_else(|| read.get(path));
+    out.by_path = paths
+        .iter()
+        .filter_map(|path| Some(((*path).to_owned(), entry(path)?.sha256.clone())))
+        .collect();
+    if census.stale(paths.len(), read.len()) {
+        let entries = paths
+            .iter()
+            .filter_map(|path| Some(((*path).to_owned(), entry(path)?.clone())))
+            .collect();
+        Cache::write(root, entries);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

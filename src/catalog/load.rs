@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::asset_cache::Census;
 use super::check;
 use super::format::PruneKind;
 use super::model::Catalog;
@@ -42,12 +43,22 @@ pub struct Loaded {
     pub sources: Sources,
     /// The YAML files read, relative to where the user pointed.
     pub files: Vec<PathBuf>,
+    /// What `.pxmctl/hashes.json` vouches for among the assets, for
+    /// [`hash_catalog`](super::hashes::hash_catalog).
+    pub assets: Census,
 }
 
 /// Loads and checks the catalog in `dir`. Never fails: unreadable files
 /// and directories are diagnostics like any other problem.
 #[must_use]
 pub fn load(dir: &Path) -> Loaded {
+    load_with(dir, true)
+}
+
+/// [`load`], choosing whether asset types may come from the
+/// [`asset_cache`](super::asset_cache) (`--no-hash-cache` says no).
+#[must_use]
+pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let mut sources = Sources::default();
     let paths = match yaml_files(dir) {
@@ -59,6 +70,7 @@ pub fn load(dir: &Path) -> Loaded {
                 diagnostics,
                 sources,
                 files: Vec::new(),
+                assets: Census::default(),
             };
         }
     };
@@ -98,7 +110,8 @@ pub fn load(dir: &Path) -> Loaded {
             Err(d) => diagnostics.push(d),
         }
     }
-    let catalog = check::check(raw, dir, &mut diagnostics);
+    let mut assets = Census::default();
+    let catalog = check::check(raw, dir, asset_cache, &mut assets, &mut diagnostics);
     diagnostics.sort();
     let catalog = if diagnostics.has_errors() {
         None
@@ -110,16 +123,17 @@ pub fn load(dir: &Path) -> Loaded {
         diagnostics,
         sources,
         files: paths,
+        assets,
     }
 }
 
-/// Every entry under a catalog directory, as the loader sees it: sorted
-/// by name, hidden files and directories (`.git`, `.pxmctl`) skipped,
-/// symlinks not followed.
+/// Every entry under a catalog directory, as the loader sees it: hidden
+/// files and directories (`.git`, `.pxmctl`) skipped, symlinks not
+/// followed, in no particular order. Callers sort what they keep: sorting
+/// every directory here would sort thousands of asset names for nothing.
 pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
     walkdir::WalkDir::new(dir)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
 }
@@ -162,6 +176,9 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
             paths.push(entry.into_path());
         }
     }
+    // Path order compares component by component: the depth-first order
+    // of a walk with sorted directories.
+    paths.sort_unstable();
     Ok(paths)
 }
 

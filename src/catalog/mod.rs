@@ -1,6 +1,8 @@
 //! The catalog: YAML model, loading with spans, checking raw entries into
 //! model types. Does no network I/O; reads only the catalog directory.
 
+pub(crate) mod asset_cache;
+pub(crate) mod asset_dir;
 pub mod check;
 pub mod format;
 pub mod hashes;
@@ -12,4 +14,4 @@ pub mod source;
 pub mod suggest;
 pub mod tree;
 
-pub use load::{Loaded, load};
+pub use load::{Loaded, load, load_with};

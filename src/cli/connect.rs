@@ -25,18 +25,38 @@ pub struct Connected {
     pub client: Client,
 }
 
+/// Why a command could not connect, kept until it is its turn to be
+/// reported (a catalog's own problems come first).
+pub enum ConnectError {
+    Config(ConfigError),
+    Client(String),
+}
+
+impl ConnectError {
+    pub fn report(&self, out: &Output) {
+        match self {
+            Self::Config(e) => report_config(e, out),
+            Self::Client(e) => out.error(e),
+        }
+    }
+}
+
 /// Resolves settings for the catalog in `dir` and builds the client.
-pub fn connect(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Connected, ExitCode> {
+pub fn try_connect(dir: &Path, args: &ConnectArgs) -> Result<Connected, ConnectError> {
     let vars = |name: &str| std::env::var(name).ok();
-    let settings = Settings::resolve(dir, args.env.as_deref(), &vars).map_err(|e| {
-        report_config(&e, out);
-        ExitCode::FAILURE
-    })?;
-    let client = Client::new(&settings.connection).map_err(|e| {
-        out.error(&e.to_string());
-        ExitCode::FAILURE
-    })?;
+    let settings =
+        Settings::resolve(dir, args.env.as_deref(), &vars).map_err(ConnectError::Config)?;
+    let client =
+        Client::new(&settings.connection).map_err(|e| ConnectError::Client(e.to_string()))?;
     Ok(Connected { settings, client })
+}
+
+/// [`try_connect`], reporting what goes wrong.
+pub fn connect(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Connected, ExitCode> {
+    try_connect(dir, args).map_err(|e| {
+        e.report(out);
+        ExitCode::FAILURE
+    })
 }
 
 /// File problems are shown like catalog problems (snippets, hints);

@@ -225,12 +225,14 @@ fn planned(dir: &Path, ci: Ci, notes: &mut Vec<String>) -> Result<Vec<Planned>, 
 
 /// Catalog YAML already in `dir` other than the starter, relative to it.
 fn other_catalog_files(dir: &Path) -> Vec<PathBuf> {
-    walk(dir)
+    let mut files: Vec<PathBuf> = walk(dir)
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && is_catalog_yaml(&e.file_name().to_string_lossy()))
         .map(|e| e.path().strip_prefix(dir).unwrap_or(e.path()).to_path_buf())
         .filter(|p| p != Path::new(STARTER))
-        .collect()
+        .collect();
+    files.sort_unstable();
+    files
 }
 
 /// `dir` relative to the repository root `cwd`, made only of names the CI

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::connect::{ConnectArgs, Connected, connect, runtime};
+use super::connect::{ConnectArgs, Connected, runtime, try_connect};
 use super::output::Output;
 use crate::catalog::hashes::{self, Hashes};
 use crate::catalog::model::Catalog;
@@ -66,7 +66,8 @@ pub struct AssetArgs {
     /// record the hash on files uploaded outside pxmctl).
     #[arg(long)]
     pub force_upload: bool,
-    /// Hash every asset again instead of trusting `.pxmctl/hashes.json`.
+    /// Read every asset again (its type and SHA-256) instead of trusting
+    /// `.pxmctl/hashes.json`.
     #[arg(long)]
     pub no_hash_cache: bool,
 }
@@ -111,19 +112,52 @@ impl Prepared {
 
 /// Loads and checks the catalog in `dir`, connects to its account and
 /// reads it: what plan and apply both start from.
+///
+/// Reading the account waits on the network while checking and hashing
+/// the catalog use the CPU, so the two overlap. Problems are still
+/// reported in the order they are fixed: the catalog's, the connection's,
+/// then the account's. A catalog that cannot be planned stops the read.
 pub(super) fn prepare(
     dir: &Path,
     args: &ConnectArgs,
     assets: &AssetArgs,
     out: &Output,
 ) -> Result<Prepared, ExitCode> {
-    let Loaded {
-        catalog,
-        diagnostics,
-        sources,
-        ..
-    } = catalog::load(dir);
-    let Some(catalog) = catalog else {
+    let rt = runtime(out)?;
+    let connecting = try_connect(dir, args);
+    let (checked, fetched) = rt.block_on(async {
+        let (dir, cache) = (dir.to_owned(), !assets.no_hash_cache);
+        let mut checking = tokio::task::spawn_blocking(move || Checked::run(&dir, cache));
+        let Ok(connected) = &connecting else {
+            return (checking.await, None);
+        };
+        let fetch = LiveSnapshot::fetch(&connected.client);
+        tokio::pin!(fetch);
+        tokio::select! {
+            checked = &mut checking => {
+                let plannable = checked.as_ref().is_ok_and(Checked::plannable);
+                let live = if plannable { Some(fetch.await) } else { None };
+                (checked, live)
+            }
+            live = &mut fetch => (checking.await, Some(live)),
+        }
+    });
+    let checked = checked.map_err(|e| {
+        out.error(&format!("checking the catalog stopped: {e}"));
+        ExitCode::FAILURE
+    })?;
+    let Checked {
+        loaded:
+            Loaded {
+                catalog,
+                diagnostics,
+                sources,
+                ..
+            },
+        hashed,
+        hash_time,
+    } = checked;
+    let Some(mut catalog) = catalog else {
         report(&diagnostics, &sources, out);
         out.error(&format!(
             "catalog `{}` is invalid; run `pxmctl validate {}` for details",
@@ -132,21 +166,46 @@ pub(super) fn prepare(
         ));
         return Err(ExitCode::FAILURE);
     };
-    let mut catalog = catalog;
-    let hashes = hash(&catalog, !assets.no_hash_cache, out)?;
-    let connected = connect(dir, args, out)?;
+    let hashes = match hashed {
+        Some(Ok(hashes)) => hashes,
+        Some(Err(e)) => {
+            out.error(&format!(
+                "{e}; run `pxmctl validate` to check the catalog's assets"
+            ));
+            return Err(ExitCode::FAILURE);
+        }
+        None => Hashes::default(),
+    };
+    if !hashes.by_path.is_empty() {
+        out.stderr(&format!(
+            "hashed {} assets ({} from the cache, {} read) in {} ms\n",
+            hashes.by_path.len(),
+            hashes.cached,
+            crate::render::plan::human_bytes(hashes.bytes_read),
+            hash_time.as_millis()
+        ));
+    }
+    let connected = connecting.map_err(|e| {
+        e.report(out);
+        ExitCode::FAILURE
+    })?;
     if let Err(d) = catalog.declare_hash_attribute(&connected.settings.hash_attribute) {
         let mut diagnostics = Diagnostics::default();
         diagnostics.push(*d);
         report(&diagnostics, &sources, out);
         return Err(ExitCode::FAILURE);
     }
-    let rt = runtime(out)?;
     let client = &connected.client;
-    let live = rt.block_on(LiveSnapshot::fetch(client)).map_err(|e| {
-        out.error(&e.to_string());
-        ExitCode::FAILURE
-    })?;
+    let live = match fetched {
+        Some(Ok(live)) => live,
+        Some(Err(e)) => {
+            out.error(&e.to_string());
+            return Err(ExitCode::FAILURE);
+        }
+        // Not reached: the account is read unless the catalog or the
+        // connection failed, and both were reported above.
+        None => return Err(ExitCode::FAILURE),
+    };
     out.stderr(&format!(
         "read {} live objects from {} ({} requests)\n",
         live.counts().iter().map(|(_, n)| n).sum::<usize>(),
@@ -163,25 +222,33 @@ pub(super) fn prepare(
     })
 }
 
-/// Hashes the catalog's assets, through the cache unless told not to.
-fn hash(catalog: &Catalog, cache: bool, out: &Output) -> Result<Hashes, ExitCode> {
-    let started = std::time::Instant::now();
-    let hashes = hashes::hash_catalog(catalog, cache).map_err(|e| {
-        out.error(&format!(
-            "{e}; run `pxmctl validate` to check the catalog's assets"
-        ));
-        ExitCode::FAILURE
-    })?;
-    if !hashes.by_path.is_empty() {
-        out.stderr(&format!(
-            "hashed {} assets ({} from the cache, {} read) in {} ms\n",
-            hashes.by_path.len(),
-            hashes.cached,
-            crate::render::plan::human_bytes(hashes.bytes_read),
-            started.elapsed().as_millis()
-        ));
+/// The catalog loaded and checked and, when valid, its assets hashed
+/// (taking what the cache vouches for).
+struct Checked {
+    loaded: Loaded,
+    hashed: Option<Result<Hashes, hashes::HashError>>,
+    hash_time: std::time::Duration,
+}
+
+impl Checked {
+    fn run(dir: &Path, cache: bool) -> Self {
+        let loaded = catalog::load_with(dir, cache);
+        let started = std::time::Instant::now();
+        let hashed = loaded
+            .catalog
+            .as_ref()
+            .map(|catalog| hashes::hash_catalog(catalog, &loaded.assets));
+        Self {
+            loaded,
+            hashed,
+            hash_time: started.elapsed(),
+        }
     }
-    Ok(hashes)
+
+    /// Whether planning can go on, so the account is worth reading.
+    fn plannable(&self) -> bool {
+        matches!(self.hashed, Some(Ok(_)))
+    }
 }
 
 pub fn run(args: &PlanArgs, out: Output) -> ExitCode {

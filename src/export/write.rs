@@ -67,6 +67,7 @@ pub fn existing(dir: &Path) -> Result<Existing, ExportError> {
             found.catalog_files.push(relative.to_path_buf());
         }
     }
+    found.catalog_files.sort_unstable();
     Ok(found)
 }
 

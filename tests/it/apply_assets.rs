@@ -52,7 +52,7 @@ async fn plan_with(
     catalog
         .declare_hash_attribute(DEFAULT_HASH_ATTRIBUTE)
         .unwrap();
-    let hashes = hashes::hash_catalog(&catalog, true).unwrap();
+    let hashes = hashes::hash_catalog(&catalog, &loaded.assets).unwrap();
     let live = LiveSnapshot::fetch(client).await.unwrap();
     let options = PlanOptions {
         hashes: hashes.by_path,

@@ -16,7 +16,7 @@ use apply_support::{Case, case, connection, duplicates, exists, profile_for, sna
 use pxmctl::apply::{ApplyOptions, Event};
 use std::collections::BTreeMap;
 
-use pxmctl::catalog::hashes::hash_catalog;
+use pxmctl::catalog::hashes::{Census, hash_catalog};
 use pxmctl::catalog::model::Catalog;
 use pxmctl::config::DEFAULT_HASH_ATTRIBUTE;
 use pxmctl::plan::PlanOptions;
@@ -34,7 +34,7 @@ async fn converge(seed: u64) -> Result<String, String> {
     catalog
         .declare_hash_attribute(DEFAULT_HASH_ATTRIBUTE)
         .map_err(|d| format!("seed {seed}: {d:?}"))?;
-    let hashes = hash_catalog(&catalog, false)
+    let hashes = hash_catalog(&catalog, &Census::default())
         .map_err(|e| format!("seed {seed}: {e}"))?
         .by_path;
     let options = PlanOptions {

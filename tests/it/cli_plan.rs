@@ -172,9 +172,24 @@ async fn an_invalid_catalog_or_an_unplannable_one_exits_1() {
         stderr(&invalid)
     );
     assert_eq!(
-        sandbox.stats().requests_total,
-        0,
-        "nothing read for an invalid catalog"
+        remote_support::writes(&sandbox),
+        Vec::<String>::new(),
+        "nothing written for an invalid catalog"
+    );
+
+    // The account is read while the catalog is checked, but the catalog's
+    // problems still come first: no word of the missing credentials.
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
+        .args(["plan", dir.path().to_str().unwrap()])
+        .env_clear()
+        .env("PXM_BASE_URL", sandbox.base_url())
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("c.yaml:2") && !err.contains("credentials"),
+        "{err}"
     );
 
     // The demo names regions this account does not have.

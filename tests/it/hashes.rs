@@ -71,3 +71,69 @@ fn assets_outside_the_catalog_cannot_be_hashed() {
         assert!(e.to_string().contains(path), "{e}");
     }
 }
+
+/// The smallest PNG header `infer` recognises, padded to `len` bytes.
+fn png(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.resize(len, 0);
+    bytes
+}
+
+#[test]
+fn validation_trusts_the_cache_only_while_the_file_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("assets")).unwrap();
+    std::fs::write(
+        root.join("catalog.yaml"),
+        "files:\n  hero: { path: assets/hero.png }\n",
+    )
+    .unwrap();
+    let hero = root.join("assets/hero.png");
+    std::fs::write(&hero, png(64)).unwrap();
+    age(&hero);
+    let codes = |root: &std::path::Path| -> Vec<String> {
+        pxmctl::catalog::load(root)
+            .diagnostics
+            .iter()
+            .map(|d| format!("{:?}", d.code))
+            .collect()
+    };
+    assert!(codes(root).is_empty());
+    let warm = hash_assets(root, ["assets/hero.png"], true).unwrap();
+    assert_eq!(warm.cached, 0);
+    // Warm: the type comes from the cache, and agrees.
+    assert!(codes(root).is_empty());
+
+    // JPEG bytes behind the same size and modification time fool the
+    // cache, as they would fool the hash; `--no-hash-cache` (load_with
+    // false) reads the file.
+    let mut jpeg = b"\xff\xd8\xff\xe0\0\x10JFIF\0".to_vec();
+    jpeg.resize(64, 0);
+    let stamp = std::fs::metadata(&hero).unwrap().modified().unwrap();
+    std::fs::write(&hero, &jpeg).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&hero)
+        .unwrap()
+        .set_modified(stamp)
+        .unwrap();
+    assert!(codes(root).is_empty(), "the cache was not used");
+    let fresh: Vec<String> = pxmctl::catalog::load_with(root, false)
+        .diagnostics
+        .iter()
+        .map(|d| format!("{:?}", d.code))
+        .collect();
+    assert_eq!(fresh, ["AssetTypeMismatch"]);
+
+    // Written again: a new stamp, so the file is sniffed again.
+    std::fs::write(&hero, &jpeg).unwrap();
+    assert_eq!(codes(root), ["AssetTypeMismatch"]);
+
+    // A symlink out of the catalog in its place is refused, cache or not.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("hero.png"), png(64)).unwrap();
+    std::fs::remove_file(&hero).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("hero.png"), &hero).unwrap();
+    assert_eq!(codes(root), ["AssetOutsideCatalog"]);
+}

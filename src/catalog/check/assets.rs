@@ -1,37 +1,41 @@
 //! Asset files: each must exist inside the catalog directory, be a
 //! non-empty regular file, and have an extension, declared MIME type and
-//! magic bytes that agree. Files are opened through a `cap-std` handle on
+//! magic bytes that agree. Files are reached through a `cap-std` handle on
 //! the catalog directory, so neither `..` nor a symlink can reach outside.
+//! A file the [`asset_cache`](crate::catalog::asset_cache) read at its
+//! current size and modification time is not opened: its type is known.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Component, Path};
 
-use cap_std::ambient_authority;
-use cap_std::fs::Dir;
 use rayon::prelude::*;
 
 use super::Checker;
 use super::identity::file_name;
+use crate::catalog::asset_cache::{Cache, Census, SNIFF_LEN, Stamp, sniff};
+use crate::catalog::asset_dir::AssetDir;
 use crate::catalog::format;
 use crate::catalog::model::{Asset, Entry, File, OnConflict};
 use crate::catalog::parse::RawEntry;
 use crate::diag::{Code, Diagnostic};
 
-/// Bytes read from the start of a file to recognise its type.
-const SNIFF_LEN: usize = 8192;
-
 /// What the file on disk turned out to be.
 struct Probe {
     size: u64,
-    magic: Option<&'static str>,
+    magic: Option<String>,
+    /// The cache's entry, when it vouches for the file as it is.
+    known: Option<crate::catalog::asset_cache::Entry>,
 }
 
 /// Checks every file entry; `None` when any failed. Only entries with a
 /// `path` have an asset to probe; the rest name live files by `name`.
+/// With `asset_cache`, what the cache vouches for goes into `census`.
 pub(super) fn check_files(
     raw: &BTreeMap<String, RawEntry<format::File>>,
     root: &Path,
+    asset_cache: bool,
+    census: &mut Census,
     checker: &mut Checker<'_>,
 ) -> Option<BTreeMap<String, Entry<File>>> {
     let with_path = raw
@@ -39,7 +43,7 @@ pub(super) fn check_files(
         .find(|e| e.value.as_ref().is_some_and(|f| f.path.is_some()));
     let dir = match with_path {
         None => None,
-        Some(first) => match Dir::open_ambient_dir(root, ambient_authority()) {
+        Some(first) => match AssetDir::open(root, asset_paths(raw)) {
             Ok(dir) => Some(dir),
             Err(err) => {
                 checker.push(Diagnostic::error(
@@ -57,14 +61,17 @@ pub(super) fn check_files(
     // Probing is I/O: do it in parallel, then check sequentially so
     // diagnostics are gathered in one place.
     let mut probes: BTreeMap<&String, Result<Probe, Diagnostic>> = match &dir {
-        Some(dir) => raw
-            .par_iter()
-            .filter_map(|(key, e)| {
-                let f = e.value.as_ref()?;
-                let path = f.path.as_deref()?;
-                Some((key, probe(dir, e, path)))
-            })
-            .collect(),
+        Some(dir) => {
+            let cache;
+            (*census, cache) = Census::start(root, asset_cache);
+            raw.par_iter()
+                .filter_map(|(key, e)| {
+                    let f = e.value.as_ref()?;
+                    let path = f.path.as_deref()?;
+                    Some((key, probe(dir, &cache, e, path)))
+                })
+                .collect()
+        }
         None => BTreeMap::new(),
     };
     let mut out = BTreeMap::new();
@@ -80,10 +87,14 @@ pub(super) fn check_files(
             continue;
         };
         let content = match (f.path.as_deref(), probes.remove(key)) {
-            (Some(path), Some(Ok(probe))) => {
-                resolve_mime(checker, e, f, path, &probe).map(|mime_type| {
+            (Some(written), Some(Ok(mut probe))) => {
+                let path = normalise(written);
+                if let Some(known) = probe.known.take() {
+                    census.extend([(path.clone(), known)]);
+                }
+                resolve_mime(checker, e, f, written, &probe).map(|mime_type| {
                     Some(Asset {
-                        path: normalise(path),
+                        path,
                         mime_type,
                         size: probe.size,
                         on_conflict: f.on_conflict.unwrap_or(OnConflict::Overwrite),
@@ -127,13 +138,24 @@ pub(super) fn check_files(
     ok.then_some(out)
 }
 
+/// Every asset path as written; a refused one cannot open a folder
+/// outside the catalog (cap-std refuses it) and is reported by `probe`.
+fn asset_paths(raw: &BTreeMap<String, RawEntry<format::File>>) -> impl Iterator<Item = &str> {
+    raw.values()
+        .filter_map(|e| e.value.as_ref()?.path.as_deref())
+}
+
 fn normalise(path: &str) -> String {
     path.replace('\\', "/").trim_start_matches("./").to_owned()
 }
 
-fn probe(dir: &Dir, e: &RawEntry<format::File>, text: &str) -> Result<Probe, Diagnostic> {
+fn probe(
+    dir: &AssetDir,
+    cache: &Cache,
+    e: &RawEntry<format::File>,
+    text: &str,
+) -> Result<Probe, Diagnostic> {
     let at = e.source.at(&["path"]);
-    let path = Path::new(text);
     match path_refusal(text) {
         Some(PathRefusal::Absolute) => {
             return Err(Diagnostic::error(
@@ -153,8 +175,9 @@ fn probe(dir: &Dir, e: &RawEntry<format::File>, text: &str) -> Result<Probe, Dia
         }
         None => {}
     }
-    let mut file = dir.open(path).map_err(|err| open_error(e, text, &err))?;
-    let meta = file.metadata().map_err(|err| open_error(e, text, &err))?;
+    let meta = dir
+        .metadata(text)
+        .map_err(|err| open_error(e, text, &err))?;
     if !meta.is_file() {
         return Err(Diagnostic::error(
             Code::AssetMissing,
@@ -173,14 +196,24 @@ fn probe(dir: &Dir, e: &RawEntry<format::File>, text: &str) -> Result<Probe, Dia
             "PXM refuses empty uploads: replace the file with real content or remove the entry",
         ));
     }
+    if let Some(known) = cache.fresh(&normalise(text), Stamp::of(&meta)) {
+        return Ok(Probe {
+            size: meta.len(),
+            magic: known.magic.clone(),
+            known: Some(known.clone()),
+        });
+    }
+    let file = dir
+        .open_file(text)
+        .map_err(|err| open_error(e, text, &err))?;
     let mut head = Vec::with_capacity(SNIFF_LEN);
-    (&mut file)
-        .take(SNIFF_LEN as u64)
+    file.take(SNIFF_LEN as u64)
         .read_to_end(&mut head)
         .map_err(|err| open_error(e, text, &err))?;
     Ok(Probe {
         size: meta.len(),
-        magic: infer::get(&head).map(|t| t.mime_type()),
+        magic: sniff(&head),
+        known: None,
     })
 }
 
@@ -302,6 +335,9 @@ fn canonical(mime: &str) -> String {
 /// Whether bytes recognised as `magic` may be a file of type `declared`:
 /// the same type, or a container format that `declared` is built on.
 fn bytes_fit(magic: &str, declared: &str) -> bool {
+    if magic.eq_ignore_ascii_case(declared) {
+        return true;
+    }
     let (magic, declared) = (canonical(magic), canonical(declared));
     if magic == declared {
         return true;
@@ -349,12 +385,13 @@ fn resolve_mime(
     // that one error says it all.
     let bytes_match_extension = probe
         .magic
+        .as_deref()
         .zip(by_ext.as_deref())
         .is_some_and(|(magic, ext)| bytes_fit(magic, ext));
     if !ok && bytes_match_extension {
         return None;
     }
-    if let (Some(magic), Some(claimed)) = (probe.magic, &claimed)
+    if let (Some(magic), Some(claimed)) = (probe.magic.as_deref(), &claimed)
         && !bytes_fit(magic, claimed)
     {
         let what = if declared.is_some() {
@@ -394,7 +431,7 @@ fn resolve_mime(
             ok = false;
         }
     }
-    let resolved = claimed.or_else(|| probe.magic.map(canonical));
+    let resolved = claimed.or_else(|| probe.magic.as_deref().map(canonical));
     if resolved.is_none() {
         checker.push(
             Diagnostic::warning(

@@ -22,6 +22,7 @@ use super::model::{
     Resource, ResourceOwner,
 };
 use super::parse::RawEntry;
+use crate::catalog::asset_cache::Census;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 
 /// How many did-you-mean searches a run may do: each scans every key of a
@@ -30,8 +31,16 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 const SUGGESTION_BUDGET: usize = 200;
 
 /// Checks `raw` and returns the catalog, or `None` when an entry could not
-/// be built. Diagnostics are added to `diagnostics`.
-pub fn check(raw: RawCatalog, root: &Path, diagnostics: &mut Diagnostics) -> Option<Catalog> {
+/// be built. Diagnostics are added to `diagnostics`. With `asset_cache`,
+/// an asset unchanged since pxmctl last read it is not opened again, and
+/// `census` holds what the cache knows of it.
+pub fn check(
+    raw: RawCatalog,
+    root: &Path,
+    asset_cache: bool,
+    census: &mut Census,
+    diagnostics: &mut Diagnostics,
+) -> Option<Catalog> {
     let mut checker = Checker {
         raw: &raw,
         diagnostics: Vec::new(),
@@ -39,7 +48,7 @@ pub fn check(raw: RawCatalog, root: &Path, diagnostics: &mut Diagnostics) -> Opt
     };
     checker.cycles();
     checker.identities();
-    let files = assets::check_files(&raw.files, root, &mut checker);
+    let files = assets::check_files(&raw.files, root, asset_cache, census, &mut checker);
     let catalog = checker.build(root, files);
     diagnostics.extend(checker.diagnostics);
     catalog

@@ -139,3 +139,15 @@ pub async fn script(sandbox: &RunningSandbox, fault: Value) {
 pub fn pages(n: usize, limit: usize) -> u64 {
     (n / limit + 1) as u64
 }
+
+/// Requests that change the account or carry bytes to it: everything but
+/// reads and the token request. A catalog that cannot be planned may have
+/// started reading the account (the read overlaps the check), never this.
+pub fn writes(sandbox: &RunningSandbox) -> Vec<String> {
+    sandbox
+        .stats()
+        .requests
+        .into_keys()
+        .filter(|route| !route.starts_with("GET ") && route != "POST /v2.1/oauth/authorize")
+        .collect()
+}
