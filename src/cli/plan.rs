@@ -265,7 +265,10 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
     out.stdout(&match args.format {
         Format::Text => render_plan::text::text(&plan, style),
         Format::Json => render_plan::json::json(&plan),
-        Format::Markdown => render_plan::markdown::markdown(&plan),
+        Format::Markdown => render_plan::markdown::markdown_with(
+            &plan,
+            &markdown_options(prepared.connected.settings.environment.as_deref()),
+        ),
     });
     tracing::debug!(
         "planned and rendered {} actions in {} ms after the snapshot",
@@ -278,6 +281,19 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
         return code;
     }
     exit_code(&plan, args.detailed_exitcode)
+}
+
+/// A comment's heading names the environment, so a pull request planned
+/// against staging and production shows which is which.
+fn markdown_options(environment: Option<&str>) -> render_plan::markdown::MarkdownOptions {
+    let defaults = render_plan::markdown::MarkdownOptions::default();
+    match environment {
+        Some(env) => render_plan::markdown::MarkdownOptions {
+            heading: format!("{} ({env})", defaults.heading),
+            ..defaults
+        },
+        None => defaults,
+    }
 }
 
 fn save(

@@ -530,7 +530,10 @@ fn the_github_workflow_plans_pull_requests_and_applies_the_reviewed_plan_on_merg
     assert_eq!(job.output("planned"), Some("true"), "{}", job.outputs);
     assert_eq!(job.output("changes"), Some("true"), "{}", job.outputs);
     let markdown = read(root.join("pxmctl-plan/plan.md"));
-    assert!(markdown.starts_with("### pxmctl plan"), "{markdown}");
+    assert!(
+        markdown.starts_with("### pxmctl plan (production)\n"),
+        "the heading names the environment: {markdown}"
+    );
     assert!(markdown.contains("2 to add"), "{markdown}");
     assert_eq!(job.summary, markdown, "the job summary shows the plan");
     let saved: Value = serde_json::from_str(&read(root.join("pxmctl-plan/plan.json"))).unwrap();

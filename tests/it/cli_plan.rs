@@ -81,6 +81,8 @@ async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
     let md = pxmctl(&sandbox, &["plan", "catalog", "--format", "markdown"]).await;
     let md = stdout(&md);
     assert!(md.contains("<details>") && md.len() < 65_536, "{md}");
+    // Settings from variables alone name no environment.
+    assert!(md.starts_with("### pxmctl plan\n"), "{md}");
 
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("plan.json");
