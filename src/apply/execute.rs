@@ -21,6 +21,48 @@ use crate::remote::{Client, RemoteError, Request};
 /// the lookup never finds the object.
 const CREATE_ATTEMPTS: u32 = 3;
 
+/// What a create's sends came to.
+enum Sent<T> {
+    /// Answered, on the given send (1 for the first).
+    Answered(T, u32),
+    /// An answer was lost, and the lookup found the object it made.
+    Found(String),
+}
+
+/// Sends a create (a POST, or an upload and its confirm) until it is
+/// answered. After a lost answer (`unclear`), the object is looked up
+/// (`find`, given when that send started) before it is sent again, so
+/// nothing is made twice; after [`CREATE_ATTEMPTS`] lost answers the
+/// last error stands.
+async fn send_or_find<T, E>(
+    mut send: impl AsyncFnMut() -> Result<T, E>,
+    unclear: impl Fn(&E) -> bool,
+    mut find: impl AsyncFnMut(Timestamp) -> Result<Option<String>, RemoteError>,
+) -> Result<Sent<T>, ActionError>
+where
+    E: std::fmt::Display,
+    ActionError: From<E>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let since = Timestamp::now();
+        match send().await {
+            Ok(answer) => return Ok(Sent::Answered(answer, attempt)),
+            Err(e) if unclear(&e) => {
+                if let Some(id) = find(since).await? {
+                    return Ok(Sent::Found(id));
+                }
+                if attempt >= CREATE_ATTEMPTS {
+                    return Err(e.into());
+                }
+                tracing::debug!("{e}; not found live, sending it again");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// What every action needs.
 pub struct Context<'a> {
     pub client: &'a Client,
@@ -112,39 +154,31 @@ impl Context<'_> {
         let fields = desired::fields(self.catalog, self.ids, a.kind, a.op, &a.key)?;
         let body = Value::Object(merge::body(&fields, None, self.ids));
         let (path, _) = endpoint(a.kind);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let sent_at = Timestamp::now();
-            match self.client.send(Request::post(path, &body)).await {
-                Ok(response) => {
-                    let id = lookup::object(&response.body)
-                        .and_then(|o| o.get("id").and_then(id_of))
-                        .ok_or_else(|| {
-                            ActionError::Other(format!(
-                                "POST {path} answered without the new {}'s id",
-                                a.kind.noun()
-                            ))
-                        })?;
-                    self.ids.insert(a.kind, &a.key, &id);
-                    let detail = (attempt > 1).then(|| "created after a lost answer".to_owned());
-                    return Ok((Some(id), detail));
-                }
-                Err(e @ RemoteError::Unclear { .. }) => {
-                    if let Some(id) =
-                        lookup::find(self.client, self.ids, a.kind, &fields, sent_at).await?
-                    {
-                        self.ids.insert(a.kind, &a.key, &id);
-                        return Ok((Some(id), Some("found after a lost answer".into())));
-                    }
-                    if attempt >= CREATE_ATTEMPTS {
-                        return Err(e.into());
-                    }
-                    tracing::debug!("{e}; not found live, sending it again");
-                }
-                Err(e) => return Err(e.into()),
+        let sent = send_or_find(
+            async || self.client.send(Request::post(path, &body)).await,
+            |e| matches!(e, RemoteError::Unclear { .. }),
+            async |since| lookup::find(self.client, self.ids, a.kind, &fields, since).await,
+        )
+        .await?;
+        let (id, detail) = match sent {
+            Sent::Answered(response, attempt) => {
+                let id = lookup::object(&response.body)
+                    .and_then(|o| o.get("id").and_then(id_of))
+                    .ok_or_else(|| {
+                        ActionError::Other(format!(
+                            "POST {path} answered without the new {}'s id",
+                            a.kind.noun()
+                        ))
+                    })?;
+                (
+                    id,
+                    (attempt > 1).then(|| "created after a lost answer".to_owned()),
+                )
             }
-        }
+            Sent::Found(id) => (id, Some("found after a lost answer".to_owned())),
+        };
+        self.ids.insert(a.kind, &a.key, &id);
+        Ok((Some(id), detail))
     }
 
     async fn update(&self, a: &Action) -> Result<Done, ActionError> {
@@ -222,50 +256,43 @@ impl Context<'_> {
             progress: Some(&sent),
         };
         let _budget = self.upload_budget.reserve(asset.size).await;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let sent_at = Timestamp::now();
-            match uploader.upload(self.client, &job).await {
-                Ok(Uploaded::File(live)) => {
-                    self.ids.insert(Kind::File, &a.key, &live.id);
-                    let detail = self.record_hash(a, &live.id).await?;
-                    return Ok((Some(live.id), detail));
+        // After a lost answer, the size tells our confirmed bytes from a
+        // file that was already there under the name.
+        let identity = [
+            desired::Field {
+                name: "file_name",
+                want: desired::Want::Text(Some(file.name.clone())),
+            },
+            desired::Field {
+                name: "size",
+                want: desired::Want::Text(Some(asset.size.to_string())),
+            },
+        ];
+        let sent = send_or_find(
+            async || uploader.upload(self.client, &job).await,
+            UploadError::is_unclear,
+            async |since| lookup::find(self.client, self.ids, Kind::File, &identity, since).await,
+        )
+        .await?;
+        match sent {
+            Sent::Answered(Uploaded::File(live), _) => {
+                self.ids.insert(Kind::File, &a.key, &live.id);
+                let detail = self.record_hash(a, &live.id).await?;
+                Ok((Some(live.id), detail))
+            }
+            Sent::Answered(Uploaded::Skipped { conflict_file_id }, _) => {
+                if let Some(id) = &conflict_file_id {
+                    self.ids.insert(Kind::File, &a.key, id);
                 }
-                Ok(Uploaded::Skipped { conflict_file_id }) => {
-                    if let Some(id) = &conflict_file_id {
-                        self.ids.insert(Kind::File, &a.key, id);
-                    }
-                    return Ok((
-                        conflict_file_id,
-                        Some("a file of this name exists and `on_conflict: skip`".into()),
-                    ));
-                }
-                Err(e) if e.is_unclear() => {
-                    // The size tells our confirmed bytes from a file that
-                    // was already there under the name.
-                    let name = [
-                        desired::Field {
-                            name: "file_name",
-                            want: desired::Want::Text(Some(file.name.clone())),
-                        },
-                        desired::Field {
-                            name: "size",
-                            want: desired::Want::Text(Some(asset.size.to_string())),
-                        },
-                    ];
-                    let found =
-                        lookup::find(self.client, self.ids, Kind::File, &name, sent_at).await?;
-                    if let Some(id) = found {
-                        self.ids.insert(Kind::File, &a.key, &id);
-                        self.record_hash(a, &id).await?;
-                        return Ok((Some(id), Some("confirmed after a lost answer".into())));
-                    }
-                    if attempt >= CREATE_ATTEMPTS {
-                        return Err(e.into());
-                    }
-                }
-                Err(e) => return Err(e.into()),
+                Ok((
+                    conflict_file_id,
+                    Some("a file of this name exists and `on_conflict: skip`".into()),
+                ))
+            }
+            Sent::Found(id) => {
+                self.ids.insert(Kind::File, &a.key, &id);
+                self.record_hash(a, &id).await?;
+                Ok((Some(id), Some("confirmed after a lost answer".into())))
             }
         }
     }
