@@ -1350,6 +1350,31 @@ mod tests {
         (dir, Arc::new(file))
     }
 
+    /// A plain-text PUT of the first `len` bytes of `file` to `url` (a
+    /// part when `part` is set), reported as the asset `path`.
+    async fn put_head(
+        file: &Arc<std::fs::File>,
+        url: String,
+        len: u64,
+        part: Option<u32>,
+        path: &str,
+    ) -> Result<Option<String>, UploadError> {
+        Uploader::new()
+            .expect("uploader")
+            .put(
+                file,
+                Target {
+                    url: &Secret::new(url),
+                    range: ByteRange { start: 0, len },
+                    step: Step::Put { part },
+                },
+                "text/plain",
+                path,
+                &mut Progress::new(None),
+            )
+            .await
+    }
+
     #[tokio::test]
     async fn a_part_put_sends_its_exact_range_with_content_length_and_retries_5xx() {
         let data: Vec<u8> = (0..800_000u32).map(|i| (i % 251) as u8).collect();
@@ -1401,19 +1426,7 @@ mod tests {
     async fn a_403_is_not_retried_and_the_error_hides_the_url() {
         let (_dir, file) = temp_file(b"hello");
         let (url, seen) = store::start(vec![403]).await;
-        let uploader = Uploader::new().expect("uploader");
-        let err = uploader
-            .put(
-                &file,
-                Target {
-                    url: &Secret::new(url),
-                    range: ByteRange { start: 0, len: 5 },
-                    step: Step::Put { part: None },
-                },
-                "text/plain",
-                "docs/a.txt",
-                &mut Progress::new(None),
-            )
+        let err = put_head(&file, url, 5, None, "docs/a.txt")
             .await
             .expect_err("403");
         assert!(err.is_expired(), "{err}");
@@ -1437,19 +1450,7 @@ mod tests {
             .expect("port")
             .port();
         let url = format!("http://127.0.0.1:{port}/obj?X-Amz-Signature=topsecret");
-        let uploader = Uploader::new().expect("uploader");
-        let err = uploader
-            .put(
-                &file,
-                Target {
-                    url: &Secret::new(url),
-                    range: ByteRange { start: 0, len: 5 },
-                    step: Step::Put { part: Some(1) },
-                },
-                "text/plain",
-                "a.txt",
-                &mut Progress::new(None),
-            )
+        let err = put_head(&file, url, 5, Some(1), "a.txt")
             .await
             .expect_err("no store");
         let text = format!("{err} {err:?}");
@@ -1464,19 +1465,7 @@ mod tests {
     async fn a_file_that_shrinks_mid_upload_is_a_read_error_not_a_retry() {
         let (_dir, file) = temp_file(b"hello");
         let (url, seen) = store::start(vec![]).await;
-        let uploader = Uploader::new().expect("uploader");
-        let err = uploader
-            .put(
-                &file,
-                Target {
-                    url: &Secret::new(url),
-                    range: ByteRange { start: 0, len: 50 },
-                    step: Step::Put { part: None },
-                },
-                "text/plain",
-                "a.txt",
-                &mut Progress::new(None),
-            )
+        let err = put_head(&file, url, 50, None, "a.txt")
             .await
             .expect_err("short file");
         assert!(matches!(err, UploadError::Read { .. }), "{err}");

@@ -10,7 +10,7 @@ use std::process::Output;
 
 use pxmctl::remote::{Client, Request};
 use pxmctl::sandbox::{RunningSandbox, Seed};
-use remote_support::{config, connection, start};
+use remote_support::{config, connection, start, writes};
 use serde_json::{Value, json};
 
 const CATALOG: &str = "regions:\n  global: { name: Global }\ncategories:\n  gear: { name: Gear }\n  tents: { name: Tents, parent: gear }\n  packs: { name: Packs, parent: gear }\n";
@@ -62,16 +62,6 @@ fn catalog_dir() -> tempfile::TempDir {
     std::fs::create_dir(dir.path().join("catalog")).unwrap();
     std::fs::write(dir.path().join("catalog/catalog.yaml"), CATALOG).unwrap();
     dir
-}
-
-fn writes(sandbox: &RunningSandbox) -> u64 {
-    sandbox
-        .stats()
-        .requests
-        .iter()
-        .filter(|(route, _)| !route.starts_with("GET ") && !route.contains("oauth"))
-        .map(|(_, statuses)| statuses.values().sum::<u64>())
-        .sum()
 }
 
 #[tokio::test]
@@ -347,10 +337,6 @@ async fn bad_assets_are_refused_before_any_request() {
             out.contains("files.yaml:3"),
             "{name}: names file and line: {out}"
         );
-        assert_eq!(
-            remote_support::writes(&sandbox),
-            Vec::<String>::new(),
-            "{name}: nothing written or uploaded"
-        );
+        assert_eq!(writes(&sandbox), 0, "{name}: nothing written or uploaded");
     }
 }

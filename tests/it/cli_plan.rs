@@ -175,7 +175,7 @@ async fn an_invalid_catalog_or_an_unplannable_one_exits_1() {
     );
     assert_eq!(
         remote_support::writes(&sandbox),
-        Vec::<String>::new(),
+        0,
         "nothing written for an invalid catalog"
     );
 

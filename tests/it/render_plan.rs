@@ -564,13 +564,21 @@ fn staleness_catalog_changed() {
     );
 }
 
-#[test]
-fn staleness_live_object_changed() {
+/// What a plan made on [`snapshot`] finds stale once `edit` has changed
+/// the account (the catalog unchanged).
+fn stale_after(edit: impl FnOnce(&mut LiveSnapshot)) -> Vec<Stale> {
     let live = snapshot();
     let plan = saved_plan(&live);
-    let mut later = live.clone();
-    later.collections[0].name = "Rain Jacket (edited in the UI)".to_owned();
-    let stale = saved::staleness(&plan, "c0ffee", &saved::live_fingerprints(&later));
+    let mut later = live;
+    edit(&mut later);
+    saved::staleness(&plan, "c0ffee", &saved::live_fingerprints(&later))
+}
+
+#[test]
+fn staleness_live_object_changed() {
+    let stale = stale_after(|later| {
+        later.collections[0].name = "Rain Jacket (edited in the UI)".to_owned();
+    });
     assert_eq!(stale, [Stale::Changed("collection/1042".to_owned())]);
     assert_eq!(
         stale[0].to_string(),
@@ -580,23 +588,18 @@ fn staleness_live_object_changed() {
 
 #[test]
 fn staleness_a_new_presigned_url_is_not_a_change() {
-    let live = snapshot();
-    let plan = saved_plan(&live);
-    let mut later = live.clone();
-    later.files[0].download_url = Some("https://bucket.example/x?X-Amz-Signature=other".to_owned());
-    assert_eq!(
-        saved::staleness(&plan, "c0ffee", &saved::live_fingerprints(&later)),
-        []
-    );
+    let stale = stale_after(|later| {
+        later.files[0].download_url =
+            Some("https://bucket.example/x?X-Amz-Signature=other".to_owned());
+    });
+    assert_eq!(stale, []);
 }
 
 #[test]
 fn staleness_live_object_vanished() {
-    let live = snapshot();
-    let plan = saved_plan(&live);
-    let mut later = live.clone();
-    later.categories.remove(1);
-    let stale = saved::staleness(&plan, "c0ffee", &saved::live_fingerprints(&later));
+    let stale = stale_after(|later| {
+        later.categories.remove(1);
+    });
     assert_eq!(stale, [Stale::Vanished("category/88".to_owned())]);
     assert_eq!(
         stale[0].to_string(),
@@ -606,14 +609,12 @@ fn staleness_live_object_vanished() {
 
 #[test]
 fn staleness_live_object_appeared() {
-    let live = snapshot();
-    let plan = saved_plan(&live);
-    let mut later = live.clone();
-    later.collections.push(
-        serde_json::from_value(json!({"id": 1043, "name": "Rain Jacket, Blue, M"}))
-            .expect("collection"),
-    );
-    let stale = saved::staleness(&plan, "c0ffee", &saved::live_fingerprints(&later));
+    let stale = stale_after(|later| {
+        later.collections.push(
+            serde_json::from_value(json!({"id": 1043, "name": "Rain Jacket, Blue, M"}))
+                .expect("collection"),
+        );
+    });
     assert_eq!(stale, [Stale::Appeared("collection/1043".to_owned())]);
     assert_eq!(
         stale[0].to_string(),
