@@ -5,6 +5,7 @@
 //! wire and `cli` on top. Library code returns values and errors; only
 //! `cli` prints and chooses exit codes.
 
+pub mod api;
 pub mod apply;
 pub mod atomic_file;
 pub mod catalog;

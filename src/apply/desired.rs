@@ -20,17 +20,19 @@ pub enum Want {
     /// A reference, or `null`.
     Id(Option<String>),
     Date(Option<Timestamp>),
-    /// Texts compared as a set (pick-list options).
-    Set(Vec<String>),
+    /// Texts in order (pick-list options: their order is the display order).
+    Ordered(Vec<String>),
     /// An attribute type name, compared loosely (`pick_list`).
     TypeName(&'static str),
     /// A wholesale array merged by ownership: live items that no entry of
     /// `kind` manages stay, the managed ones become `desired`. `objects`
-    /// when the API wants `[{ "id": ... }]`.
+    /// when the API wants `[{ "id": ... }]`; `ordered` when the order is
+    /// data (a group's members are its display order), else a set.
     Merged {
         kind: Kind,
         desired: Vec<String>,
         objects: bool,
+        ordered: bool,
     },
     /// An id list set exactly (a resource's collections are its identity).
     Exact(Vec<String>),
@@ -83,6 +85,7 @@ impl Resolver<'_> {
                 kind: Kind::Region,
                 desired: self.all(Kind::Region, keys)?,
                 objects: false,
+                ordered: false,
             },
         ))
     }
@@ -133,7 +136,7 @@ pub fn fields(
             out.push(field("name", Want::Text(Some(a.name.clone()))));
             out.push(field("type", Want::TypeName(kind_name(&a.kind))));
             if let AttributeKind::PickList { options } = &a.kind {
-                out.push(field("options", Want::Set(options.clone())));
+                out.push(field("options", Want::Ordered(options.clone())));
             }
             if let Some(d) = &a.description {
                 out.push(field("description", Want::Text(Some(d.clone()))));
@@ -149,6 +152,7 @@ pub fn fields(
                         kind: Kind::Attribute,
                         desired: r.all(Kind::Attribute, members)?,
                         objects: false,
+                        ordered: true,
                     },
                 ));
             }
@@ -173,6 +177,7 @@ pub fn fields(
                             kind: Kind::Collection,
                             desired: r.all(Kind::Collection, collections)?,
                             objects: true,
+                            ordered: false,
                         },
                     ));
                 }
@@ -248,6 +253,7 @@ fn collection(
                     kind: Kind::Category,
                     desired: r.all(Kind::Category, also_in)?,
                     objects: false,
+                    ordered: false,
                 },
             ));
         }

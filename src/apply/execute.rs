@@ -21,6 +21,14 @@ use crate::remote::{Client, RemoteError, Request};
 /// the lookup never finds the object.
 const CREATE_ATTEMPTS: u32 = 3;
 
+/// How long a file just confirmed may answer 404 while PXM processes it
+/// (upload guide, lifecycle steps 6 and 7: "PXM processes the file
+/// asynchronously", then "File is available via GET /v2.1/file/{id}").
+const PROCESSING_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+/// First wait between asks of a file still processing; doubled, capped.
+const PROCESSING_BACKOFF: std::time::Duration = std::time::Duration::from_millis(250);
+const PROCESSING_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// What a create's sends came to.
 enum Sent<T> {
     /// Answered, on the given send (1 for the first).
@@ -73,6 +81,9 @@ pub struct Context<'a> {
     pub upload_budget: UploadBudget,
     /// Hears the bytes each upload sends.
     pub on_event: &'a (dyn Fn(Event<'_>) + Sync),
+    /// Files this run confirmed: a 404 from one of them means "still
+    /// processing", not "gone".
+    pub confirmed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Bytes of assets being uploaded at once. Uploads also count against
@@ -136,6 +147,7 @@ impl Context<'_> {
             Op::Update | Op::Link => self.update(a).await,
             Op::Upload => self.upload(index, a).await,
             Op::Delete => self.delete(a).await,
+            Op::Retire => self.retire(a).await,
         }
     }
 
@@ -157,7 +169,9 @@ impl Context<'_> {
         let sent = send_or_find(
             async || self.client.send(Request::post(path, &body)).await,
             |e| matches!(e, RemoteError::Unclear { .. }),
-            async |since| lookup::find(self.client, self.ids, a.kind, &fields, since).await,
+            async |since| {
+                lookup::find(self.client, self.ids, (a.kind, &a.key), &fields, since).await
+            },
         )
         .await?;
         let (id, detail) = match sent {
@@ -184,13 +198,28 @@ impl Context<'_> {
     async fn update(&self, a: &Action) -> Result<Done, ActionError> {
         let id = self.live_id(a)?;
         let fields = desired::fields(self.catalog, self.ids, a.kind, a.op, &a.key)?;
-        let (path, _) = endpoint(a.kind);
+        self.put_merged(a.kind, &id, &fields).await
+    }
+
+    /// GET (fresh) → ownership merge → PUT of what differs.
+    async fn put_merged(
+        &self,
+        kind: Kind,
+        id: &str,
+        fields: &[desired::Field],
+    ) -> Result<Done, ActionError> {
+        let id = id.to_owned();
+        let (path, _) = endpoint(kind);
         let path = format!("{path}/{id}");
-        let response = self.client.send(Request::get(&path)).await?;
+        let response = self
+            .settled(kind, &id, async || {
+                self.client.send(Request::get(&path)).await
+            })
+            .await?;
         let fresh = lookup::object(&response.body).ok_or_else(|| {
-            ActionError::Other(format!("GET {path} did not answer a {}", a.kind.noun()))
+            ActionError::Other(format!("GET {path} did not answer a {}", kind.noun()))
         })?;
-        let body = merge::body(&fields, Some(&fresh), self.ids);
+        let body = merge::body(fields, Some(&fresh), self.ids);
         if body.is_empty() {
             return Ok((Some(id), Some("already up to date".into())));
         }
@@ -198,6 +227,23 @@ impl Context<'_> {
             .send(Request::put(&path, &Value::Object(body)).idempotent(true))
             .await?;
         Ok((Some(id), None))
+    }
+
+    /// A pruned file: unlinked from every collection and unpublished,
+    /// the closest the documented API comes to deleting it.
+    async fn retire(&self, a: &Action) -> Result<Done, ActionError> {
+        let id = self.live_id(a)?;
+        let retired = [
+            desired::Field {
+                name: "collections",
+                want: desired::Want::Exact(Vec::new()),
+            },
+            desired::Field {
+                name: "published",
+                want: desired::Want::Flag(false),
+            },
+        ];
+        self.put_merged(a.kind, &id, &retired).await
     }
 
     async fn delete(&self, a: &Action) -> Result<Done, ActionError> {
@@ -271,12 +317,22 @@ impl Context<'_> {
         let sent = send_or_find(
             async || uploader.upload(self.client, &job).await,
             UploadError::is_unclear,
-            async |since| lookup::find(self.client, self.ids, Kind::File, &identity, since).await,
+            async |since| {
+                lookup::find(
+                    self.client,
+                    self.ids,
+                    (Kind::File, &a.key),
+                    &identity,
+                    since,
+                )
+                .await
+            },
         )
         .await?;
         match sent {
             Sent::Answered(Uploaded::File(live), _) => {
                 self.ids.insert(Kind::File, &a.key, &live.id);
+                self.just_confirmed(&live.id);
                 let detail = self.record_hash(a, &live.id).await?;
                 Ok((Some(live.id), detail))
             }
@@ -291,8 +347,55 @@ impl Context<'_> {
             }
             Sent::Found(id) => {
                 self.ids.insert(Kind::File, &a.key, &id);
+                self.just_confirmed(&id);
                 self.record_hash(a, &id).await?;
                 Ok((Some(id), Some("confirmed after a lost answer".into())))
+            }
+        }
+    }
+
+    fn just_confirmed(&self, id: &str) {
+        self.confirmed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_owned());
+    }
+
+    /// Sends a request about object `id`, waiting out processing: when
+    /// `id` is a file this run confirmed, a 404 is asked again after a
+    /// growing pause, for up to [`PROCESSING_WAIT`], then it stands with
+    /// what it means.
+    async fn settled<T>(
+        &self,
+        kind: Kind,
+        id: &str,
+        mut send: impl AsyncFnMut() -> Result<T, RemoteError>,
+    ) -> Result<T, ActionError> {
+        let processing = kind == Kind::File
+            && self
+                .confirmed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(id);
+        let started = tokio::time::Instant::now();
+        let mut pause = PROCESSING_BACKOFF;
+        loop {
+            match send().await {
+                Err(e) if processing && e.status() == Some(404) => {
+                    if started.elapsed() + pause > PROCESSING_WAIT {
+                        return Err(ActionError::Other(format!(
+                            "file {id} was confirmed but still answers 404 after {} s (PXM processes new files before they can be written); run `pxmctl apply` again once it shows in the PXM UI: {e}",
+                            PROCESSING_WAIT.as_secs()
+                        )));
+                    }
+                    tracing::debug!(
+                        "file {id} is still processing (404); asking again in {} ms",
+                        pause.as_millis()
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(PROCESSING_BACKOFF_MAX);
+                }
+                other => return other.map_err(ActionError::from),
             }
         }
     }
@@ -339,9 +442,13 @@ impl Context<'_> {
                 key: key.to_owned(),
             })?;
         let path = format!("/v2.1/attribute/file/{id}/{attribute}");
-        self.client
-            .send(Request::put(&path, &serde_json::json!({ "value": sha })).idempotent(true))
-            .await?;
+        let body = serde_json::json!({ "value": sha });
+        self.settled(Kind::File, id, async || {
+            self.client
+                .send(Request::put(&path, &body).idempotent(true))
+                .await
+        })
+        .await?;
         // The plan may come from a file: never slice it by bytes.
         Ok(Some(format!("sha256 {} recorded", short_hash(sha))))
     }

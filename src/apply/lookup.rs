@@ -2,6 +2,12 @@
 //! answer was lost): list what changed recently and match the catalog's
 //! identity of the entry (name, parent, sku, file name, link and owner).
 //! Creating again without looking would make a duplicate.
+//!
+//! The list's date filters are typed `date (YYYY-MM-DD)` in the guide, so
+//! the filter names a day, not an instant: the list holds everything
+//! changed since the start of that day, and is narrowed here to objects
+//! that match the identity and that no entry already owns (an object the
+//! plan matched is not the one a lost create made).
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
@@ -9,6 +15,7 @@ use serde_json::{Map, Value};
 use super::desired::Field;
 use super::ids::Ids;
 use super::merge;
+use crate::api::codec::{self, DateType};
 use crate::plan::Kind;
 use crate::remote::page::list_all;
 use crate::remote::snapshot::endpoint;
@@ -48,20 +55,19 @@ fn identity(kind: Kind, fields: &[Field]) -> Vec<&Field> {
     fields.iter().filter(|f| names.contains(&f.name)).collect()
 }
 
-/// The id of a live object of `kind`, changed since `since` (less the
-/// skew), whose identity fields match `fields`.
+/// The id of a live object of `kind`, changed since the day of `since`
+/// (less the skew), whose identity fields match `fields` and that no
+/// entry but `key` owns.
 pub async fn find(
     client: &Client,
     ids: &Ids,
-    kind: Kind,
+    (kind, key): (Kind, &str),
     fields: &[Field],
     since: Timestamp,
 ) -> Result<Option<String>, RemoteError> {
+    let own = ids.get(kind, key);
     let (path, wrapper) = endpoint(kind);
-    let from = since
-        .checked_sub(SKEW)
-        .unwrap_or(since)
-        .strftime("%Y-%m-%dT%H:%M:%SZ");
+    let from = codec::write_date(since.checked_sub(SKEW).unwrap_or(since), DateType::Date);
     let recent: Vec<Value> = list_all(
         client,
         &format!("{path}?updated_start_date={from}"),
@@ -72,8 +78,10 @@ pub async fn find(
     let found = recent
         .iter()
         .filter_map(Value::as_object)
-        .find(|object| wanted.iter().all(|f| merge::holds(f, object, ids)));
-    Ok(found.and_then(|o| o.get("id")).and_then(id_of))
+        .filter_map(|object| Some((object, object.get("id").and_then(id_of)?)))
+        .filter(|(_, id)| own.as_ref() == Some(id) || !ids.is_managed(kind, id))
+        .find(|(object, _)| wanted.iter().all(|f| merge::holds(f, object, ids)));
+    Ok(found.map(|(_, id)| id))
 }
 
 /// An object from a create or get answer: the object itself, or the one

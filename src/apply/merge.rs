@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::desired::{Field, Want};
 use super::ids::Ids;
-use crate::catalog::check::parse_date;
-use crate::plan::values::{attribute_value, date, live_attribute_value};
+use crate::api::codec::{self, DateType};
+use crate::plan::values::{attribute_value, live_attribute_value};
 use crate::remote::wire::{flag_of, id_of, ids_of, text_of, texts_of, values_of};
 
 /// The body to send: for a create (`fresh` is `None`) every field with a
@@ -43,13 +43,17 @@ fn value(want: &Want, have: Option<&Value>, ids: &Ids) -> Value {
         Want::Text(t) => t.as_ref().map_or(Value::Null, |t| json!(t)),
         Want::Flag(b) => json!(b),
         Want::Id(id) => id.as_ref().map_or(Value::Null, |id| json!(id)),
-        Want::Date(ts) => ts.as_ref().map_or(Value::Null, date),
-        Want::Set(items) => json!(items),
+        // Publishing dates are typed `date-time` in the guide.
+        Want::Date(ts) => ts.map_or(Value::Null, |ts| {
+            json!(codec::write_date(ts, DateType::DateTime))
+        }),
+        Want::Ordered(items) => json!(items),
         Want::TypeName(t) => json!(t),
         Want::Merged {
             kind,
             desired,
             objects,
+            ..
         } => {
             let mut merged: Vec<String> = have
                 .map(ids_of)
@@ -102,18 +106,16 @@ fn same(want: &Want, have: &Value, wanted: &Value) -> bool {
             let live = text_of(have).filter(|s| !s.is_empty());
             match (live, ts) {
                 (None, None) => true,
-                (Some(s), Some(ts)) => parse_date(&s).is_some_and(|l| l == *ts),
+                (Some(s), Some(ts)) => codec::read_date(&s).is_some_and(|l| l == *ts),
                 _ => false,
             }
         }
-        Want::Set(items) => {
-            let have: BTreeSet<String> = texts_of(have).into_iter().collect();
-            have == items.iter().cloned().collect()
-        }
+        Want::Ordered(items) => texts_of(have) == *items,
         Want::TypeName(name) => text_of(have).is_some_and(|t| {
             let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], " ");
             norm(&t) == norm(name)
         }),
+        Want::Merged { ordered: true, .. } => ids_of(have) == ids_of(wanted),
         Want::Merged { .. } | Want::Exact(_) => {
             let have: BTreeSet<String> = ids_of(have).into_iter().collect();
             have == ids_of(wanted).into_iter().collect()
@@ -159,6 +161,7 @@ mod tests {
                 kind: Kind::Collection,
                 desired: vec!["c2".into()],
                 objects: true,
+                ordered: false,
             },
         }];
         let fresh = json!({"collections": [{"id": "ui"}, {"id": "c1"}]});
@@ -196,7 +199,11 @@ mod tests {
         let fresh = json!({"name": "Old", "attributes": [{"id": "a9", "value": "kept"}]});
         let sent = body(&fields, fresh.as_object(), &ids());
         assert_eq!(sent["name"], json!("Jacket"));
-        assert_eq!(sent["published_start_date"], json!("2026-03-01"));
+        assert_eq!(
+            sent["published_start_date"],
+            json!("2026-03-01T00:00:00Z"),
+            "a date-time field gets a full instant"
+        );
         assert_eq!(
             sent["attributes"],
             json!([{"id": "a9", "type": "update", "value": "kept"}, {"id": "a1", "type": "update", "value": 12}])

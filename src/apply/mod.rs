@@ -82,6 +82,7 @@ pub async fn apply(
         uploader: uploader.as_ref().map_err(String::as_str),
         upload_budget: execute::UploadBudget::new(),
         on_event,
+        confirmed: std::sync::Mutex::default(),
     };
     let (outcomes, interrupted) = run_queue(plan, &context, options, on_event).await;
     Ok(Report {

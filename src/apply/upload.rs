@@ -35,6 +35,7 @@ use md5::{Digest as _, Md5};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use serde_json::{Map, Value, json};
 
+use crate::api::codec;
 use crate::catalog::model::{Asset, OnConflict};
 use crate::remote::error::transport_cause;
 use crate::remote::secret::{Secret, redact};
@@ -1051,7 +1052,7 @@ fn conflict(data: &Map<String, Value>, outer: &Map<String, Value>) -> Option<Con
     let places = [data, outer];
     let flags: Vec<bool> = places
         .iter()
-        .filter_map(|o| o.get("is_conflict").and_then(flag))
+        .filter_map(|o| o.get("is_conflict").and_then(codec::read_bool))
         .collect();
     let file_id = places.iter().find_map(|o| text(o.get("conflict_file_id")));
     let is_conflict = if flags.is_empty() {
@@ -1132,19 +1133,6 @@ fn number(value: Option<&Value>) -> Option<u64> {
     match value? {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn flag(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.trim() {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        },
-        Value::Number(n) => n.as_u64().map(|n| n != 0),
         _ => None,
     }
 }

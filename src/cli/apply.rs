@@ -145,7 +145,10 @@ fn confirm(plan: &Plan, base_url: &str, out: &Output) -> Result<(), ExitCode> {
         return Err(ExitCode::FAILURE);
     }
     let deletes = if plan.deletes() {
-        format!(" including {} deletion(s)", plan.summary.delete)
+        format!(
+            " including {} deletion(s)",
+            plan.summary.delete + plan.summary.retire
+        )
     } else {
         String::new()
     };
@@ -400,6 +403,7 @@ impl View {
             Op::Upload => "uploaded",
             Op::Link => "linked",
             Op::Delete => "deleted",
+            Op::Retire => "retired",
         };
         match outcome {
             Outcome::Done { id, detail } => {

@@ -9,10 +9,12 @@ use super::output::Output;
 use crate::catalog::hashes::{self, Hashes};
 use crate::catalog::model::Catalog;
 use crate::catalog::{self, load::Loaded};
+use crate::config::Credentials;
 use crate::diag::{Diagnostics, Sources};
 use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Plan, PlanOptions};
 use crate::remote::LiveSnapshot;
+use crate::remote::file_values::{self, ValueCache};
 use crate::render::diagnostics as render_diagnostics;
 use crate::render::plan as render_plan;
 
@@ -196,7 +198,7 @@ pub(super) fn prepare(
         return Err(ExitCode::FAILURE);
     }
     let client = &connected.client;
-    let live = match fetched {
+    let mut live = match fetched {
         Some(Ok(live)) => live,
         Some(Err(e)) => {
             out.error(&e.to_string());
@@ -206,12 +208,25 @@ pub(super) fn prepare(
         // connection failed, and both were reported above.
         None => return Err(ExitCode::FAILURE),
     };
+    let listed = client.stats().requests;
+    let values = complete_file_values(dir, &catalog, &mut live, &connected, assets, &rt);
+    let per_file = match (values.read, values.cached) {
+        (0, 0) => String::new(),
+        (read, cached) => format!(
+            "; the file list carries no attribute values, so {read} file(s) were read one by one ({cached} from the cache)"
+        ),
+    };
     out.stderr(&format!(
-        "read {} live objects from {} ({} requests)\n",
+        "read {} live objects from {} ({listed} requests{per_file})\n",
         live.counts().iter().map(|(_, n)| n).sum::<usize>(),
         client.base_url(),
-        client.stats().requests
     ));
+    if values.failed > 0 {
+        out.warning(&format!(
+            "the attribute values of {} file(s) could not be read; the plan's notes name them",
+            values.failed
+        ));
+    }
     Ok(Prepared {
         catalog,
         sources,
@@ -220,6 +235,44 @@ pub(super) fn prepare(
         live,
         hashes,
     })
+}
+
+/// Reads, one file at a time, the attribute values the content gate needs
+/// from files whose list items carried none (`remote::file_values`).
+fn complete_file_values(
+    dir: &Path,
+    catalog: &Catalog,
+    live: &mut LiveSnapshot,
+    connected: &Connected,
+    assets: &AssetArgs,
+    rt: &tokio::runtime::Runtime,
+) -> file_values::Completed {
+    let options = PlanOptions {
+        force_upload: assets.force_upload,
+        ..PlanOptions::default()
+    };
+    let wanted = crate::plan::file_values_needed(catalog, live, &options);
+    if wanted.is_empty() {
+        return file_values::Completed::default();
+    }
+    let connection = &connected.settings.connection;
+    let account = match &connection.credentials {
+        Credentials::Client { id, .. } => id.clone(),
+        Credentials::Token(token) => {
+            let (digest, _) = hashes::sha256(token.expose().as_bytes()).unwrap_or_default();
+            format!("token {digest}")
+        }
+    };
+    let state = dir.join(hashes::STATE_DIR);
+    let mut cache = ValueCache::open(Some(&state), &connection.base_url, &account);
+    let completed = rt.block_on(file_values::complete(
+        &connected.client,
+        live,
+        &wanted,
+        &mut cache,
+    ));
+    cache.save();
+    completed
 }
 
 /// The catalog loaded and checked and, when valid, its assets hashed

@@ -4,40 +4,20 @@
 //! in the catalog comes back as the reason, for a warning; nothing here is
 //! silently changed.
 
-use jiff::Timestamp;
-use jiff::civil::{Date, DateTime};
-use jiff::tz::TimeZone;
 use serde_json::Value;
 
+use crate::api::codec;
 use crate::catalog::check::parse_date;
 use crate::catalog::format::{AttributeType, AttributeValue, PublishWindow, Published};
 use crate::remote::wire::LivePublishing;
 
 /// A live date or date-time as the catalog writes it: `2026-01-31` for
-/// midnight UTC, else the RFC 3339 instant (`2026-01-31T09:30:00Z`). Date-
-/// times without an offset are read as UTC. `None` when it is no date.
+/// midnight UTC, else the RFC 3339 instant (`2026-01-31T09:30:00Z`), read
+/// as `api::codec` reads every live date. `None` when it is no date.
 #[must_use]
 pub fn date(text: &str) -> Option<String> {
-    let text = text.trim();
-    // An offset makes it an instant; without one it is a UTC civil time
-    // (jiff would read the date part of either as a `Date`, so dates last).
-    let instant = if let Ok(ts) = text.parse::<Timestamp>() {
-        ts
-    } else if let Ok(civil) = text
-        .parse::<DateTime>()
-        .or_else(|_| text.replacen(' ', "T", 1).parse::<DateTime>())
-    {
-        civil.to_zoned(TimeZone::UTC).ok()?.timestamp()
-    } else {
-        let d = text.parse::<Date>().ok()?;
-        d.to_zoned(TimeZone::UTC).ok()?.timestamp()
-    };
-    let utc = instant.to_zoned(TimeZone::UTC);
-    let written = if utc.time() == jiff::civil::Time::midnight() {
-        utc.date().to_string()
-    } else {
-        instant.to_string()
-    };
+    let instant = codec::read_date(text)?;
+    let written = codec::catalog_date(instant);
     // The catalog must read back exactly this instant.
     (parse_date(&written) == Some(instant)).then_some(written)
 }
@@ -116,42 +96,18 @@ pub fn attribute_value(
     if value.is_null() {
         return Ok(None);
     }
-    let text = scalar_text(value);
+    let text = codec::read_text(value);
     let misfit = || format!("value {value} does not fit its type");
     let converted = match kind {
         AttributeType::Text => AttributeValue::Text(text.ok_or_else(misfit)?),
         AttributeType::Date => {
             AttributeValue::Text(text.as_deref().and_then(date).ok_or_else(misfit)?)
         }
-        AttributeType::Number => match value {
-            Value::Number(n) => AttributeValue::Number(n.clone()),
-            Value::String(s) => AttributeValue::Number(
-                s.trim()
-                    .parse::<serde_json::Number>()
-                    .map_err(|_| misfit())?,
-            ),
-            _ => return Err(misfit()),
-        },
-        AttributeType::Boolean => match value {
-            Value::Bool(b) => AttributeValue::Bool(*b),
-            Value::String(s) if s.trim().eq_ignore_ascii_case("true") => AttributeValue::Bool(true),
-            Value::String(s) if s.trim().eq_ignore_ascii_case("false") => {
-                AttributeValue::Bool(false)
-            }
-            _ => return Err(misfit()),
-        },
-        AttributeType::List => match value {
-            // One value held as text is a list of one.
-            Value::String(s) => AttributeValue::List(vec![s.clone()]),
-            Value::Array(items) => AttributeValue::List(
-                items
-                    .iter()
-                    .map(scalar_text)
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(misfit)?,
-            ),
-            _ => return Err(misfit()),
-        },
+        AttributeType::Number => {
+            AttributeValue::Number(codec::read_number(value).ok_or_else(misfit)?)
+        }
+        AttributeType::Boolean => AttributeValue::Bool(codec::read_bool(value).ok_or_else(misfit)?),
+        AttributeType::List => AttributeValue::List(codec::read_list(value).ok_or_else(misfit)?),
         AttributeType::PickList => {
             let choice = text.ok_or_else(misfit)?;
             if !options.contains(&choice) {
@@ -163,16 +119,6 @@ pub fn attribute_value(
         }
     };
     Ok(Some(converted))
-}
-
-/// A string, number or boolean as text.
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -248,12 +194,23 @@ mod tests {
             Ok(Some(AttributeValue::List(vec!["Hood".into()])))
         );
         assert_eq!(
+            v(AttributeType::List, json!("Red, Blue")),
+            Ok(Some(AttributeValue::List(vec![
+                "Red".into(),
+                "Blue".into()
+            ])))
+        );
+        assert_eq!(
             v(AttributeType::Date, json!("2026-03-01T00:00:00Z")),
             Ok(Some(AttributeValue::Text("2026-03-01".into())))
         );
         assert_eq!(v(AttributeType::Text, Value::Null), Ok(None));
         assert!(v(AttributeType::Number, json!("twelve")).is_err());
         assert!(v(AttributeType::Boolean, json!("yes")).is_err());
+        assert_eq!(
+            v(AttributeType::Boolean, json!(" true")),
+            Ok(Some(AttributeValue::Bool(true)))
+        );
         assert!(v(AttributeType::Text, json!({"a": 1})).is_err());
         let options = ["Red".to_owned(), "Blue".to_owned()];
         assert_eq!(

@@ -91,6 +91,9 @@ pub enum Op {
     Link,
     /// `-` an object the catalog prunes.
     Delete,
+    /// `-` a file the catalog prunes: the guides name no way to delete a
+    /// file, so it is unlinked from every collection and unpublished.
+    Retire,
 }
 
 impl Op {
@@ -100,12 +103,20 @@ impl Op {
         match (self, unicode) {
             (Self::Create, _) => "+",
             (Self::Update, _) => "~",
-            (Self::Delete, _) => "-",
+            (Self::Delete | Self::Retire, _) => "-",
             (Self::Upload, true) => "↑",
             (Self::Upload, false) => "^",
             (Self::Link, true) => "⇄",
             (Self::Link, false) => "<>",
         }
+    }
+
+    /// Whether the action takes an object out of the account (a deletion,
+    /// or a file's retirement): these wait for everything else and count
+    /// as deletions for `--detailed-exitcode`.
+    #[must_use]
+    pub fn removes(self) -> bool {
+        matches!(self, Self::Delete | Self::Retire)
     }
 
     /// The verb a plan shows: `will be created`.
@@ -117,6 +128,7 @@ impl Op {
             Self::Upload => "will be uploaded",
             Self::Link => "will be linked",
             Self::Delete => "will be deleted",
+            Self::Retire => "will be retired (unlinked and unpublished: PXM has no file delete)",
         }
     }
 }
@@ -167,6 +179,9 @@ pub struct Summary {
     pub create: usize,
     pub update: usize,
     pub delete: usize,
+    /// Files pruned by unlinking and unpublishing them.
+    #[serde(default)]
+    pub retire: usize,
     pub upload: usize,
     pub link: usize,
     pub upload_bytes: u64,
@@ -181,6 +196,7 @@ impl Summary {
                 Op::Create => s.create += 1,
                 Op::Update => s.update += 1,
                 Op::Delete => s.delete += 1,
+                Op::Retire => s.retire += 1,
                 Op::Upload => {
                     s.upload += 1;
                     s.upload_bytes += a.bytes.unwrap_or(0);

@@ -15,7 +15,7 @@ use super::values::{
     attribute_value, kind_name, live_attribute_value, live_publishing, publishing, same_kind_name,
 };
 use crate::catalog::model::{
-    Asset, AttributeKind, Catalog, Collection, Family, Key, ResourceOwner,
+    Asset, AttributeKind, Catalog, Collection, Family, Key, OnConflict, ResourceOwner,
 };
 use crate::remote::LiveSnapshot;
 use crate::remote::wire::{LiveFile, LiveValue};
@@ -64,6 +64,12 @@ fn merged(live_shown: &[String], desired: &BTreeSet<Key>) -> (Value, Value) {
     (before, after)
 }
 
+/// Texts in their order, where the order is data (pick-list options,
+/// a group's members).
+fn ordered<I: IntoIterator<Item = String>>(items: I) -> Value {
+    Value::Array(items.into_iter().map(Value::String).collect())
+}
+
 /// Collects the changes of one entry.
 #[derive(Default)]
 struct Changes(Vec<Change>);
@@ -87,6 +93,32 @@ impl Changes {
             None if !desired.is_empty() => self.set(field, None, strings(desired.iter().cloned())),
             None => {}
         }
+    }
+
+    /// A wholesale array whose order is data: live items the catalog does
+    /// not manage stay first, in their order, then `desired` in the
+    /// catalog's order (as apply's merge sends it).
+    fn merge_ordered(
+        &mut self,
+        field: &str,
+        (matches, kind): (&Matches, Kind),
+        live_ids: Option<&[String]>,
+        desired: &[Key],
+    ) {
+        let Some(ids) = live_ids else {
+            if !desired.is_empty() {
+                self.set(field, None, ordered(desired.iter().cloned()));
+            }
+            return;
+        };
+        let live: Vec<String> = ids.iter().map(|id| shown(matches, kind, id)).collect();
+        let after = ordered(
+            live.iter()
+                .filter(|s| s.starts_with("id:"))
+                .cloned()
+                .chain(desired.iter().cloned()),
+        );
+        self.set(field, Some(ordered(live)), after);
     }
 
     /// Records `field` when `after` differs from `before` (or always for a
@@ -192,8 +224,8 @@ impl Differ<'_> {
             if let AttributeKind::PickList { options } = &a.kind {
                 c.set(
                     "options",
-                    live.map(|l| strings(l.options.iter().cloned())),
-                    strings(options.iter().cloned()),
+                    live.map(|l| ordered(l.options.iter().cloned())),
+                    ordered(options.iter().cloned()),
                 );
             }
             if let Some(d) = &a.description {
@@ -228,13 +260,12 @@ impl Differ<'_> {
             c.set("name", live.map(|l| json!(l.name)), json!(g.name));
             let mut needs = Vec::new();
             if let Some(members) = &g.attributes {
-                let desired: BTreeSet<Key> = members.iter().cloned().collect();
-                needs.extend(desired.iter().map(|k| (Kind::Attribute, k.clone())));
-                c.merge(
+                needs.extend(members.iter().map(|k| (Kind::Attribute, k.clone())));
+                c.merge_ordered(
                     "attributes",
                     (self.matches, Kind::Attribute),
                     live.map(|l| l.attributes.as_slice()),
-                    &desired,
+                    members,
                 );
             }
             self.create_or_update(
@@ -443,8 +474,41 @@ impl Differ<'_> {
             if let Some(asset) = &f.content {
                 let local = self.options.hashes.get(&asset.path).map(String::as_str);
                 let recorded = live.and_then(|l| self.recorded_hash(l));
-                match gate(asset, local, live.map(|l| (l, recorded)), self.options.force_upload) {
+                let decision = gate(
+                    asset,
+                    local,
+                    live.map(|l| (l, recorded)),
+                    self.options.force_upload,
+                );
+                match decision {
                     Bytes::Same => {}
+                    // A live file holds the name, and `skip` leaves its
+                    // bytes: now and on every later plan.
+                    Bytes::Upload(Some(why)) if asset.on_conflict == OnConflict::Skip => {
+                        self.notes.push(Note {
+                            kind: Kind::File,
+                            key: key.clone(),
+                            title: f.name.clone(),
+                            message: format!(
+                                "kept: a live file is named `{}` and `on_conflict: skip` leaves its bytes, so this asset is not uploaded ({why}); remove `on_conflict: skip` to replace them",
+                                f.name
+                            ),
+                        });
+                    }
+                    Bytes::Unverified if asset.on_conflict == OnConflict::Skip => {}
+                    Bytes::Unverified
+                        if let Some(why) = live.and_then(|l| self.live.unread_values.get(&l.id)) =>
+                    {
+                        self.notes.push(Note {
+                            kind: Kind::File,
+                            key: key.clone(),
+                            title: f.name.clone(),
+                            message: format!(
+                                "unverified: the live file's recorded SHA-256 could not be read ({why}), and it has the same size ({} bytes), so it is not uploaded; plan again, or `--force-upload --target files.{key}` uploads it",
+                                asset.size
+                            ),
+                        });
+                    }
                     Bytes::Unverified => self.notes.push(Note {
                         kind: Kind::File,
                         key: key.clone(),
@@ -557,6 +621,7 @@ impl Differ<'_> {
         let id = self.matches.id(self.live, Kind::Attribute, key)?;
         file.attributes
             .iter()
+            .flatten()
             .find(|v| v.id == id)
             .and_then(|v| v.value.as_str())
             .filter(|h| !h.is_empty())
@@ -613,6 +678,34 @@ impl Differ<'_> {
             );
         }
     }
+}
+
+/// The live files whose recorded hash the content gate needs but whose
+/// list items carried no attribute values: matched by an entry whose
+/// asset has the live file's size (a different size uploads anyway), not
+/// forced and not `on_conflict: skip`.
+#[must_use]
+pub fn values_needed(
+    catalog: &Catalog,
+    live: &LiveSnapshot,
+    matches: &Matches,
+    options: &PlanOptions,
+) -> Vec<String> {
+    if options.force_upload {
+        return Vec::new();
+    }
+    catalog
+        .files
+        .iter()
+        .filter_map(|(key, e)| {
+            let asset = e.value.content.as_ref()?;
+            let file = &live.files[matches.index(Kind::File, key)?];
+            (file.attributes.is_none()
+                && asset.on_conflict != OnConflict::Skip
+                && file.size == Some(asset.size))
+            .then(|| file.id.clone())
+        })
+        .collect()
 }
 
 /// The field of an upload action holding the asset's SHA-256, which apply

@@ -47,7 +47,7 @@ pub fn order(drafts: Vec<Draft>, live: &LiveSnapshot) -> Result<Vec<Action>, Vec
 
     let rank = |i: usize| {
         let a = &drafts[i].action;
-        (a.op == Op::Delete, a.kind, a.key.clone(), a.op)
+        (a.op.removes(), a.kind, a.key.clone(), a.op)
     };
     let mut waiting: Vec<usize> = nodes
         .iter()
@@ -108,7 +108,7 @@ fn delete_edges(
     nodes: &[NodeIndex],
 ) {
     let deletes: Vec<usize> = (0..drafts.len())
-        .filter(|i| drafts[*i].action.op == Op::Delete)
+        .filter(|i| drafts[*i].action.op.removes())
         .collect();
     if deletes.is_empty() {
         return;
@@ -118,7 +118,7 @@ fn delete_edges(
     // simple bound is fine: deletions are few.
     for &d in &deletes {
         for (i, other) in drafts.iter().enumerate() {
-            if other.action.op != Op::Delete {
+            if !other.action.op.removes() {
                 graph.update_edge(nodes[i], nodes[d], ());
             }
         }

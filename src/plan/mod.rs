@@ -52,7 +52,7 @@ impl Plan {
     /// Whether any action deletes (CI may ask for a second approval).
     #[must_use]
     pub fn deletes(&self) -> bool {
-        self.summary.delete > 0
+        self.summary.delete + self.summary.retire > 0
     }
 }
 
@@ -68,6 +68,20 @@ pub struct PlanOptions {
     pub hashes: BTreeMap<String, String>,
     /// `--force-upload`: upload every asset, changed or not.
     pub force_upload: bool,
+}
+
+/// The live files whose attribute values planning needs but the list
+/// left out (see [`diff::values_needed`]); read them
+/// (`remote::file_values`) before planning.
+#[must_use]
+pub fn file_values_needed(
+    catalog: &Catalog,
+    live: &LiveSnapshot,
+    options: &PlanOptions,
+) -> Vec<String> {
+    let mut ignored = Diagnostics::default();
+    let matches = identity::match_all(catalog, live, &mut ignored);
+    diff::values_needed(catalog, live, &matches, options)
 }
 
 /// Plans the changes that make `live` match `catalog`. User-facing

@@ -2,15 +2,19 @@
 //! under `prune:` (every live object of that kind no entry matches), or a
 //! category with `prune_children: true` (its unmatched live descendants).
 //! Nothing outside those scopes is ever deleted. Regions are read-only and
-//! never pruned.
+//! never pruned; files are retired rather than deleted.
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::action::{Action, Kind, Op};
+use serde_json::Value;
+
+use super::action::{Action, Change, Kind, Op};
 use super::diff::Draft;
 use super::identity::Matches;
+use super::values::live_publishing;
 use crate::catalog::model::{Catalog, PruneKind};
 use crate::remote::LiveSnapshot;
+use crate::remote::wire::LiveFile;
 
 fn delete(kind: Kind, id: &str, title: &str) -> Draft {
     Draft {
@@ -27,6 +31,46 @@ fn delete(kind: Kind, id: &str, title: &str) -> Draft {
         },
         needs: Vec::new(),
     }
+}
+
+/// A pruned file, retired: the guides name no way to delete a file (the
+/// file API lists, gets, updates, requests and confirms uploads), so it
+/// is unlinked from every collection and unpublished. A file already
+/// retired needs nothing, so a retired file does not plan again.
+fn retire(file: &LiveFile, m: &Matches) -> Option<Draft> {
+    let mut changes = Vec::new();
+    if !file.collections.is_empty() {
+        let before: Vec<Value> = file
+            .collections
+            .iter()
+            .map(|id| {
+                Value::String(
+                    m.owner(Kind::Collection, id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("id:{id}")),
+                )
+            })
+            .collect();
+        changes.push(Change {
+            field: "collections".into(),
+            before: Some(Value::Array(before)),
+            after: Some(Value::Array(Vec::new())),
+        });
+    }
+    if file.publishing.published {
+        changes.push(Change {
+            field: "published".into(),
+            before: Some(live_publishing(&file.publishing)),
+            after: Some(Value::Bool(false)),
+        });
+    }
+    if changes.is_empty() {
+        return None;
+    }
+    let mut draft = delete(Kind::File, &file.id, &file.file_name);
+    draft.action.op = Op::Retire;
+    draft.action.changes = changes;
+    Some(draft)
 }
 
 /// The deletions the catalog's prune scopes imply.
@@ -100,7 +144,7 @@ pub fn deletions(catalog: &Catalog, live: &LiveSnapshot, m: &Matches) -> Vec<Dra
     }
     if pruned(PruneKind::Files) {
         for f in live.files.iter().filter(|f| unmanaged(Kind::File, &f.id)) {
-            out.push(delete(Kind::File, &f.id, &f.file_name));
+            out.extend(retire(f, m));
         }
     }
     if pruned(PruneKind::Resources) {

@@ -1,30 +1,25 @@
 //! Catalog values and live values in one normal form, so a plan shows
 //! only real changes: dates as `YYYY-MM-DD` (or RFC 3339 when not
 //! midnight UTC), numbers by value (`1` = `1.0` = `"1"`), booleans from
-//! strings, lists as sorted sets, publishing as `false` or
-//! `{ start, end }`.
+//! strings, lists in their order, publishing as `false` or `{ start, end
+//! }`. Live values are read with `api::codec`, as export reads them.
 
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::catalog::check::parse_date;
+use crate::api::codec;
 use crate::catalog::model::{AttributeKind, AttributeValue, Publishing};
 use crate::remote::wire::LivePublishing;
 
 /// A date as the catalog would write it.
 #[must_use]
 pub fn date(ts: &Timestamp) -> Value {
-    let utc = ts.to_zoned(jiff::tz::TimeZone::UTC);
-    if utc.time() == jiff::civil::Time::midnight() {
-        Value::String(utc.date().to_string())
-    } else {
-        Value::String(ts.to_string())
-    }
+    Value::String(codec::catalog_date(*ts))
 }
 
-/// A date the API sent, normalised when it parses.
+/// A date the API sent, normalised when it reads as one.
 fn live_date(text: &str) -> Value {
-    parse_date(text).map_or_else(|| Value::String(text.to_owned()), |ts| date(&ts))
+    codec::read_date(text).map_or_else(|| Value::String(text.to_owned()), |ts| date(&ts))
 }
 
 #[must_use]
@@ -60,19 +55,7 @@ pub fn live_publishing(p: &LivePublishing) -> Value {
     Value::Object(m)
 }
 
-/// A number by value: integral values as integers.
-fn number(n: f64) -> Value {
-    // 2^53: beyond it f64 cannot tell integers apart anyway.
-    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
-        #[allow(clippy::cast_possible_truncation)]
-        return json!(n as i64);
-    }
-    json!(n)
-}
-
-fn sorted_strings(mut items: Vec<String>) -> Value {
-    items.sort();
-    items.dedup();
+fn strings(items: Vec<String>) -> Value {
     Value::Array(items.into_iter().map(Value::String).collect())
 }
 
@@ -81,52 +64,30 @@ pub fn attribute_value(v: &AttributeValue) -> Value {
     match v {
         AttributeValue::Text(s) | AttributeValue::Choice(s) => Value::String(s.clone()),
         AttributeValue::Date(ts) => date(ts),
-        AttributeValue::List(items) => sorted_strings(items.clone()),
+        AttributeValue::List(items) => strings(items.clone()),
         AttributeValue::Boolean(b) => Value::Bool(*b),
-        AttributeValue::Number(n) => n.as_f64().map_or_else(|| Value::Number(n.clone()), number),
+        AttributeValue::Number(n) => codec::number_by_value(n),
         AttributeValue::Clear => Value::Null,
     }
 }
 
-/// A live attribute value in the normal form of its attribute's type.
+/// A live attribute value in the normal form of its attribute's type; a
+/// value that does not read as its type stays as it is (and differs).
 #[must_use]
 pub fn live_attribute_value(kind: &AttributeKind, v: &Value) -> Value {
-    let text = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
     if v.is_null() || v.as_str() == Some("") {
         return Value::Null;
     }
-    match kind {
+    let read = match kind {
         AttributeKind::Text | AttributeKind::PickList { .. } => {
-            text(v).map_or(Value::Null, Value::String)
+            codec::read_text(v).map(Value::String)
         }
-        AttributeKind::Date => text(v).map_or(Value::Null, |s| live_date(&s)),
-        AttributeKind::Boolean => match v {
-            Value::Bool(b) => Value::Bool(*b),
-            Value::String(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
-            Value::String(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
-            other => other.clone(),
-        },
-        AttributeKind::Number => match v {
-            Value::Number(n) => n.as_f64().map_or_else(|| v.clone(), number),
-            Value::String(s) => s.trim().parse::<f64>().map_or_else(|_| v.clone(), number),
-            other => other.clone(),
-        },
-        AttributeKind::List => match v {
-            Value::Array(items) => sorted_strings(items.iter().filter_map(text).collect()),
-            Value::String(s) => sorted_strings(
-                s.split(',')
-                    .map(|p| p.trim().to_owned())
-                    .filter(|p| !p.is_empty())
-                    .collect(),
-            ),
-            other => other.clone(),
-        },
-    }
+        AttributeKind::Date => codec::read_text(v).map(|s| live_date(&s)),
+        AttributeKind::Boolean => codec::read_bool(v).map(Value::Bool),
+        AttributeKind::Number => codec::read_number(v).map(|n| codec::number_by_value(&n)),
+        AttributeKind::List => codec::read_list(v).map(strings),
+    };
+    read.unwrap_or_else(|| v.clone())
 }
 
 /// The API's name for an attribute type.
@@ -151,6 +112,8 @@ pub fn same_kind_name(live: &str, kind: &AttributeKind) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -168,11 +131,12 @@ mod tests {
         let list = AttributeKind::List;
         assert_eq!(
             live_attribute_value(&list, &json!(["b", "a"])),
-            json!(["a", "b"])
+            json!(["b", "a"]),
+            "a list keeps its order"
         );
         assert_eq!(
             live_attribute_value(&list, &json!("b, a")),
-            json!(["a", "b"])
+            json!(["b", "a"])
         );
         assert_eq!(
             live_attribute_value(&AttributeKind::Boolean, &json!("TRUE")),

@@ -153,6 +153,7 @@ struct Inner {
     budget: RetryBudget,
     policy: RetryPolicy,
     slots: Semaphore,
+    concurrency: usize,
     page_size: u32,
     counters: Counters,
 }
@@ -200,6 +201,7 @@ impl Client {
                 budget: RetryBudget::new(policy),
                 policy,
                 slots: Semaphore::new(connection.concurrency.max(1)),
+                concurrency: connection.concurrency.max(1),
                 page_size: connection.page_size.max(1),
                 counters: Counters::default(),
             }),
@@ -209,6 +211,12 @@ impl Client {
     #[must_use]
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// Requests in flight at once.
+    #[must_use]
+    pub fn concurrency(&self) -> usize {
+        self.inner.concurrency
     }
 
     #[must_use]

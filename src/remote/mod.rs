@@ -5,6 +5,7 @@
 mod auth;
 pub mod client;
 pub mod error;
+pub mod file_values;
 pub mod limiter;
 pub mod page;
 pub mod retry;

@@ -1,7 +1,14 @@
-//! Reading whole lists: `limit`/`offset` pages until a short one, each
-//! page in whatever shape the endpoint uses (a raw array, `{ "<kind>":
-//! [...] }`, `{ "hits": [...], "total": N }`, or another single array
-//! field). Items are decoded one by one so an error names the item.
+//! Reading whole lists: `limit`/`offset` pages until the end is proven,
+//! each page in whatever shape the endpoint uses (a raw array, `{
+//! "<kind>": [...] }`, `{ "hits": [...], "total": N }`, or another single
+//! array field). Items are decoded one by one so an error names the item.
+//!
+//! The guide says to "stop when the returned count is less than limit",
+//! but a server may cap its pages below the `limit` asked for, and then
+//! every page is short: stopping at the first would read part of the list
+//! and plan creates for the rest. So a short page ends the list only when
+//! `total` says so or the next page is empty, which costs at most one
+//! request per list.
 
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -104,9 +111,14 @@ pub async fn list_all<T: DeserializeOwned>(
             out.push(item);
         }
         offset += count as u64;
-        let more_by_total = page.total.is_some_and(|total| offset < total);
-        if count == 0 || (count < limit as usize && !more_by_total) {
+        let done_by_total = page.total.is_some_and(|total| offset >= total);
+        if count == 0 || done_by_total {
             return Ok(out);
+        }
+        if count < limit as usize {
+            tracing::debug!(
+                "{name} answered {count} of the {limit} asked for; reading on until an empty page"
+            );
         }
     }
 }

@@ -37,6 +37,10 @@ pub struct LiveSnapshot {
     pub collections: Vec<LiveCollection>,
     pub files: Vec<LiveFile>,
     pub resources: Vec<LiveResource>,
+    /// Files whose attribute values the list left out and a read per file
+    /// could not fetch, with the reason ([`super::file_values`]).
+    #[serde(skip)]
+    pub unread_values: std::collections::BTreeMap<String, String>,
 }
 
 impl LiveSnapshot {
@@ -64,6 +68,7 @@ impl LiveSnapshot {
             collections,
             files,
             resources,
+            unread_values: std::collections::BTreeMap::new(),
         })
     }
 

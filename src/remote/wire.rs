@@ -128,8 +128,23 @@ pub struct LiveFile {
     pub region_ids: Vec<Id>,
     #[serde(flatten)]
     pub publishing: LivePublishing,
-    #[serde(default, deserialize_with = "values")]
-    pub attributes: Vec<LiveValue>,
+    /// `None` when the answer carried no attribute values: the guide's
+    /// "File Response Fields" list none, so a list may leave them out and
+    /// they are read per file from the attribute endpoint
+    /// ([`super::file_values`]).
+    #[serde(default, deserialize_with = "listed_values")]
+    pub attributes: Option<Vec<LiveValue>>,
+    /// When the file last changed, if the answer says (the guides name
+    /// the `updated_*` filters, not the field).
+    #[serde(
+        default,
+        alias = "updated",
+        alias = "modified_at",
+        alias = "date_modified",
+        alias = "last_modified",
+        deserialize_with = "optional_text"
+    )]
+    pub updated_at: Option<String>,
     /// Where the original bytes can be fetched (presigned: never logged).
     #[serde(default, deserialize_with = "optional_text", skip_serializing)]
     pub download_url: Option<String>,
@@ -149,6 +164,7 @@ impl std::fmt::Debug for LiveFile {
             .field("region_ids", &self.region_ids)
             .field("publishing", &self.publishing)
             .field("attributes", &self.attributes)
+            .field("updated_at", &self.updated_at)
             .field(
                 "download_url",
                 &self.download_url.as_ref().map(|_| "<redacted>"),
@@ -201,12 +217,7 @@ pub fn ids_of(value: &Value) -> Vec<Id> {
 /// Text from a string, a number or a boolean.
 #[must_use]
 pub fn text_of(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    crate::api::codec::read_text(value)
 }
 
 /// Texts from a list of texts or of `{ "name" | "value": ... }` objects.
@@ -228,15 +239,11 @@ pub fn texts_of(value: &Value) -> Vec<String> {
     }
 }
 
-/// A flag from a boolean, `"true"`/`"1"` or `1`.
+/// A flag as `api::codec` reads booleans; anything else (a missing
+/// field, `null`) is `false`.
 #[must_use]
 pub fn flag_of(value: &Value) -> bool {
-    match value {
-        Value::Bool(b) => *b,
-        Value::String(s) => s.eq_ignore_ascii_case("true") || s == "1",
-        Value::Number(n) => n.as_i64() == Some(1),
-        _ => false,
-    }
+    crate::api::codec::read_bool(value).unwrap_or(false)
 }
 
 fn id<'de, D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
@@ -299,6 +306,12 @@ pub fn values_of(value: &Value) -> Vec<LiveValue> {
 
 fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LiveValue>, D::Error> {
     Ok(values_of(&Value::deserialize(d)?))
+}
+
+/// Values when the field holds some (`null` says as little as absence).
+fn listed_values<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<LiveValue>>, D::Error> {
+    let value = Value::deserialize(d)?;
+    Ok((!value.is_null()).then(|| values_of(&value)))
 }
 
 #[cfg(test)]

@@ -103,6 +103,7 @@ async fn recorded_hash(client: &Client, id: &str) -> Option<String> {
     let file = live.files.iter().find(|f| f.id == id).unwrap();
     file.attributes
         .iter()
+        .flatten()
         .find(|v| v.id == attribute.id)
         .and_then(|v| v.value.as_str().map(str::to_owned))
 }

@@ -10,7 +10,8 @@ use crate::apply_support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use apply_support::{
-    case, connection, duplicates, exists, fault_profiles, profile_for, snapshot, start, start_clean,
+    case, connection, duplicates, exists, fault_profiles, profile_for, pruned, snapshot, start,
+    start_clean,
 };
 use pxmctl::plan::{Kind, Op, PlanOptions, plan};
 use pxmctl::sandbox::SandboxConfig;
@@ -67,17 +68,32 @@ async fn every_case_loads_and_plans_cleanly() {
             .any(|a| matches!(a.op, Op::Update | Op::Link));
         both += usize::from(creates && updates);
 
-        // Deletions: exactly the case's expectation, nothing that must survive.
+        // Deletions: exactly the case's expectation, nothing that must
+        // survive. Files are retired, not deleted, unless already retired.
         let deleted: BTreeSet<(String, String)> = p
             .actions
             .iter()
-            .filter(|a| a.op == Op::Delete)
+            .filter(|a| a.op.removes())
             .map(|a| (a.kind.ident().to_owned(), a.id.clone().unwrap()))
             .collect();
-        let expected: BTreeSet<(String, String)> =
-            case.expected_deletions.iter().cloned().collect();
+        assert!(
+            p.actions
+                .iter()
+                .all(|a| a.op != Op::Delete || a.kind != Kind::File),
+            "seed {seed}: a file is retired, never deleted"
+        );
+        let expected: BTreeSet<(String, String)> = case
+            .expected_deletions
+            .iter()
+            .filter(|(kind, id)| !pruned(&live, kind, id))
+            .cloned()
+            .collect();
         assert_eq!(deleted, expected, "seed {seed}\n{}", case.yaml_text());
-        assert_eq!(case.has_prune, !expected.is_empty(), "seed {seed}");
+        assert_eq!(
+            case.has_prune,
+            !case.expected_deletions.is_empty(),
+            "seed {seed}"
+        );
         pruning += usize::from(case.has_prune);
         for survivor in &case.must_survive {
             assert!(!deleted.contains(survivor), "seed {seed}: {survivor:?}");

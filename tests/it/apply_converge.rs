@@ -12,7 +12,9 @@ use crate::apply_support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use apply_support::{Case, case, connection, duplicates, exists, profile_for, snapshot, start};
+use apply_support::{
+    Case, case, connection, duplicates, exists, profile_for, pruned, snapshot, start,
+};
 use pxmctl::apply::{ApplyOptions, Event};
 use std::collections::BTreeMap;
 
@@ -131,7 +133,7 @@ fn check(case: &Case, live: &LiveSnapshot) -> Result<(), String> {
         }
     }
     for (kind, id) in &case.expected_deletions {
-        if exists(live, kind, id) {
+        if !pruned(live, kind, id) {
             return Err(format!("seed {seed}: {kind} {id} should have been pruned"));
         }
     }
@@ -168,6 +170,7 @@ fn check_hashes(
         let recorded = attribute.and_then(|a| {
             file.attributes
                 .iter()
+                .flatten()
                 .find(|v| v.id == a.id)
                 .and_then(|v| v.value.as_str())
         });

@@ -594,6 +594,7 @@ fn odd_account() -> LiveSnapshot {
             {"id": "s2", "description": "Bad link", "link": "example.com"},
             {"id": "s3", "description": "", "link": "https://example.com/n"},
         ])),
+        ..LiveSnapshot::default()
     }
 }
 

@@ -217,7 +217,11 @@ impl Converter<'_> {
             .iter()
             .map(|c| counted(&c.attributes))
             .sum();
-        let on_files: usize = snapshot.files.iter().map(|f| counted(&f.attributes)).sum();
+        let on_files: usize = snapshot
+            .files
+            .iter()
+            .map(|f| counted(f.attributes.as_deref().unwrap_or_default()))
+            .sum();
         for (n, what) in [(on_categories, "categories"), (on_files, "files")] {
             if n > 0 {
                 self.warn(

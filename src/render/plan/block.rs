@@ -39,7 +39,7 @@ impl Sign {
             Op::Update => Self::Change,
             Op::Upload => Self::Upload,
             Op::Link => Self::Link,
-            Op::Delete => Self::Remove,
+            Op::Delete | Op::Retire => Self::Remove,
         }
     }
 

@@ -42,6 +42,7 @@ struct JsonSummary {
     upload: usize,
     link: usize,
     delete: usize,
+    retire: usize,
     upload_bytes: u64,
 }
 
@@ -87,7 +88,7 @@ pub fn json(plan: &Plan) -> String {
         format_version: FORMAT_VERSION,
         pxmctl_version: env!("CARGO_PKG_VERSION"),
         empty: plan.actions.is_empty(),
-        changes_include_deletion: summary.delete > 0,
+        changes_include_deletion: summary.delete + summary.retire > 0,
         summary: JsonSummary {
             total: plan.actions.len(),
             create: summary.create,
@@ -95,6 +96,7 @@ pub fn json(plan: &Plan) -> String {
             upload: summary.upload,
             link: summary.link,
             delete: summary.delete,
+            retire: summary.retire,
             upload_bytes: summary.upload_bytes,
         },
         summary_line: if plan.actions.is_empty() {

@@ -116,6 +116,14 @@ fn overview(summary: &Summary) -> String {
             summary.delete
         );
     }
+    if summary.retire > 0 {
+        let files = if summary.retire == 1 { "file" } else { "files" };
+        let _ = write!(
+            out,
+            "> [!WARNING]\n> This plan retires {} {files}: unlinked from every collection and unpublished (PXM has no file delete).\n\n",
+            summary.retire
+        );
+    }
     out
 }
 
@@ -293,6 +301,7 @@ fn counts_phrase(summary: &Summary) -> String {
         (summary.create, "to add"),
         (summary.update, "to change"),
         (summary.delete, "to destroy"),
+        (summary.retire, "to retire"),
     ] {
         if n > 0 {
             parts.push(format!("{n} {words}"));
@@ -321,6 +330,7 @@ fn op_name(op: Op) -> &'static str {
         Op::Upload => "upload",
         Op::Link => "link",
         Op::Delete => "delete",
+        Op::Retire => "retire",
     }
 }
 

@@ -46,6 +46,13 @@ pub fn summary_line(summary: &Summary) -> String {
     if summary.link > 0 {
         let _ = write!(line, ", {}", counted(summary.link, "link"));
     }
+    if summary.retire > 0 {
+        let _ = write!(
+            line,
+            ", {} to retire (unlink and unpublish)",
+            summary.retire
+        );
+    }
     line.push('.');
     line
 }
@@ -119,7 +126,14 @@ fn counted(n: usize, noun: &str) -> String {
 }
 
 /// Ops in the order a legend or a table lists them.
-const OPS: [Op; 5] = [Op::Create, Op::Update, Op::Upload, Op::Link, Op::Delete];
+const OPS: [Op; 6] = [
+    Op::Create,
+    Op::Update,
+    Op::Upload,
+    Op::Link,
+    Op::Delete,
+    Op::Retire,
+];
 
 /// What a legend calls an op: `update in place`.
 fn op_word(op: Op) -> &'static str {
@@ -129,6 +143,7 @@ fn op_word(op: Op) -> &'static str {
         Op::Upload => "upload",
         Op::Link => "link",
         Op::Delete => "delete",
+        Op::Retire => "retire (unlink and unpublish)",
     }
 }
 
@@ -140,6 +155,7 @@ fn op_count(summary: &Summary, op: Op) -> usize {
         Op::Upload => summary.upload,
         Op::Link => summary.link,
         Op::Delete => summary.delete,
+        Op::Retire => summary.retire,
     }
 }
 

@@ -1948,6 +1948,20 @@ fn pdf(rng: &mut fastrand::Rng, comment: &str) -> Vec<u8> {
 
 /// Whether `live` holds the object `id` of `kind` (a kind ident such as
 /// `"attribute_group"`), as the case's expectations name them.
+/// Whether a pruned object is out of the account: deleted, or for a file
+/// (which PXM cannot delete) retired, unlinked from every collection and
+/// unpublished.
+pub fn pruned(live: &LiveSnapshot, kind: &str, id: &str) -> bool {
+    match kind {
+        "file" => live
+            .files
+            .iter()
+            .find(|f| f.id == id)
+            .is_none_or(|f| f.collections.is_empty() && !f.publishing.published),
+        _ => !exists(live, kind, id),
+    }
+}
+
 pub fn exists(live: &LiveSnapshot, kind: &str, id: &str) -> bool {
     match kind {
         "region" => live.regions.iter().any(|o| o.id == id),

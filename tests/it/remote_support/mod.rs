@@ -135,9 +135,10 @@ pub async fn script(sandbox: &RunningSandbox, fault: Value) {
 }
 
 /// List requests a full read of `n` objects costs at page size `limit`:
-/// pages until one is short (an exact multiple needs one empty page).
+/// every page holding objects, then the empty one that proves the end
+/// (a short page alone does not: a server may cap its pages).
 pub fn pages(n: usize, limit: usize) -> u64 {
-    (n / limit + 1) as u64
+    (n.div_ceil(limit) + 1) as u64
 }
 
 /// Requests that changed the account or carried bytes to it: everything
