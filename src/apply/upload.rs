@@ -1,6 +1,10 @@
 //! One asset upload, the three steps of the upload guide: request-upload
 //! (an API call), the bytes PUT to the presigned URL(s), confirm-upload
-//! (an API call that is never repeated blindly). A PUT refused with 403
+//! (an API call that is never repeated blindly). Where request-upload
+//! answers a presigned POST form instead (a URL and form `fields`, as S3's
+//! presigned POST and other vendors' upload APIs do), the bytes go as
+//! `multipart/form-data`, every field as given and the file last, and
+//! confirm carries the `etag` the store answered. A PUT refused with 403
 //! (the presigned URL expired) starts over from a fresh request-upload, a
 //! bounded number of times. Deciding *whether* to upload (hash gating),
 //! looking a file up after a lost confirm answer and running several
@@ -46,6 +50,11 @@ use crate::remote::{Client, RemoteError, Request};
 use crate::sandbox::assumptions::{CONFLICT_ACTION_FIELD, CONFLICT_OVERWRITE, CONFLICT_VERSION};
 
 pub const REQUEST_UPLOAD_PATH: &str = "/v3/file/request-upload";
+/// The form part that carries the bytes of a presigned POST (S3's name).
+const FORM_FILE_FIELD: &str = "file";
+/// confirm-upload's field for the ETag of a presigned POST, as the peer
+/// upload guide confirms with the key and the `etag`.
+const FORM_ETAG_FIELD: &str = "etag";
 pub const CONFIRM_UPLOAD_PATH: &str = "/v3/file/confirm-upload";
 
 /// Bytes read from disk per chunk of a PUT body.
@@ -153,6 +162,8 @@ pub enum Step {
     Put {
         part: Option<u32>,
     },
+    /// The POST of the file in a presigned form.
+    Post,
     Confirm,
 }
 
@@ -162,6 +173,7 @@ impl fmt::Display for Step {
             Self::RequestUpload => f.write_str("request-upload"),
             Self::Put { part: None } => f.write_str("PUT of the bytes"),
             Self::Put { part: Some(n) } => write!(f, "PUT of part {n}"),
+            Self::Post => f.write_str("form POST of the bytes"),
             Self::Confirm => f.write_str("confirm-upload"),
         }
     }
@@ -424,9 +436,37 @@ impl Uploader {
                     len: asset.size,
                 };
                 let step = Step::Put { part: None };
-                let target = Target { url, range, step };
+                let target = Target {
+                    url,
+                    range,
+                    step,
+                    form: None,
+                };
                 self.put(file, target, &asset.mime_type, path, progress)
                     .await?;
+            }
+            Transfer::Form { url, fields } => {
+                let range = ByteRange {
+                    start: 0,
+                    len: asset.size,
+                };
+                let step = Step::Post;
+                let target = Target {
+                    url,
+                    range,
+                    step,
+                    form: Some(fields),
+                };
+                let etag = self
+                    .put(file, target, &asset.mime_type, path, progress)
+                    .await?
+                    .ok_or_else(|| UploadError::Store {
+                        path: path.to_owned(),
+                        step,
+                        status: None,
+                        cause: "the answer has no `ETag` header, which confirm needs".into(),
+                    })?;
+                confirm.insert(FORM_ETAG_FIELD.into(), json!(etag.trim_matches('"')));
             }
             Transfer::Multipart { upload_id, parts } => {
                 let mut etags = Vec::with_capacity(parts.len());
@@ -441,6 +481,7 @@ impl Uploader {
                         url: &part.url,
                         range: part.range,
                         step,
+                        form: None,
                     };
                     let etag = self
                         .put(file, target, &asset.mime_type, path, progress)
@@ -477,11 +518,17 @@ impl Uploader {
         path: &str,
         progress: &mut Progress<'_>,
     ) -> Result<Option<String>, UploadError> {
-        let Target { url, range, step } = target;
+        let Target {
+            url,
+            range,
+            step,
+            form,
+        } = target;
         let mut attempt = 1;
         let mut damaged_before = false;
         loop {
-            let failure = match self.put_once(file, url, mime_type, range, progress).await {
+            let sent = self.put_once(file, (url, form), mime_type, range, progress);
+            let failure = match sent.await {
                 Ok(etag) => {
                     progress.part_done(range.len);
                     return Ok(etag);
@@ -554,7 +601,7 @@ impl Uploader {
     async fn put_once(
         &self,
         file: &Arc<std::fs::File>,
-        url: &Secret,
+        (url, form): (&Secret, Option<&[(String, String)]>),
         mime_type: &str,
         range: ByteRange,
         progress: &mut Progress<'_>,
@@ -573,14 +620,34 @@ impl Uploader {
         ));
         // A streamed body has no known length, so reqwest would send it
         // chunked, which S3 refuses (501); an explicit Content-Length
-        // makes hyper send exactly that many bytes instead.
-        let request = self
-            .http
-            .put(url.expose())
-            .header(CONTENT_TYPE, mime_type)
-            .header(CONTENT_LENGTH, range.len)
-            .body(body)
-            .send();
+        // makes hyper send exactly that many bytes instead. A form's
+        // length is known once every part's is, and reqwest sends it.
+        let request = match form {
+            None => self
+                .http
+                .put(url.expose())
+                .header(CONTENT_TYPE, mime_type)
+                .header(CONTENT_LENGTH, range.len)
+                .body(body),
+            Some(fields) => {
+                let mut multipart = reqwest::multipart::Form::new();
+                for (name, value) in fields {
+                    multipart = multipart.text(name.clone(), value.clone());
+                }
+                // S3 reads the fields before the file and ignores any after it.
+                let file_part = reqwest::multipart::Part::stream_with_length(body, range.len)
+                    .file_name("file")
+                    .mime_str(mime_type)
+                    .map_err(|e| PutFailure::Refused {
+                        cause: format!("the MIME type cannot be sent: {}", transport_cause(&e)),
+                        status: None,
+                    })?;
+                self.http
+                    .post(url.expose())
+                    .multipart(multipart.part(FORM_FILE_FIELD, file_part))
+            }
+        }
+        .send();
         tokio::pin!(request);
         let mut in_attempt = 0;
         let sent = loop {
@@ -675,12 +742,14 @@ enum Sent {
     Skipped { conflict_file_id: Option<String> },
 }
 
-/// One PUT: a byte range of the file to a presigned URL.
+/// One PUT: a byte range of the file to a presigned URL; or with `form`,
+/// the whole file POSTed after those form fields.
 #[derive(Clone, Copy)]
 struct Target<'u> {
     url: &'u Secret,
     range: ByteRange,
     step: Step,
+    form: Option<&'u [(String, String)]>,
 }
 
 /// What the job's progress hook has been told: the furthest point of any
@@ -1001,6 +1070,11 @@ enum Transfer {
         upload_id: String,
         parts: Vec<Part>,
     },
+    /// A presigned POST: the fields to send before the file, as given.
+    Form {
+        url: Secret,
+        fields: Vec<(String, String)>,
+    },
 }
 
 #[derive(Debug)]
@@ -1032,6 +1106,7 @@ impl Session {
             .ok_or("the answer has no `file_path`")?;
         let file_name = text(data.get("file_name"));
         let transfer = match data.get("upload_type").and_then(Value::as_str) {
+            _ if data.get("fields").is_some_and(Value::is_object) => form(data)?,
             Some("multipart") => multipart(data, size)?,
             Some("single" | "standard") => single(data)?,
             Some(other) => return Err(format!("unknown `upload_type` `{other}`")),
@@ -1061,6 +1136,31 @@ fn conflict(data: &Map<String, Value>, outer: &Map<String, Value>) -> Option<Con
         flags.contains(&true)
     };
     is_conflict.then_some(Conflict { file_id })
+}
+
+/// A presigned POST form: `upload_url` (or `url`) and the `fields` to
+/// send with their values unchanged (a signature covers them).
+fn form(data: &Map<String, Value>) -> Result<Transfer, String> {
+    let url = text(data.get("upload_url"))
+        .or_else(|| text(data.get("url")))
+        .ok_or("the form answer has no `upload_url` or `url`")?;
+    let mut fields = Vec::new();
+    for (name, value) in data
+        .get("fields")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let value = codec::read_text(value).ok_or(format!("form field `{name}` is not text"))?;
+        fields.push((name.clone(), value));
+    }
+    if fields.iter().any(|(name, _)| name == FORM_FILE_FIELD) {
+        return Err(format!("the form already has a `{FORM_FILE_FIELD}` field"));
+    }
+    Ok(Transfer::Form {
+        url: Secret::new(url),
+        fields,
+    })
 }
 
 fn single(data: &Map<String, Value>) -> Result<Transfer, String> {
@@ -1234,6 +1334,35 @@ mod tests {
     }
 
     #[test]
+    fn a_presigned_post_form_is_read_whatever_its_upload_type() {
+        let body = br#"{"upload_data": {"upload_type": "post", "upload_url": "http://s/u?sig=1",
+            "fields": {"key": "s3path/temp/u1/a.png", "policy": "eyJ9", "x-sig": "ff"},
+            "file_path": "s3path/temp/u1/a.png", "file_name": "a.png"}}"#;
+        let session = Session::parse(body, 3).expect("a form");
+        let Transfer::Form { url, fields } = &session.transfer else {
+            panic!("not a form: {session:?}");
+        };
+        assert_eq!(url.expose(), "http://s/u?sig=1");
+        assert_eq!(
+            fields,
+            &[
+                ("key".to_owned(), "s3path/temp/u1/a.png".to_owned()),
+                ("policy".to_owned(), "eyJ9".to_owned()),
+                ("x-sig".to_owned(), "ff".to_owned()),
+            ]
+        );
+        let other = br#"{"url": "http://s/u", "fields": {"key": "k"}, "file_path": "k"}"#;
+        assert!(matches!(
+            Session::parse(other, 3)
+                .expect("a form without upload_data")
+                .transfer,
+            Transfer::Form { .. }
+        ));
+        let clash = br#"{"url": "http://s/u", "fields": {"file": "x"}, "file_path": "k"}"#;
+        assert!(Session::parse(clash, 3).is_err());
+    }
+
+    #[test]
     fn session_debug_never_shows_a_presigned_url() {
         let body = br#"{"upload_data": {"upload_url": "http://s/x?X-Amz-Signature=s3cr3t", "file_path": "p"}}"#;
         let s = Session::parse(body, 3).expect("parses");
@@ -1355,6 +1484,7 @@ mod tests {
                     url: &Secret::new(url),
                     range: ByteRange { start: 0, len },
                     step: Step::Put { part },
+                    form: None,
                 },
                 "text/plain",
                 path,
@@ -1382,6 +1512,7 @@ mod tests {
                     url: &Secret::new(url),
                     range,
                     step: Step::Put { part: Some(2) },
+                    form: None,
                 },
                 "image/png",
                 "a.bin",

@@ -17,6 +17,7 @@ mod cli_validate;
 mod config;
 mod examples;
 mod export;
+mod export_values;
 mod hashes;
 mod loader_never_panics;
 mod plan;
