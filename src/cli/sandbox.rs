@@ -9,14 +9,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::sandbox::{
-    Credentials, FaultConfig, NameFields, RateLimit, Sandbox, SandboxConfig, SandboxError, Seed,
-    SingleUploadType, UploadConfig,
+    Credentials, FaultConfig, NameFields, RateLimit, Readings, Sandbox, SandboxConfig,
+    SandboxError, Seed, SingleUploadType, UploadConfig, UploadForm,
 };
 
 /// Arguments of `pxmctl sandbox`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret\n  pxmctl sandbox --data .sandbox --seed seed.yaml     # state kept across restarts, first filled from a seed\n  pxmctl sandbox --fault-rate 0.05 --latency 200      # a flaky, slow API to try apply against"
+    after_help = "Examples:\n  pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret\n  pxmctl sandbox --data .sandbox --seed seed.yaml     # state kept across restarts, first filled from a seed\n  pxmctl sandbox --fault-rate 0.05 --latency 200      # a flaky, slow API to try apply against\n  pxmctl sandbox --profile strict --page-cap 5        # the other reading of every silent guide, pages of 5"
 )]
 pub struct SandboxArgs {
     /// Address to listen on; port 0 picks a free port.
@@ -73,9 +73,60 @@ pub struct SandboxArgs {
     /// Lifetime of presigned upload URLs, in seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     url_ttl: u64,
+    /// Readings of the guides where they are silent: `default`, or `strict`
+    /// for every switch below; the switches add to the profile.
+    #[arg(long, default_value = "default", value_parser = ["default", "strict"], help_heading = "Other readings")]
+    profile: String,
+    /// File objects carry no `attributes` (read them at /v2.1/attribute/file/{id}).
+    #[arg(long, help_heading = "Other readings")]
+    no_file_list_values: bool,
+    /// Every list answers at most N items whatever `limit` asks; v3 search gives no `total`.
+    #[arg(long, value_name = "N", help_heading = "Other readings")]
+    page_cap: Option<usize>,
+    /// A confirmed file answers 404 on its by-id routes for MS milliseconds (processing).
+    #[arg(long, value_name = "MS", help_heading = "Other readings")]
+    processing_delay: Option<u64>,
+    /// Date filters take only YYYY-MM-DD; published dates only RFC 3339 date-times.
+    #[arg(long, help_heading = "Other readings")]
+    strict_dates: bool,
+    /// DELETE /v2.1/file/{id} answers 405 Method Not Allowed.
+    #[arg(long, help_heading = "Other readings")]
+    no_file_delete: bool,
+    /// request-upload answers presigned PUT URLs (`put`) or a presigned POST form (`post`).
+    #[arg(long, value_name = "FORM", value_parser = ["put", "post"], help_heading = "Other readings")]
+    upload_form: Option<String>,
 }
 
 impl SandboxArgs {
+    /// The profile's readings with the explicit switches on top.
+    fn readings(&self) -> Result<Readings, String> {
+        let mut r = match self.profile.as_str() {
+            "strict" => Readings::strict(),
+            _ => Readings::default(),
+        };
+        if self.no_file_list_values {
+            r.file_list_values = false;
+        }
+        if let Some(cap) = self.page_cap {
+            r.page_cap = Some(cap);
+        }
+        if let Some(ms) = self.processing_delay {
+            r.processing_delay = Duration::from_millis(ms);
+        }
+        if self.strict_dates {
+            r.strict_dates = true;
+        }
+        if self.no_file_delete {
+            r.file_delete = false;
+        }
+        if let Some(form) = &self.upload_form {
+            r.upload_form = form
+                .parse::<UploadForm>()
+                .map_err(|e| format!("--upload-form: {e}"))?;
+        }
+        Ok(r)
+    }
+
     /// Checks the flags into a config.
     fn config(&self) -> Result<SandboxConfig, String> {
         let rate_limit = match self.rate_limit.trim() {
@@ -126,6 +177,7 @@ impl SandboxArgs {
                 part_size: self.part_size,
                 url_ttl: Duration::from_secs(self.url_ttl),
             },
+            readings: self.readings()?,
         })
     }
 }
@@ -205,4 +257,56 @@ async fn stop_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: SandboxArgs,
+    }
+
+    fn readings(args: &[&str]) -> Result<Readings, String> {
+        let cli = Cli::try_parse_from(["pxmctl"].iter().chain(args)).map_err(|e| e.to_string())?;
+        cli.args.readings()
+    }
+
+    #[test]
+    fn switches_add_to_the_profile_and_values_override_it() {
+        assert_eq!(readings(&[]), Ok(Readings::default()));
+        assert_eq!(readings(&["--profile", "strict"]), Ok(Readings::strict()));
+        let some = readings(&[
+            "--no-file-list-values",
+            "--page-cap",
+            "5",
+            "--processing-delay",
+            "250",
+            "--strict-dates",
+            "--no-file-delete",
+            "--upload-form",
+            "post",
+        ]);
+        assert_eq!(
+            some,
+            Ok(Readings {
+                page_cap: Some(5),
+                processing_delay: Duration::from_millis(250),
+                ..Readings::strict()
+            })
+        );
+        assert_eq!(
+            readings(&["--profile", "strict", "--upload-form", "put"]),
+            Ok(Readings {
+                upload_form: UploadForm::Put,
+                ..Readings::strict()
+            })
+        );
+        assert!(readings(&["--upload-form", "form"]).is_err());
+        assert!(readings(&["--profile", "lenient"]).is_err());
+    }
 }

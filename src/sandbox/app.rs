@@ -13,8 +13,11 @@ use super::ids::IdGen;
 use super::kind::Kind;
 use super::limit::Limiter;
 use super::presign::Signer;
+use super::processing::Processing;
+use super::readings::Readings;
 use super::render::Renderer;
-use super::stats::Stats;
+use super::stats::{Stats, StatsSnapshot};
+use super::validate::PublishedDates;
 
 #[derive(Debug)]
 pub(crate) struct App {
@@ -30,6 +33,10 @@ pub(crate) struct App {
     pub faults: Faults,
     pub stats: Stats,
     pub uploads: UploadConfig,
+    pub readings: Readings,
+    /// Files whose by-id routes answer 404 for a while after a confirm
+    /// (`Readings::processing_delay`).
+    pub processing: Processing,
 }
 
 impl App {
@@ -65,11 +72,37 @@ impl App {
             .ok_or_else(|| ApiError::not_found(kind, id))
     }
 
+    /// The 404 a file answers on its by-id routes while it is still
+    /// processing; `Ok` for every other object.
+    pub(crate) fn available(&self, kind: Kind, id: &str) -> Result<(), ApiError> {
+        if kind == Kind::File && self.processing.is_processing(id) {
+            return Err(ApiError::not_found(kind, id));
+        }
+        Ok(())
+    }
+
+    /// How request bodies may write `published_start_date` / `published_end_date`.
+    pub(crate) fn published_dates(&self) -> PublishedDates {
+        if self.readings.strict_dates {
+            PublishedDates::DateTime
+        } else {
+            PublishedDates::DateOrDateTime
+        }
+    }
+
     pub(crate) fn renderer<'a>(&'a self, db: &'a Db) -> Renderer<'a> {
         Renderer {
             state: db.state(),
             base_url: &self.base_url,
             signer: &self.signer,
+            file_values: self.readings.file_list_values,
         }
+    }
+
+    /// What `GET /_sandbox/stats` answers now.
+    pub(crate) fn stats_snapshot(&self) -> StatsSnapshot {
+        let mut snapshot = self.stats.snapshot(self.db().state());
+        snapshot.files_processing = self.processing.count();
+        snapshot
     }
 }

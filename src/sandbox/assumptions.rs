@@ -69,3 +69,35 @@ pub const PICK_LIST_OPTIONS_FIELD: &str = "options";
 
 /// Route prefix of the control endpoints (no token, not rate limited).
 pub const CONTROL_PREFIX: &str = "/_sandbox";
+
+// Other readings (`Readings`): the guesses each non-default switch makes.
+
+/// Page cap of [`crate::sandbox::Readings::strict`]: the guide's "default
+/// limit is typically 20", read as a limit the server will not exceed.
+pub const STRICT_PAGE_CAP: usize = 20;
+/// Processing delay of [`crate::sandbox::Readings::strict`], in
+/// milliseconds; the guide gives no duration for "6. Processing".
+pub const STRICT_PROCESSING_DELAY_MS: u64 = 1000;
+
+/// `upload_type` of a presigned POST form (the guide knows only
+/// `single`/`standard` and `multipart`).
+pub const POST_UPLOAD_TYPE: &str = "post";
+/// Key of the form fields in `upload_data`, as S3 presigned POST names them.
+pub const FORM_FIELDS_FIELD: &str = "fields";
+/// Bucket-like path segment the POST form is sent to: `/_store/<bucket>`.
+pub const FORM_BUCKET: &str = "pxm-uploads";
+/// Form field holding the object key (S3's name); its value is the `file_path`.
+pub const FORM_KEY_FIELD: &str = "key";
+/// Form field holding the object's MIME type (S3's name).
+pub const FORM_CONTENT_TYPE_FIELD: &str = "Content-Type";
+/// Form field holding the base64 JSON policy (S3's name and shape:
+/// `expiration` and `conditions`, with `content-length-range`).
+pub const FORM_POLICY_FIELD: &str = "policy";
+/// Form field holding the hex HMAC-SHA256 of the policy (S3 uses
+/// `x-amz-signature` over a derived key; the sandbox signs with its own key).
+pub const FORM_SIGNATURE_FIELD: &str = "x-sandbox-signature";
+/// Name of the file part, which must come last (S3's rule: fields after it are ignored).
+pub const FORM_FILE_FIELD: &str = "file";
+/// confirm-upload field carrying the ETag the POST form answered
+/// (the peer guide's `/api/s3/success` takes an `etag`); quoted or bare.
+pub const CONFIRM_ETAG_FIELD: &str = "etag";

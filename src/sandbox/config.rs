@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{SandboxError, Seed};
+use super::{Readings, SandboxError, Seed};
 
 /// How to start a sandbox. `Default` is what tests want: loopback,
 /// ephemeral port, in memory, random credentials, the real API's
-/// rate limit, no faults.
+/// rate limit, no faults, the default [`Readings`].
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     /// Address to bind; port 0 picks a free one.
@@ -27,6 +27,8 @@ pub struct SandboxConfig {
     pub rate_limit: Option<RateLimit>,
     pub faults: FaultConfig,
     pub uploads: UploadConfig,
+    /// Which reading of the guides to serve where they are silent.
+    pub readings: Readings,
 }
 
 impl Default for SandboxConfig {
@@ -40,6 +42,7 @@ impl Default for SandboxConfig {
             rate_limit: Some(RateLimit::default()),
             faults: FaultConfig::default(),
             uploads: UploadConfig::default(),
+            readings: Readings::default(),
         }
     }
 }
@@ -52,6 +55,7 @@ impl SandboxConfig {
         }
         self.faults.check()?;
         self.uploads.check()?;
+        self.readings.check()?;
         if let Some(limit) = &self.rate_limit
             && (limit.max_requests == 0 || limit.window.is_zero())
         {

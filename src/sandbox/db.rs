@@ -98,6 +98,10 @@ pub(crate) struct UploadSession {
     /// Empty for a single-PUT upload.
     pub parts: Vec<PartRange>,
     pub created_at: Timestamp,
+    /// Handed out as a presigned POST form (`--upload-form post`): the
+    /// bytes arrive in one POST and confirm-upload needs their `etag`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub post_form: bool,
 }
 
 impl UploadSession {

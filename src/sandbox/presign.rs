@@ -1,7 +1,7 @@
 //! Presigned object-store URLs: an expiry and an HMAC-SHA256 signature
 //! over the method, the path and every other query parameter, so changing
 //! any of them (or waiting past the expiry) makes the URL useless. The
-//! same key derives the bearer token.
+//! same key derives the bearer token and signs POST-form policies.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -46,6 +46,19 @@ impl Signer {
     /// The long-lived bearer token for these credentials.
     pub(crate) fn token(&self, client_id: &str, client_secret: &str) -> String {
         self.mac(&["token", client_id, client_secret])
+    }
+
+    /// The signature of a POST form's base64 `policy` field.
+    pub(crate) fn policy_signature(&self, policy: &str) -> String {
+        self.mac(&["POST", "policy", policy])
+    }
+
+    /// Whether `signature` is the one [`Signer::policy_signature`] gives.
+    pub(crate) fn verify_policy(&self, policy: &str, signature: &str) -> bool {
+        constant_time_eq(
+            self.policy_signature(policy).as_bytes(),
+            signature.as_bytes(),
+        )
     }
 
     fn canonical(params: &[(String, String)]) -> String {

@@ -1,6 +1,7 @@
 //! List parameters (`limit`, `offset`, `ids`, `region_ids`, `parent_id`,
 //! the created/updated date filters, `trimmed`, `metadata_only`, the
-//! search keyword): parsing them, filtering records and paging.
+//! search keyword): parsing them, filtering records and paging, under the
+//! readings that change them (`page_cap`, `strict_dates`).
 
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
@@ -10,8 +11,9 @@ use super::api_error::ApiError;
 use super::assumptions::{FILE_COLLECTIONS_PARAM, SEARCH_KEYWORD_PARAM};
 use super::db::Record;
 use super::kind::Kind;
+use super::readings::Readings;
 use super::render::Detail;
-use super::validate::parse_date;
+use super::validate::{is_bare_date, parse_date};
 
 /// The guide's default page size.
 pub(crate) const DEFAULT_LIMIT: usize = 20;
@@ -42,6 +44,8 @@ struct Bound {
 pub(crate) struct ListParams {
     pub limit: usize,
     pub offset: usize,
+    /// `Readings::page_cap`: no page is longer, whatever `limit` says.
+    pub cap: Option<usize>,
     pub detail: Detail,
     pub keyword: Option<String>,
     ids: Option<Vec<String>>,
@@ -77,7 +81,13 @@ fn boolean(name: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
-fn date(name: &str, value: &str) -> Result<Bound, ApiError> {
+fn date(name: &str, value: &str, strict: bool) -> Result<Bound, ApiError> {
+    if strict && !is_bare_date(value.trim()) {
+        return Err(ApiError::field(
+            name,
+            format!("`{name}` must be a date (YYYY-MM-DD), found `{value}`"),
+        ));
+    }
     parse_date(value.trim())
         .map(|(at, whole_day)| Bound { at, whole_day })
         .ok_or_else(|| {
@@ -99,11 +109,13 @@ fn push_ids(list: &mut Option<Vec<String>>, value: &str) {
 }
 
 impl ListParams {
-    pub(crate) fn parse(params: &Params) -> Result<Self, ApiError> {
+    pub(crate) fn parse(params: &Params, readings: &Readings) -> Result<Self, ApiError> {
         let mut p = ListParams {
             limit: DEFAULT_LIMIT,
+            cap: readings.page_cap,
             ..ListParams::default()
         };
+        let strict = readings.strict_dates;
         for (name, value) in &params.0 {
             match name.as_str() {
                 "limit" => p.limit = number(name, value, 1)?,
@@ -112,10 +124,10 @@ impl ListParams {
                 "region_ids" | "region_ids[]" => push_ids(&mut p.region_ids, value),
                 n if n == FILE_COLLECTIONS_PARAM => push_ids(&mut p.collection_ids, value),
                 "parent_id" => p.parent_id = Some(value.trim().to_string()),
-                "created_start_date" => p.created[0] = Some(date(name, value)?),
-                "created_end_date" => p.created[1] = Some(date(name, value)?),
-                "updated_start_date" => p.updated[0] = Some(date(name, value)?),
-                "updated_end_date" => p.updated[1] = Some(date(name, value)?),
+                "created_start_date" => p.created[0] = Some(date(name, value, strict)?),
+                "created_end_date" => p.created[1] = Some(date(name, value, strict)?),
+                "updated_start_date" => p.updated[0] = Some(date(name, value, strict)?),
+                "updated_end_date" => p.updated[1] = Some(date(name, value, strict)?),
                 "trimmed" if boolean(name, value)? => p.detail = Detail::Trimmed,
                 "metadata_only" if boolean(name, value)? && p.detail != Detail::Trimmed => {
                     p.detail = Detail::MetadataOnly;
@@ -159,10 +171,11 @@ impl ListParams {
                 .is_none_or(|k| keyword_matches(kind, record, k))
     }
 
-    /// The page of `items` that `limit` and `offset` select.
+    /// The page of `items` that `limit` and `offset` select (at most `cap` long).
     pub(crate) fn page<'a, T>(&self, items: &'a [T]) -> &'a [T] {
+        let limit = self.cap.map_or(self.limit, |cap| self.limit.min(cap));
         let start = self.offset.min(items.len());
-        let end = start.saturating_add(self.limit).min(items.len());
+        let end = start.saturating_add(limit).min(items.len());
         &items[start..end]
     }
 }

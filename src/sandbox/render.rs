@@ -28,6 +28,8 @@ pub(crate) struct Renderer<'a> {
     pub state: &'a State,
     pub base_url: &'a str,
     pub signer: &'a Signer,
+    /// Whether file objects carry `attributes` (`Readings::file_list_values`).
+    pub file_values: bool,
 }
 
 impl Renderer<'_> {
@@ -44,7 +46,8 @@ impl Renderer<'_> {
             return Value::Object(out);
         }
         out.extend(record.fields.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if kind.has_attribute_values() && detail == Detail::Full {
+        let values_shown = kind != Kind::File || self.file_values;
+        if kind.has_attribute_values() && detail == Detail::Full && values_shown {
             out.insert(
                 ATTRIBUTES_FIELD.into(),
                 Value::Array(self.attribute_values(record)),

@@ -18,6 +18,7 @@ use super::faults::Faults;
 use super::ids::{IdGen, os_random, random_hex};
 use super::limit::Limiter;
 use super::presign::Signer;
+use super::processing::Processing;
 use super::stats::{Stats, StatsSnapshot};
 use super::{SandboxError, persist, routes, seed, server};
 
@@ -95,6 +96,8 @@ impl Sandbox {
             faults: Faults::new(config.faults.clone()),
             stats: Stats::default(),
             uploads: config.uploads.clone(),
+            processing: Processing::new(config.readings.processing_delay),
+            readings: config.readings.clone(),
         });
         if !existed && let Some(s) = &config.seed {
             seed::apply(&app, s).await?;
@@ -160,7 +163,7 @@ impl RunningSandbox {
 
     /// What `GET /_sandbox/stats` would answer now.
     pub fn stats(&self) -> StatsSnapshot {
-        self.app.stats.snapshot(self.app.db().state())
+        self.app.stats_snapshot()
     }
 
     /// When each API request arrived (control and object-store requests

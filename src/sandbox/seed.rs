@@ -16,7 +16,7 @@ use super::app::App;
 use super::assumptions::{ATTRIBUTES_FIELD, CREATED_FIELD, UPDATED_FIELD};
 use super::db::{Change, Record};
 use super::kind::Kind;
-use super::validate::apply_body;
+use super::validate::{PublishedDates, apply_body};
 
 /// Objects to load into a fresh sandbox. Each entry is an object in the
 /// shape the API answers; `id`, `created_at` and `updated_at` may be
@@ -200,8 +200,15 @@ async fn load_entry(
         changes.push(Change::PutBlob { key, blob });
     }
     let mut db = app.db();
-    apply_body(db.state(), kind, &mut record, &body, true)
-        .map_err(|e| seed_error(kind, index, e.message))?;
+    apply_body(
+        db.state(),
+        kind,
+        &mut record,
+        &body,
+        true,
+        PublishedDates::default(),
+    )
+    .map_err(|e| seed_error(kind, index, e.message))?;
     if kind == Kind::File
         && let Some(mime) = entry.get("mime_type")
     {

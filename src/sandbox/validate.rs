@@ -23,6 +23,32 @@ use super::refs::{self, Shape};
 /// File fields the server computes; a body cannot set them.
 const FILE_READ_ONLY: [&str; 5] = ["size", "renditions", "download_url", "version", "versions"];
 
+/// How a body may write `published_start_date` / `published_end_date`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum PublishedDates {
+    /// A date or a date-time (the default reading: the upload guide shows
+    /// `"2026-01-21"`, the integration guide `"2025-01-01T00:00:00Z"`).
+    #[default]
+    DateOrDateTime,
+    /// Only an RFC 3339 date-time, as the guide's field table types them
+    /// (`--strict-dates`).
+    DateTime,
+}
+
+/// Whether `s` is exactly `YYYY-MM-DD` naming a real day.
+pub(crate) fn is_bare_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && s.parse::<Date>().is_ok()
+}
+
 /// Parses a date (`YYYY-MM-DD`, midnight UTC), a civil date-time (UTC) or
 /// an RFC 3339 timestamp.
 pub(crate) fn parse_date(s: &str) -> Option<(Timestamp, bool)> {
@@ -58,6 +84,7 @@ pub(crate) fn apply_body(
     record: &mut Record,
     body: &Map<String, Value>,
     creating: bool,
+    dates: PublishedDates,
 ) -> Result<(), ApiError> {
     for (key, value) in body {
         let key = key.as_str();
@@ -74,7 +101,7 @@ pub(crate) fn apply_body(
         let stored = if let Some(r) = refs::find(kind, key) {
             reference(state, key, r.target, r.shape, value)?
         } else {
-            scalar(kind, key, value)?
+            scalar(kind, key, value, dates)?
         };
         record.fields.insert(key.to_string(), stored);
     }
@@ -177,14 +204,25 @@ fn reference(
 }
 
 /// Checks the type of a non-reference field with a documented type.
-fn scalar(kind: Kind, key: &str, value: &Value) -> Result<Value, ApiError> {
+fn scalar(kind: Kind, key: &str, value: &Value, dates: PublishedDates) -> Result<Value, ApiError> {
     match key {
         "published" | "is_primary" if !value.is_boolean() && !value.is_null() => Err(
             ApiError::field(key, format!("`{key}` must be true or false")),
         ),
-        "published_start_date" | "published_end_date" => match value {
-            Value::Null => Ok(Value::Null),
-            Value::String(s) if parse_date(s).is_some() => Ok(value.clone()),
+        "published_start_date" | "published_end_date" => match (value, dates) {
+            (Value::Null, _) => Ok(Value::Null),
+            (Value::String(s), PublishedDates::DateOrDateTime) if parse_date(s).is_some() => {
+                Ok(value.clone())
+            }
+            (Value::String(s), PublishedDates::DateTime) if s.parse::<Timestamp>().is_ok() => {
+                Ok(value.clone())
+            }
+            (_, PublishedDates::DateTime) => Err(ApiError::field(
+                key,
+                format!(
+                    "`{key}` must be an RFC 3339 date-time such as `2025-01-01T00:00:00Z`, found {value}"
+                ),
+            )),
             _ => Err(ApiError::field(
                 key,
                 format!("`{key}` must be a date (YYYY-MM-DD) or an RFC 3339 date-time"),

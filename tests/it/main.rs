@@ -30,6 +30,7 @@ mod sandbox_faults;
 mod sandbox_limits;
 mod sandbox_lists;
 mod sandbox_persistence;
+mod sandbox_readings;
 mod sandbox_seed;
 mod sandbox_stats;
 mod sandbox_store;

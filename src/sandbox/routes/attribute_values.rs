@@ -1,7 +1,8 @@
 //! The attribute values of one object: `GET /v2.1/attribute/{entity}/{id}`
 //! and the per-attribute update `PUT /v2.1/attribute/{entity}/{id}/{attribute_id}`
 //! (body `{"value": ...}`; `null` clears), which unlike the `attributes`
-//! array of an object PUT leaves the other values alone.
+//! array of an object PUT leaves the other values alone. A file still
+//! processing answers 404 on all of them.
 
 use std::sync::Arc;
 
@@ -40,6 +41,7 @@ async fn values(
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let kind = entity(&kind)?;
+    app.available(kind, &id)?;
     let db = app.db();
     let record = App::require(&db, kind, &id)?;
     Ok(axum::Json(app.renderer(&db).attribute_values(record)).into_response())
@@ -50,6 +52,7 @@ async fn one_value(
     Path((kind, id, attribute_id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let kind = entity(&kind)?;
+    app.available(kind, &id)?;
     let db = app.db();
     let record = App::require(&db, kind, &id)?;
     let value = app
@@ -92,6 +95,7 @@ fn write(
     value: Option<&Value>,
 ) -> Result<Response, ApiError> {
     let kind = entity(kind)?;
+    app.available(kind, id)?;
     let mut db = app.db();
     let state = db.state();
     let mut record = state

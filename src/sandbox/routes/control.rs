@@ -22,8 +22,7 @@ pub(super) fn routes() -> Router<Arc<App>> {
 }
 
 async fn stats(State(app): State<Arc<App>>) -> Response {
-    let snapshot = app.stats.snapshot(app.db().state());
-    axum::Json(snapshot).into_response()
+    axum::Json(app.stats_snapshot()).into_response()
 }
 
 /// Queues a fault for the next `count` API requests, e.g.

@@ -5,6 +5,7 @@
 
 mod attribute_values;
 mod control;
+mod form_upload;
 mod objects;
 mod search;
 mod store;
@@ -111,7 +112,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         (attribute_values::routes(), Class::Api { authorized: true }),
         (search::routes(), Class::Api { authorized: true }),
         (uploads::routes(), Class::Api { authorized: true }),
-        (store::routes(), Class::Store),
+        (store::routes(app.readings.upload_form), Class::Store),
     ];
     let mut router = control::routes();
     for (routes, class) in classes {

@@ -1,11 +1,12 @@
 //! List, create, get, update and delete for every kind (regions: list
 //! only; files: no create, uploads make them), and the files of a
-//! category or a collection.
+//! category or a collection. A file still processing answers 404 by id,
+//! and with `--no-file-delete` its DELETE answers 405.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -54,7 +55,7 @@ fn status(code: u16) -> StatusCode {
 }
 
 async fn list(State(app): AppState, kind: Kind, params: Params) -> Result<Response, ApiError> {
-    let params = ListParams::parse(&params)?;
+    let params = ListParams::parse(&params, &app.readings)?;
     let db = app.db();
     let matching: Vec<&Record> = db
         .state()
@@ -76,7 +77,7 @@ async fn files_of(
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let params = ListParams::parse(&params)?;
+    let params = ListParams::parse(&params, &app.readings)?;
     let db = app.db();
     let state = db.state();
     if !state.contains(owner, &id) {
@@ -107,7 +108,14 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let mut record = Record::new(app.ids.uuid(), App::now());
     let mut db = app.db();
-    apply_body(db.state(), kind, &mut record, &body, true)?;
+    apply_body(
+        db.state(),
+        kind,
+        &mut record,
+        &body,
+        true,
+        app.published_dates(),
+    )?;
     App::put(&mut db, kind, &record)?;
     let body = app.renderer(&db).object(kind, &record, Default::default());
     Ok((status(CREATE_STATUS), axum::Json(body)).into_response())
@@ -118,6 +126,7 @@ async fn read(
     kind: Kind,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    app.available(kind, &id)?;
     let db = app.db();
     let record = App::require(&db, kind, &id)?;
     Ok(axum::Json(app.renderer(&db).object(kind, record, Default::default())).into_response())
@@ -129,9 +138,17 @@ async fn update(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
+    app.available(kind, &id)?;
     let mut db = app.db();
     let mut record = App::require(&db, kind, &id)?.clone();
-    apply_body(db.state(), kind, &mut record, &body, false)?;
+    apply_body(
+        db.state(),
+        kind,
+        &mut record,
+        &body,
+        false,
+        app.published_dates(),
+    )?;
     record.updated_at = App::now();
     App::put(&mut db, kind, &record)?;
     Ok(axum::Json(app.renderer(&db).object(kind, &record, Default::default())).into_response())
@@ -142,6 +159,10 @@ async fn delete(
     kind: Kind,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    if kind == Kind::File && !app.readings.file_delete {
+        return Ok(file_delete_not_allowed());
+    }
+    app.available(kind, &id)?;
     let content = {
         let mut db = app.db();
         let state = db.state();
@@ -161,6 +182,20 @@ async fn delete(
         app.blobs.remove(&key).await;
     }
     Ok(status(DELETE_STATUS).into_response())
+}
+
+/// `--no-file-delete`: the guides list no file delete, so the route
+/// answers 405 with the usual error body and the methods it has.
+fn file_delete_not_allowed() -> Response {
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "files cannot be deleted through the API",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, PUT"));
+    response
 }
 
 /// The changes that remove every link to `kind`/`id`, or a 400 when a

@@ -1,6 +1,7 @@
 //! Keyword search: `GET /v2/{entity}/search` answers a raw array,
 //! `GET /v3/{entity}/search` answers `{"hits": [...], "total": N}`;
-//! entity `folder` searches collections, `file` searches files.
+//! entity `folder` searches collections, `file` searches files. With a
+//! page cap, v3 answers `{"hits": [...]}` without `total`.
 
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ async fn search(
     params: Params,
     with_total: bool,
 ) -> Result<Response, ApiError> {
-    let params = ListParams::parse(&params)?;
+    let params = ListParams::parse(&params, &app.readings)?;
     let db = app.db();
     let matching: Vec<&Record> = db
         .state()
@@ -52,9 +53,12 @@ async fn search(
         .iter()
         .map(|r| renderer.object(kind, r, params.detail))
         .collect();
-    Ok(if with_total {
-        axum::Json(json!({ "hits": hits, "total": matching.len() })).into_response()
-    } else {
-        axum::Json(hits).into_response()
+    Ok(match (with_total, params.cap) {
+        (true, None) => {
+            axum::Json(json!({ "hits": hits, "total": matching.len() })).into_response()
+        }
+        // A capped server (`--page-cap`) gives no `total` to page by.
+        (true, Some(_)) => axum::Json(json!({ "hits": hits })).into_response(),
+        (false, _) => axum::Json(hits).into_response(),
     })
 }

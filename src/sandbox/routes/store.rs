@@ -1,7 +1,8 @@
 //! The presigned object store at `/_store/...`: S3-like PUT of a single
 //! object or of one part (`partNumber`, `uploadId`), answering the MD5
 //! `ETag`, and GET of stored bytes. No bearer token: the signed URL is
-//! the credential. Errors are S3-style XML.
+//! the credential. Errors are S3-style XML. With `--upload-form post` the
+//! same route takes the POST form (`form_upload`).
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::Routes;
+use super::form_upload::post_form;
 use super::uploads::{part_key, single_key};
 use crate::sandbox::app::App;
 use crate::sandbox::assumptions::STORE_PREFIX;
@@ -18,16 +20,24 @@ use crate::sandbox::blobs::WriteError;
 use crate::sandbox::db::Change;
 use crate::sandbox::kind::Kind;
 use crate::sandbox::presign::Refusal;
+use crate::sandbox::readings::UploadForm;
 
-pub(super) fn routes() -> Routes {
+pub(super) fn routes(form: UploadForm) -> Routes {
+    let route = get(serve).put(serve);
+    // POST exists only where request-upload hands out POST forms, so the
+    // PUT reading's store answers exactly as it always has.
+    let route = match form {
+        UploadForm::Put => route,
+        UploadForm::Post => route.post(post_form),
+    };
     vec![(
         format!("{STORE_PREFIX}/{{*key}}"),
-        get(serve).put(serve).layer(DefaultBodyLimit::disable()),
+        route.layer(DefaultBodyLimit::disable()),
     )]
 }
 
 /// An S3 error document.
-fn s3_error(status: StatusCode, code: &str, message: &str, resource: &str) -> Response {
+pub(super) fn s3_error(status: StatusCode, code: &str, message: &str, resource: &str) -> Response {
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{}</Message><Resource>{}</Resource></Error>",
         xml_escape(message),

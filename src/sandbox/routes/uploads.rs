@@ -1,25 +1,32 @@
 //! The upload flow of the upload guide, under `/v2.1/file/` and
 //! `/v3/file/`: request-upload opens a session and hands out presigned
-//! URLs (one, or one per part above the multipart threshold);
-//! confirm-upload checks what was stored against the session, applies
-//! the conflict choice and `metadata`, and makes the file visible.
+//! URLs (one, or one per part above the multipart threshold), or with
+//! `--upload-form post` a presigned POST form; confirm-upload checks what
+//! was stored against the session (and a form's `etag`), applies the
+//! conflict choice and `metadata`, makes the file visible and starts its
+//! processing delay.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::{JsonObject, Routes};
 use crate::sandbox::api_error::ApiError;
 use crate::sandbox::app::App;
 use crate::sandbox::assumptions::{
-    CONFLICT_ACTION_FIELD, CONFLICT_OVERWRITE, CONFLICT_VERSION, FILE_PATH_PREFIX, STORE_PREFIX,
+    CONFIRM_ETAG_FIELD, CONFLICT_ACTION_FIELD, CONFLICT_OVERWRITE, CONFLICT_VERSION,
+    FILE_PATH_PREFIX, FORM_BUCKET, FORM_CONTENT_TYPE_FIELD, FORM_FIELDS_FIELD, FORM_KEY_FIELD,
+    FORM_POLICY_FIELD, FORM_SIGNATURE_FIELD, POST_UPLOAD_TYPE, STORE_PREFIX,
 };
 use crate::sandbox::config::NameFields;
 use crate::sandbox::db::{Change, PartRange, Record, State as DbState, UploadSession};
+use crate::sandbox::form_policy::FormPolicy;
 use crate::sandbox::kind::Kind;
+use crate::sandbox::readings::UploadForm;
 use crate::sandbox::validate::apply_body;
 
 pub(super) fn routes() -> Routes {
@@ -114,24 +121,36 @@ async fn request_upload(
     let size = positive_size(&body, "size")?;
     let mime_type = non_empty_str(&body, "mime_type")?.map(str::to_string);
     let upload_id = app.ids.uuid();
+    let post_form = app.readings.upload_form == UploadForm::Post;
     let session = UploadSession {
         file_path: format!("{FILE_PATH_PREFIX}{upload_id}/{file_name}"),
         upload_id: upload_id.clone(),
         file_name,
         mime_type,
         size,
-        parts: if size > app.uploads.multipart_threshold {
+        parts: if size > app.uploads.multipart_threshold && !post_form {
             parts(size, app.uploads.part_size)
         } else {
             Vec::new()
         },
         created_at: App::now(),
+        post_form,
     };
     let expires = App::now().as_second()
         + i64::try_from(app.uploads.url_ttl.as_secs()).unwrap_or(i64::MAX / 2);
     let path = format!("{STORE_PREFIX}/{}", single_key(&upload_id));
     let mut data = Map::new();
-    if session.is_multipart() {
+    if session.post_form {
+        data.insert("upload_type".into(), json!(POST_UPLOAD_TYPE));
+        data.insert(
+            "upload_url".into(),
+            json!(format!("{}{STORE_PREFIX}/{FORM_BUCKET}", app.base_url)),
+        );
+        data.insert(
+            FORM_FIELDS_FIELD.into(),
+            Value::Object(form_fields(&app, &session, expires)),
+        );
+    } else if session.is_multipart() {
         let parts: Vec<Value> = session
             .parts
             .iter()
@@ -181,6 +200,40 @@ async fn request_upload(
     answer.insert("upload_data".into(), Value::Object(data));
     App::commit(&mut db, vec![Change::OpenUpload { session }])?;
     Ok(axum::Json(Value::Object(answer)).into_response())
+}
+
+/// The fields of a presigned POST form: the key, the content type, the
+/// policy fixing both and the size, and the policy's signature.
+fn form_fields(app: &App, session: &UploadSession, expires: i64) -> Map<String, Value> {
+    let mime = mime_of(session);
+    let policy = FormPolicy {
+        expiration: Timestamp::from_second(expires).unwrap_or(Timestamp::MAX),
+        exact: vec![
+            ("bucket".into(), FORM_BUCKET.into()),
+            (FORM_KEY_FIELD.into(), session.file_path.clone()),
+            (FORM_CONTENT_TYPE_FIELD.into(), mime.clone()),
+        ],
+        length: (session.size, session.size),
+    }
+    .encode();
+    let mut fields = Map::new();
+    fields.insert(FORM_KEY_FIELD.into(), json!(session.file_path));
+    fields.insert(FORM_CONTENT_TYPE_FIELD.into(), json!(mime));
+    fields.insert(
+        FORM_SIGNATURE_FIELD.into(),
+        json!(app.signer.policy_signature(&policy)),
+    );
+    fields.insert(FORM_POLICY_FIELD.into(), json!(policy));
+    fields
+}
+
+/// The MIME type the upload declared, else the one its name suggests.
+fn mime_of(session: &UploadSession) -> String {
+    session.mime_type.clone().unwrap_or_else(|| {
+        mime_guess::from_path(&session.file_name)
+            .first_or_octet_stream()
+            .to_string()
+    })
 }
 
 /// What confirm-upload will do with the session's bytes.
@@ -239,6 +292,9 @@ fn check_confirm(
                 "the uploaded object holds {} bytes but the requested size is {}",
                 stored.len, session.size
             )));
+        }
+        if session.post_form {
+            check_form_etag(body, &stored.md5)?;
         }
         return Ok((session, vec![key]));
     }
@@ -306,6 +362,26 @@ fn check_confirm(
         keys.push(key);
     }
     Ok((session, keys))
+}
+
+/// A POST-form upload is confirmed with the `etag` the store answered
+/// (quoted as returned, or bare), as the peer guide's success call is.
+fn check_form_etag(body: &Map<String, Value>, md5: &str) -> Result<(), ApiError> {
+    let field = CONFIRM_ETAG_FIELD;
+    let etag = non_empty_str(body, field)?.ok_or_else(|| {
+        ApiError::field(
+            field,
+            format!("`{field}` is required: the ETag the form upload answered"),
+        )
+    })?;
+    let bare = etag.trim().trim_matches('"');
+    if bare != md5 {
+        return Err(ApiError::field(
+            field,
+            format!("the `{field}` `{bare}` does not match the uploaded object"),
+        ));
+    }
+    Ok(())
 }
 
 /// `POST /v2.1|v3/file/confirm-upload`.
@@ -424,12 +500,9 @@ fn finish_confirm(app: &App, body: &Map<String, Value>, c: &Confirmed) -> Result
     let mut record = c.record.clone();
     let creating = record.content.is_none();
     record.fields.insert("size".into(), json!(c.session.size));
-    let mime = c.session.mime_type.clone().unwrap_or_else(|| {
-        mime_guess::from_path(&c.session.file_name)
-            .first_or_octet_stream()
-            .to_string()
-    });
-    record.fields.insert("mime_type".into(), json!(mime));
+    record
+        .fields
+        .insert("mime_type".into(), json!(mime_of(&c.session)));
     record.content = Some(c.key.clone());
     record.updated_at = App::now();
     let metadata: Map<String, Value> = match body.get("metadata") {
@@ -446,7 +519,14 @@ fn finish_confirm(app: &App, body: &Map<String, Value>, c: &Confirmed) -> Result
         None | Some(Value::Null) => Map::new(),
         Some(_) => return Err(ApiError::field("metadata", "`metadata` must be an object")),
     };
-    apply_body(db.state(), Kind::File, &mut record, &metadata, creating)?;
+    apply_body(
+        db.state(),
+        Kind::File,
+        &mut record,
+        &metadata,
+        creating,
+        app.published_dates(),
+    )?;
     let mut changes = vec![Change::PutBlob {
         key: c.key.clone(),
         blob: c.blob.clone(),
@@ -469,6 +549,7 @@ fn finish_confirm(app: &App, body: &Map<String, Value>, c: &Confirmed) -> Result
         upload_id: c.session.upload_id.clone(),
     });
     App::commit(&mut db, changes)?;
+    app.processing.start(&record.id);
     Ok(app
         .renderer(&db)
         .object(Kind::File, &record, Default::default()))
