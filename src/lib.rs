@@ -17,3 +17,4 @@ pub mod plan;
 pub mod remote;
 pub mod render;
 pub mod sandbox;
+pub mod session;

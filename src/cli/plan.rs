@@ -251,10 +251,6 @@ fn complete_file_values(
         force_upload: assets.force_upload,
         ..PlanOptions::default()
     };
-    let wanted = crate::plan::file_values_needed(catalog, live, &options);
-    if wanted.is_empty() {
-        return file_values::Completed::default();
-    }
     let connection = &connected.settings.connection;
     let account = match &connection.credentials {
         Credentials::Client { id, .. } => id.clone(),
@@ -265,14 +261,13 @@ fn complete_file_values(
     };
     let state = dir.join(hashes::STATE_DIR);
     let mut cache = ValueCache::open(Some(&state), &connection.base_url, &account);
-    let completed = rt.block_on(file_values::complete(
+    rt.block_on(crate::session::complete_snapshot(
         &connected.client,
+        catalog,
         live,
-        &wanted,
+        &options,
         &mut cache,
-    ));
-    cache.save();
-    completed
+    ))
 }
 
 /// The catalog loaded and checked and, when valid, its assets hashed

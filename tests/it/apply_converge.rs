@@ -4,7 +4,11 @@
 //! plan, with no duplicate objects, every UI-made link to an unmanaged
 //! collection kept, exactly the prune scope deleted and everything
 //! outside it kept. In a fifth of the cases (every profile) the first apply is killed
-//! mid-run (its future dropped with requests in flight).
+//! mid-run (its future dropped with requests in flight). Ten of the
+//! catalogs run again against the other reading of every silent guide
+//! (`Readings::strict`: no values in file lists, capped pages, a
+//! processing delay after confirm, date-only filters, no file delete,
+//! presigned POST uploads).
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use crate::apply_support;
@@ -13,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use apply_support::{
-    Case, case, connection, duplicates, exists, profile_for, pruned, snapshot, start,
+    Case, case, connection, duplicates, exists, profile_for, pruned, snapshot, start_reading,
 };
 use pxmctl::apply::{ApplyOptions, Event};
 use std::collections::BTreeMap;
@@ -22,16 +26,19 @@ use pxmctl::catalog::hashes::{Census, hash_catalog};
 use pxmctl::catalog::model::Catalog;
 use pxmctl::config::DEFAULT_HASH_ATTRIBUTE;
 use pxmctl::plan::PlanOptions;
+use pxmctl::remote::file_values::ValueCache;
 use pxmctl::remote::{Client, LiveSnapshot};
+use pxmctl::sandbox::{Readings, UploadForm};
+use pxmctl::session;
 use tokio::sync::Notify;
 
 /// Applies allowed before a case must have converged.
 const ROUNDS: usize = 8;
 
-async fn converge(seed: u64) -> Result<String, String> {
+async fn converge(seed: u64, readings: &Readings) -> Result<String, String> {
     let case = case(seed);
     let profile = profile_for(seed);
-    let sandbox = start(&case, &profile).await;
+    let sandbox = start_reading(&case, &profile, readings.clone()).await;
     let mut catalog = case.catalog();
     catalog
         .declare_hash_attribute(DEFAULT_HASH_ATTRIBUTE)
@@ -49,9 +56,15 @@ async fn converge(seed: u64) -> Result<String, String> {
     for round in 0..ROUNDS {
         // A new client per round, as a new process would have.
         let client = Client::new(&connection(&sandbox)).unwrap();
-        let Ok(live) = LiveSnapshot::fetch(&client).await else {
+        let Ok(mut live) = LiveSnapshot::fetch(&client).await else {
             continue;
         };
+        let mut no_cache = ValueCache::open(None, "", "");
+        let values =
+            session::complete_snapshot(&client, &catalog, &mut live, &options, &mut no_cache).await;
+        if values.failed > 0 {
+            continue;
+        }
         let plan = pxmctl::plan::plan(&catalog, &live, &options).map_err(|d| {
             format!(
                 "seed {seed} round {round}: plan failed: {d:?}\n{}",
@@ -64,6 +77,28 @@ async fn converge(seed: u64) -> Result<String, String> {
             check_hashes(seed, &catalog, &hashes, &converged, &plan)?;
             let stats = sandbox.stats();
             let faults: u64 = stats.faults.values().sum::<u64>() + stats.rate_limited;
+            // Under the other readings, uploads went by form and file
+            // values were read one by one.
+            let served = |prefix: &str| {
+                stats
+                    .requests
+                    .iter()
+                    .filter(|(route, _)| route.starts_with(prefix))
+                    .flat_map(|(_, by_status)| by_status.values())
+                    .sum::<u64>()
+            };
+            if readings.upload_form == UploadForm::Post
+                && !case.assets.is_empty()
+                && served("POST /_store") == 0
+            {
+                return Err(format!("seed {seed}: no upload went by form"));
+            }
+            if !readings.file_list_values
+                && !case.assets.is_empty()
+                && served("GET /v2.1/attribute/{entity}/{id}") == 0
+            {
+                return Err(format!("seed {seed}: no file's values were read"));
+            }
             // A fault profile that served no fault tested nothing.
             if profile.name != "none" && faults == 0 {
                 return Err(format!(
@@ -185,10 +220,10 @@ fn check_hashes(
     Ok(())
 }
 
-async fn seeds(range: std::ops::Range<u64>) {
+async fn seeds(range: std::ops::Range<u64>, readings: Readings) {
     let mut failures = Vec::new();
     for seed in range {
-        match converge(seed).await {
+        match converge(seed, &readings).await {
             Ok(line) => eprintln!("{line}"),
             Err(e) => failures.push(e),
         }
@@ -198,15 +233,20 @@ async fn seeds(range: std::ops::Range<u64>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_catalogs_0_to_9_converge_under_faults() {
-    seeds(0..10).await;
+    seeds(0..10, Readings::default()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_catalogs_10_to_19_converge_under_faults() {
-    seeds(10..20).await;
+    seeds(10..20, Readings::default()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_catalogs_20_to_29_converge_under_faults() {
-    seeds(20..30).await;
+    seeds(20..30, Readings::default()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_catalogs_0_to_9_converge_under_the_strict_readings() {
+    seeds(0..10, Readings::strict()).await;
 }

@@ -22,10 +22,13 @@ use pxmctl::catalog::format::{
     Published,
 };
 use pxmctl::config::{Connection, Credentials, TokenCacheSetting};
+use pxmctl::remote::file_values::{self, ValueCache};
 use pxmctl::remote::limiter::RateLimit as ClientRateLimit;
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::{Client, LiveSnapshot};
-use pxmctl::sandbox::{FaultConfig, RateLimit, RunningSandbox, Sandbox, SandboxConfig, Seed};
+use pxmctl::sandbox::{
+    FaultConfig, RateLimit, Readings, RunningSandbox, Sandbox, SandboxConfig, Seed,
+};
 use serde_json::{Map, Value, json};
 
 /// One generated test case.
@@ -204,10 +207,16 @@ pub fn profiles_for(case_seed: u64) -> Vec<Profile> {
 
 /// A sandbox holding `case.live`, with `profile`'s faults and rate limit.
 pub async fn start(case: &Case, profile: &Profile) -> RunningSandbox {
+    start_reading(case, profile, Readings::default()).await
+}
+
+/// [`start`], serving `readings` where the guides are silent.
+pub async fn start_reading(case: &Case, profile: &Profile, readings: Readings) -> RunningSandbox {
     Sandbox::start(SandboxConfig {
         seed: Some(case.live.clone()),
         faults: profile.faults.clone(),
         rate_limit: profile.rate_limit,
+        readings,
         ..SandboxConfig::default()
     })
     .await
@@ -268,12 +277,26 @@ pub async fn snapshot(sandbox: &RunningSandbox) -> LiveSnapshot {
     for attempt in 0..10u64 {
         let client = Client::new(&connection(sandbox)).unwrap();
         match LiveSnapshot::fetch(&client).await {
-            Ok(live) => return live,
+            Ok(mut live) => {
+                // Where the file list carries no values, read them all.
+                let files: Vec<String> = live
+                    .files
+                    .iter()
+                    .filter(|f| f.attributes.is_none())
+                    .map(|f| f.id.clone())
+                    .collect();
+                let mut no_cache = ValueCache::open(None, "", "");
+                file_values::complete(&client, &mut live, &files, &mut no_cache).await;
+                if live.unread_values.is_empty() {
+                    return live;
+                }
+                last = None;
+            }
             Err(e) => last = Some(e),
         }
         tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
     }
-    panic!("cannot read the sandbox account: {last:?}")
+    panic!("cannot read the sandbox account (or its files' values): {last:?}")
 }
 
 /// Identity duplicates in `live`: two attributes (or attribute groups)
