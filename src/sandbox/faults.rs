@@ -59,10 +59,14 @@ pub struct ScriptedFault {
     /// How many of the next API requests get it (default 1).
     #[serde(default)]
     pub count: Option<u32>,
+    /// Only requests to this route get it (`"POST /v3/file/confirm-upload"`,
+    /// as stats name routes); others pass by it.
+    #[serde(default)]
+    pub route: Option<String>,
 }
 
 impl ScriptedFault {
-    pub(crate) fn parse(&self) -> Result<(Fault, u32), ApiError> {
+    pub(crate) fn parse(&self) -> Result<(Fault, u32, Option<String>), ApiError> {
         let fault = match self.action.as_str() {
             "status" => {
                 let status = self.status.ok_or_else(|| ApiError::required("status"))?;
@@ -88,7 +92,7 @@ impl ScriptedFault {
                 ));
             }
         };
-        Ok((fault, self.count.unwrap_or(1)))
+        Ok((fault, self.count.unwrap_or(1), self.route.clone()))
     }
 }
 
@@ -97,7 +101,8 @@ pub(crate) struct Faults {
     config: FaultConfig,
     random: bool,
     rng: Mutex<SmallRng>,
-    script: Mutex<VecDeque<(Fault, u32)>>,
+    /// Faults to serve first, with how many times and on which route.
+    script: Mutex<VecDeque<(Fault, u32, Option<String>)>>,
 }
 
 const ERROR_STATUSES: [u16; 3] = [500, 502, 503];
@@ -116,12 +121,12 @@ impl Faults {
         }
     }
 
-    pub(crate) fn push_script(&self, fault: Fault, count: u32) {
+    pub(crate) fn push_script(&self, fault: Fault, count: u32, route: Option<String>) {
         if count > 0 {
             self.script
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push_back((fault, count));
+                .push_back((fault, count, route));
         }
     }
 
@@ -132,23 +137,22 @@ impl Faults {
             .clear();
     }
 
-    /// The fault (if any) and the latency for the next request.
-    pub(crate) fn decide(&self, is_write: bool) -> (Option<Fault>, Duration) {
+    /// The fault (if any) and the latency for the next request, to `route`.
+    pub(crate) fn decide(&self, is_write: bool, route: &str) -> (Option<Fault>, Duration) {
         let scripted = {
             let mut script = self.script.lock().unwrap_or_else(|e| e.into_inner());
-            let next = script.front_mut().map(|(fault, left)| {
+            let at = script
+                .iter()
+                .position(|(_, _, only)| only.as_deref().is_none_or(|r| r == route));
+            at.and_then(|i| {
+                let (fault, left, _) = script.get_mut(i)?;
                 *left -= 1;
-                (*fault, *left == 0)
-            });
-            match next {
-                Some((fault, done)) => {
-                    if done {
-                        script.pop_front();
-                    }
-                    Some(fault)
+                let fault = *fault;
+                if *left == 0 {
+                    script.remove(i);
                 }
-                None => None,
-            }
+                Some(fault)
+            })
         };
         let mut latency = self.config.latency;
         let mut fault = None;
@@ -186,7 +190,12 @@ pub(crate) async fn middleware(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let (fault, latency) = app.faults.decide(is_write);
+    let route = request
+        .extensions()
+        .get::<RouteName>()
+        .map_or_else(|| request.uri().path().to_string(), |r| r.0.to_string());
+    // `route` is already "METHOD /template".
+    let (fault, latency) = app.faults.decide(is_write, &route);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -194,10 +203,6 @@ pub(crate) async fn middleware(
         return next.run(request).await;
     };
     app.stats.count_fault(&fault.stat_name());
-    let route = request
-        .extensions()
-        .get::<RouteName>()
-        .map_or_else(|| request.uri().path().to_string(), |r| r.0.to_string());
     match fault {
         Fault::Status {
             status: 429,

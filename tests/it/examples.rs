@@ -1,6 +1,7 @@
 //! Every example catalog (`examples/*`, the demo `catalog/`) does what its README promises
 //! on a fresh account: it plans, applies, and then plans nothing, so a
-//! user copying one starts from something that converges.
+//! user copying one starts from something that converges; against the
+//! sandbox's default readings of the guides and its strict ones.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use crate::cli_support;
@@ -8,7 +9,7 @@ use crate::cli_support;
 use std::path::{Path, PathBuf};
 
 use cli_support::{Served, copy_dir, pxmctl, repo, text};
-use pxmctl::sandbox::Seed;
+use pxmctl::sandbox::{Readings, Seed};
 
 /// The example catalogs: every directory of `examples/` but the CI files,
 /// and the demo catalog.
@@ -32,6 +33,15 @@ fn account_for(catalog: &Path) -> Seed {
 
 #[test]
 fn every_example_applies_and_then_plans_nothing() {
+    applies_and_then_plans_nothing(&Readings::default());
+}
+
+#[test]
+fn every_example_applies_and_then_plans_nothing_under_the_strict_readings() {
+    applies_and_then_plans_nothing(&Readings::strict());
+}
+
+fn applies_and_then_plans_nothing(readings: &Readings) {
     let examples = examples();
     let names: Vec<_> = examples.iter().map(|p| p.file_name().unwrap()).collect();
     for expected in ["apparel", "minimal", "multi-region", "catalog"] {
@@ -39,7 +49,7 @@ fn every_example_applies_and_then_plans_nothing() {
     }
     for example in &examples {
         let name = example.file_name().unwrap().to_string_lossy();
-        let served = Served::start(account_for(example));
+        let served = Served::reading(account_for(example), readings.clone());
         let work = tempfile::tempdir().unwrap();
         copy_dir(example, &work.path().join("catalog"));
         let env = served.env();

@@ -21,6 +21,7 @@ mod export_values;
 mod hashes;
 mod loader_never_panics;
 mod plan;
+mod readings;
 mod remote_client;
 mod remote_snapshot;
 mod render_golden;

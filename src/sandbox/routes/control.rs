@@ -33,8 +33,8 @@ async fn script(
 ) -> Result<Response, ApiError> {
     let scripted: ScriptedFault = serde_json::from_value(body.into())
         .map_err(|e| ApiError::bad_request(format!("invalid fault: {e}")))?;
-    let (fault, count) = scripted.parse()?;
-    app.faults.push_script(fault, count);
+    let (fault, count, route) = scripted.parse()?;
+    app.faults.push_script(fault, count, route);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pxmctl::sandbox::{RunningSandbox, Sandbox, SandboxConfig, Seed};
+use pxmctl::sandbox::{Readings, RunningSandbox, Sandbox, SandboxConfig, Seed};
 
 /// An in-process sandbox, no rate limit, no faults.
 pub struct Served {
@@ -18,6 +18,11 @@ pub struct Served {
 
 impl Served {
     pub fn start(seed: Seed) -> Self {
+        Self::reading(seed, Readings::default())
+    }
+
+    /// [`Served::start`], serving `readings` where the guides are silent.
+    pub fn reading(seed: Seed, readings: Readings) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -26,6 +31,7 @@ impl Served {
         let config = SandboxConfig {
             rate_limit: None,
             seed: Some(seed),
+            readings,
             ..SandboxConfig::default()
         };
         let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
@@ -47,6 +53,12 @@ impl Served {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
+    }
+
+    /// Runs `future` on the sandbox's runtime (to script a fault, read a
+    /// value) from a test that is not async itself.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self._runtime.block_on(future)
     }
 
     /// Live objects of one kind (`category`, `collection`, `file`, ...).
