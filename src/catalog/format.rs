@@ -297,6 +297,22 @@ pub enum OnConflict {
     Version,
 }
 
+/// What to do when a new file's bytes are already live in another file
+/// (its recorded SHA-256 is the asset's), in the spirit of other upload
+/// APIs' duplicate strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IfDuplicate {
+    /// Upload a copy anyway; the plan notes the duplicate.
+    #[default]
+    Upload,
+    /// Use the live file instead of uploading a copy: the entry takes it
+    /// over (its name, links, regions and publishing follow the entry).
+    Reuse,
+    /// Refuse to plan: the bytes must not be in the account twice.
+    Reject,
+}
+
 managed_entry! {
 /// A file (image, PDF, video) in PXM, matched by file name. With `path`,
 /// pxmctl uploads the asset from the catalog directory whenever its bytes
@@ -306,7 +322,7 @@ managed_entry! {
 #[serde(deny_unknown_fields)]
 #[schemars(extend(
     "anyOf" = [{"required": ["path"]}, {"required": ["name"]}],
-    "dependentRequired" = {"mime_type": ["path"], "on_conflict": ["path"]}
+    "dependentRequired" = {"mime_type": ["path"], "on_conflict": ["path"], "if_duplicate": ["path"]}
 ))]
 pub struct File {
     /// Path of the asset, relative to the catalog directory; omit it to
@@ -338,6 +354,11 @@ pub struct File {
     /// Only with `path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_conflict: Option<OnConflict>,
+    /// What a new file does when its bytes are already live in another
+    /// file: `upload` a copy (default), `reuse` that file, or `reject`
+    /// the plan. Only with `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_duplicate: Option<IfDuplicate>,
 }
 }
 

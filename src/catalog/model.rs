@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-pub use super::format::{CollectionType, OnConflict, PruneKind};
+pub use super::format::{CollectionType, IfDuplicate, OnConflict, PruneKind};
 use crate::diag::{Code, Diagnostic, Location};
 
 /// An entry key.
@@ -224,6 +224,8 @@ pub struct Asset {
     pub size: u64,
     /// What an upload does when another live file has the name.
     pub on_conflict: OnConflict,
+    /// What a new file does when its bytes are already live elsewhere.
+    pub if_duplicate: IfDuplicate,
 }
 
 /// Who a resource belongs to: part of its identity.

@@ -178,6 +178,12 @@ pub(super) fn prepare(
         }
         None => Hashes::default(),
     };
+    let copies = catalog::duplicates::same_bytes(&catalog, &hashes.by_path);
+    if !copies.is_empty() {
+        let mut warnings = Diagnostics::default();
+        warnings.extend(copies);
+        report(&warnings, &sources, out);
+    }
     if !hashes.by_path.is_empty() {
         out.stderr(&format!(
             "hashed {} assets ({} from the cache, {} read) in {} ms\n",

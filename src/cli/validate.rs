@@ -46,7 +46,19 @@ struct Summary {
 }
 
 pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
-    let loaded = catalog::load(&args.dir);
+    let mut loaded = catalog::load(&args.dir);
+    // Only assets that share a size can be copies, so only those are
+    // hashed (through the cache); a read that fails was reported above.
+    if let Some(c) = &loaded.catalog {
+        let candidates = catalog::duplicates::candidates(c);
+        if !candidates.is_empty()
+            && let Ok(hashes) = catalog::hashes::hash_assets(&c.root, candidates, true)
+        {
+            let found = catalog::duplicates::same_bytes(c, &hashes.by_path);
+            loaded.diagnostics.extend(found);
+            loaded.diagnostics.sort();
+        }
+    }
     let summary = loaded.catalog.as_ref().map(|c| Summary {
         directory: args.dir.display().to_string(),
         files: loaded.files.len(),

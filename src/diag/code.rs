@@ -53,6 +53,9 @@ pub enum Code {
     AssetUnknownType,
     /// A secret (client secret, token, password) written in `pxmctl.yaml`.
     SecretInConfig,
+    /// Two entries' assets with the same bytes, or a new asset whose bytes
+    /// are already live in another file.
+    DuplicateContent,
     AmbiguousMatch,
     VanishedId,
     MissingLive,
@@ -78,6 +81,7 @@ impl Code {
             Self::Cycle => "cycle",
             Self::DuplicateIdentity => "duplicate-identity",
             Self::AttributeValue => "attribute-value",
+            Self::DuplicateContent => "duplicate-content",
             Self::InvalidDate => "invalid-date",
             Self::PublishedWithoutStart => "published-without-start",
             Self::AssetMissing => "asset-missing",

@@ -15,8 +15,10 @@ use super::values::{
     attribute_value, kind_name, live_attribute_value, live_publishing, publishing, same_kind_name,
 };
 use crate::catalog::model::{
-    Asset, AttributeKind, Catalog, Collection, Family, Key, OnConflict, ResourceOwner,
+    Asset, AttributeKind, Catalog, Collection, Entry, Family, File, IfDuplicate, Key, OnConflict,
+    ResourceOwner,
 };
+use crate::diag::{Code, Diagnostic};
 use crate::remote::LiveSnapshot;
 use crate::remote::wire::{LiveFile, LiveValue};
 
@@ -35,6 +37,10 @@ pub struct Differ<'a> {
     pub options: &'a PlanOptions,
     pub drafts: Vec<Draft>,
     pub notes: Vec<Note>,
+    /// What makes the catalog unplannable here (`if_duplicate: reject`).
+    pub errors: Vec<Diagnostic>,
+    /// Live files no entry matched that `if_duplicate: reuse` took over.
+    pub reused: BTreeSet<String>,
 }
 
 /// How a live reference is shown: the managing entry's key, or `id:<id>`.
@@ -155,7 +161,7 @@ struct Head<'a> {
     title: &'a str,
 }
 
-impl Differ<'_> {
+impl<'a> Differ<'a> {
     fn push(&mut self, head: Head<'_>, changes: Changes, needs: Vec<(Kind, Key)>) {
         if head.op == Op::Update && changes.0.is_empty() {
             return;
@@ -462,13 +468,82 @@ impl Differ<'_> {
         }
     }
 
+    /// A live file no entry matched (nor another entry reused) whose
+    /// recorded hash is `hash`: the bytes of a new asset already there.
+    fn live_copy(&self, hash: &str) -> Option<&'a LiveFile> {
+        let live: &'a LiveSnapshot = self.live;
+        live.files.iter().find(|l| {
+            self.matches.owner(Kind::File, &l.id).is_none()
+                && !self.reused.contains(&l.id)
+                && self.recorded_hash(l) == Some(hash)
+        })
+    }
+
+    /// For a new file whose bytes are already live: a note (`upload`),
+    /// the live file to take over (`reuse`), or an error (`reject`).
+    fn duplicate_of(&mut self, e: &Entry<File>, asset: &Asset) -> Option<&'a LiveFile> {
+        let hash = self.options.hashes.get(&asset.path)?;
+        let copy = self.live_copy(hash)?;
+        let what = format!(
+            "the bytes of `{}` (sha256 {}) are already live as file {} (`{}`)",
+            asset.path,
+            short(hash),
+            copy.id,
+            copy.file_name
+        );
+        let note = |message: String| Note {
+            kind: Kind::File,
+            key: e.key.clone(),
+            title: e.value.name.clone(),
+            message,
+        };
+        match asset.if_duplicate {
+            IfDuplicate::Upload => {
+                self.notes.push(note(format!(
+                    "duplicate: {what}; this uploads a copy (`if_duplicate: reuse` would use that file instead)"
+                )));
+                None
+            }
+            IfDuplicate::Reuse => {
+                self.notes.push(note(format!(
+                    "reused: {what}, and `if_duplicate: reuse` takes that file over instead of uploading a copy"
+                )));
+                self.reused.insert(copy.id.clone());
+                Some(copy)
+            }
+            IfDuplicate::Reject => {
+                self.errors.push(
+                    Diagnostic::error(
+                        Code::DuplicateContent,
+                        e.declared_at.clone(),
+                        format!(
+                            "file `{}`: {what}, and `if_duplicate: reject` refuses a copy",
+                            e.key
+                        ),
+                    )
+                    .with_hint(format!(
+                        "name the live file instead (`name: {}`), or set `if_duplicate: reuse`",
+                        copy.file_name
+                    )),
+                );
+                None
+            }
+        }
+    }
+
     pub fn files(&mut self) {
-        for (key, e) in &self.catalog.files {
+        let catalog: &'a Catalog = self.catalog;
+        for (key, e) in &catalog.files {
             let f = &e.value;
-            let live = self
+            let mut live = self
                 .matches
                 .index(Kind::File, key)
                 .map(|i| &self.live.files[i]);
+            if live.is_none()
+                && let Some(asset) = &f.content
+            {
+                live = self.duplicate_of(e, asset);
+            }
             let m = self.matches;
             let id = live.map(|l| l.id.as_str());
             if let Some(asset) = &f.content {
@@ -680,10 +755,11 @@ impl Differ<'_> {
     }
 }
 
-/// The live files whose recorded hash the content gate needs but whose
-/// list items carried no attribute values: matched by an entry whose
-/// asset has the live file's size (a different size uploads anyway), not
-/// forced and not `on_conflict: skip`.
+/// The live files whose recorded hash the plan needs but whose list items
+/// carried no attribute values: matched by an entry whose asset has the
+/// live file's size (a different size uploads anyway), not forced and not
+/// `on_conflict: skip`; and unmatched files of the size of a new asset
+/// that may reuse one (`if_duplicate: reuse | reject`).
 #[must_use]
 pub fn values_needed(
     catalog: &Catalog,
@@ -691,21 +767,40 @@ pub fn values_needed(
     matches: &Matches,
     options: &PlanOptions,
 ) -> Vec<String> {
-    if options.force_upload {
-        return Vec::new();
+    let unlisted = |f: &&LiveFile| f.attributes.is_none();
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    // A new asset that may reuse (or must not copy) a live file's bytes:
+    // the unmatched live files of its size.
+    let mut new_sizes = BTreeSet::new();
+    for (key, e) in &catalog.files {
+        let Some(asset) = &e.value.content else {
+            continue;
+        };
+        match matches.index(Kind::File, key).map(|i| &live.files[i]) {
+            Some(file)
+                if unlisted(&file)
+                    && !options.force_upload
+                    && asset.on_conflict != OnConflict::Skip
+                    && file.size == Some(asset.size) =>
+            {
+                out.insert(file.id.clone());
+            }
+            Some(_) => {}
+            None if asset.if_duplicate != IfDuplicate::Upload => {
+                new_sizes.insert(asset.size);
+            }
+            None => {}
+        }
     }
-    catalog
-        .files
-        .iter()
-        .filter_map(|(key, e)| {
-            let asset = e.value.content.as_ref()?;
-            let file = &live.files[matches.index(Kind::File, key)?];
-            (file.attributes.is_none()
-                && asset.on_conflict != OnConflict::Skip
-                && file.size == Some(asset.size))
-            .then(|| file.id.clone())
-        })
-        .collect()
+    out.extend(
+        live.files
+            .iter()
+            .filter(unlisted)
+            .filter(|f| matches.owner(Kind::File, &f.id).is_none())
+            .filter(|f| f.size.is_some_and(|s| new_sizes.contains(&s)))
+            .map(|f| f.id.clone()),
+    );
+    out.into_iter().collect()
 }
 
 /// The field of an upload action holding the asset's SHA-256, which apply

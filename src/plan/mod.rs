@@ -104,6 +104,8 @@ pub fn plan(
         options,
         drafts: Vec::new(),
         notes: Vec::new(),
+        errors: Vec::new(),
+        reused: std::collections::BTreeSet::new(),
     };
     differ.attributes();
     differ.attribute_groups();
@@ -111,6 +113,10 @@ pub fn plan(
     differ.collections();
     differ.files();
     differ.resources();
+    if !differ.errors.is_empty() {
+        diagnostics.extend(differ.errors);
+        return Err(diagnostics);
+    }
     let mut drafts = differ.drafts;
     let notes = differ.notes;
     drafts.extend(prune::deletions(catalog, live, &matches));

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use pxmctl::apply::upload::{UploadError, UploadJob, Uploaded, Uploader};
-use pxmctl::catalog::model::{Asset, OnConflict};
+use pxmctl::catalog::model::{Asset, IfDuplicate, OnConflict};
 use pxmctl::remote::wire::LiveFile;
 use pxmctl::remote::{Client, Request};
 use pxmctl::sandbox::assumptions::{SIGNATURE_PARAM, STORE_PREFIX};
@@ -84,6 +84,7 @@ fn asset(root: &Path, rel: &str, data: &[u8], on_conflict: OnConflict) -> Asset 
         mime_type: "image/jpeg".to_owned(),
         size: data.len() as u64,
         on_conflict,
+        if_duplicate: IfDuplicate::Upload,
     }
 }
 
@@ -308,6 +309,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
         mime_type: "image/jpeg".into(),
         size: data.len() as u64,
         on_conflict: OnConflict::Overwrite,
+        if_duplicate: IfDuplicate::Upload,
     };
     let mut tries = vec![
         escape("../outside.jpg".into()),
@@ -403,6 +405,7 @@ async fn a_missing_asset_names_its_path() {
         mime_type: "image/jpeg".into(),
         size: 10,
         on_conflict: OnConflict::Overwrite,
+        if_duplicate: IfDuplicate::Upload,
     };
     let err = s.upload(&a, "gone.jpg", Map::new()).await.unwrap_err();
     assert!(matches!(err, UploadError::Open { .. }), "{err}");

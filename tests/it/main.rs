@@ -15,6 +15,7 @@ mod cli_plan;
 mod cli_remote;
 mod cli_validate;
 mod config;
+mod duplicate_content;
 mod examples;
 mod export;
 mod export_values;

@@ -14,12 +14,12 @@
 //! 7. `on_conflict: skip` leaves the live file's bytes on every plan.
 #![allow(clippy::unwrap_used)]
 
-use crate::{cli_support, sandbox_support};
+use crate::cli_support;
 
 use std::time::Duration;
 
-use cli_support::{Served, pxmctl, text};
-use pxmctl::sandbox::{Readings, RunningSandbox, Seed};
+use cli_support::Run;
+use pxmctl::sandbox::{Readings, Seed};
 use serde_json::{Map, Value, json};
 
 fn png(len: usize, salt: u8) -> Vec<u8> {
@@ -30,92 +30,6 @@ fn png(len: usize, salt: u8) -> Vec<u8> {
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
-}
-
-struct Run {
-    served: Served,
-    work: tempfile::TempDir,
-}
-
-impl Run {
-    fn new(seed: Seed, readings: Readings, files: &[(&str, &[u8])]) -> Self {
-        let served = Served::reading(seed, readings);
-        let work = tempfile::tempdir().unwrap();
-        for (name, bytes) in files {
-            let path = work.path().join("catalog").join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, bytes).unwrap();
-        }
-        Self { served, work }
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) {
-        std::fs::write(self.work.path().join("catalog").join(name), bytes).unwrap();
-    }
-
-    fn pxmctl(&self, args: &[&str]) -> std::process::Output {
-        pxmctl(self.work.path(), &self.served.env(), args)
-    }
-
-    /// `pxmctl ARGS catalog` must exit `code`; its output.
-    fn expect(&self, code: i32, args: &[&str]) -> String {
-        let mut all = args.to_vec();
-        all.push("catalog");
-        let out = self.pxmctl(&all);
-        assert_eq!(out.status.code(), Some(code), "{args:?}\n{}", text(&out));
-        text(&out)
-    }
-
-    fn sandbox(&self) -> &RunningSandbox {
-        &self.served.sandbox
-    }
-
-    fn count(&self, route: &str) -> u64 {
-        self.sandbox()
-            .stats()
-            .requests
-            .get(route)
-            .map_or(0, |by_status| by_status.values().sum())
-    }
-
-    /// A GET through the API, as a UI would see it.
-    fn get(&self, path: &str) -> Value {
-        let sandbox = self.sandbox();
-        self.served.block_on(async {
-            let response = sandbox_support::client()
-                .get(sandbox.url(path))
-                .bearer_auth(sandbox.access_token())
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                response.status().is_success(),
-                "GET {path}: {}",
-                response.status()
-            );
-            response.json().await.unwrap()
-        })
-    }
-
-    fn script(&self, fault: Value) {
-        let sandbox = self.sandbox();
-        self.served.block_on(async {
-            let r = sandbox_support::client()
-                .post(sandbox.url("/_sandbox/faults"))
-                .json(&fault)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
-        });
-    }
-
-    fn files(&self) -> Vec<Value> {
-        self.get("/v2.1/file?limit=1000")
-            .as_array()
-            .unwrap()
-            .clone()
-    }
 }
 
 const ONE_FILE: &str = "\

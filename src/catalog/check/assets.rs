@@ -98,6 +98,7 @@ pub(super) fn check_files(
                         mime_type,
                         size: probe.size,
                         on_conflict: f.on_conflict.unwrap_or(OnConflict::Overwrite),
+                        if_duplicate: f.if_duplicate.unwrap_or_default(),
                     })
                 })
             }

@@ -49,6 +49,7 @@ impl Converter<'_> {
                 regions,
                 published,
                 on_conflict: None,
+                if_duplicate: None,
                 id: Some(f.id.clone()),
                 renamed_from: None,
                 protect: None,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use pxmctl::sandbox::{Readings, RunningSandbox, Sandbox, SandboxConfig, Seed};
+use serde_json::Value;
 
 /// An in-process sandbox, no rate limit, no faults.
 pub struct Served {
@@ -113,4 +114,91 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// A path in this repository.
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// A catalog directory and a sandbox, with the binary run between them.
+pub struct Run {
+    pub served: Served,
+    pub work: tempfile::TempDir,
+}
+
+impl Run {
+    pub fn new(seed: Seed, readings: Readings, files: &[(&str, &[u8])]) -> Self {
+        let served = Served::reading(seed, readings);
+        let work = tempfile::tempdir().unwrap();
+        for (name, bytes) in files {
+            let path = work.path().join("catalog").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        Self { served, work }
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) {
+        std::fs::write(self.work.path().join("catalog").join(name), bytes).unwrap();
+    }
+
+    pub fn pxmctl(&self, args: &[&str]) -> std::process::Output {
+        pxmctl(self.work.path(), &self.served.env(), args)
+    }
+
+    /// `pxmctl ARGS catalog` must exit `code`; its output.
+    pub fn expect(&self, code: i32, args: &[&str]) -> String {
+        let mut all = args.to_vec();
+        all.push("catalog");
+        let out = self.pxmctl(&all);
+        assert_eq!(out.status.code(), Some(code), "{args:?}\n{}", text(&out));
+        text(&out)
+    }
+
+    pub fn sandbox(&self) -> &RunningSandbox {
+        &self.served.sandbox
+    }
+
+    pub fn count(&self, route: &str) -> u64 {
+        self.sandbox()
+            .stats()
+            .requests
+            .get(route)
+            .map_or(0, |by_status| by_status.values().sum())
+    }
+
+    /// A GET through the API, as a UI would see it.
+    pub fn get(&self, path: &str) -> Value {
+        let sandbox = self.sandbox();
+        self.served.block_on(async {
+            let response = crate::sandbox_support::client()
+                .get(sandbox.url(path))
+                .bearer_auth(sandbox.access_token())
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_success(),
+                "GET {path}: {}",
+                response.status()
+            );
+            response.json().await.unwrap()
+        })
+    }
+
+    pub fn script(&self, fault: Value) {
+        let sandbox = self.sandbox();
+        self.served.block_on(async {
+            let r = crate::sandbox_support::client()
+                .post(sandbox.url("/_sandbox/faults"))
+                .json(&fault)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        });
+    }
+
+    pub fn files(&self) -> Vec<Value> {
+        self.get("/v2.1/file?limit=1000")
+            .as_array()
+            .unwrap()
+            .clone()
+    }
 }
