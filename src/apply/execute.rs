@@ -8,10 +8,11 @@ use serde_json::{Map, Value};
 
 use super::desired::{self, Unresolved};
 use super::ids::Ids;
-use super::lookup::{self, endpoint};
+use super::lookup;
 use super::merge;
 use super::report::{Event, Outcome};
 use super::upload::{UploadError, UploadJob, Uploaded, Uploader};
+use crate::api::paths;
 use crate::catalog::model::Catalog;
 use crate::plan::{Action, Kind, Op, SHA256_FIELD, short_hash};
 use crate::remote::wire::id_of;
@@ -165,7 +166,7 @@ impl Context<'_> {
     async fn create(&self, a: &Action) -> Result<Done, ActionError> {
         let fields = desired::fields(self.catalog, self.ids, a.kind, a.op, &a.key)?;
         let body = Value::Object(merge::body(&fields, None, self.ids));
-        let (path, _) = endpoint(a.kind);
+        let path = a.kind.path();
         let sent = send_or_find(
             async || self.client.send(Request::post(path, &body)).await,
             |e| matches!(e, RemoteError::Unclear { .. }),
@@ -209,7 +210,7 @@ impl Context<'_> {
         fields: &[desired::Field],
     ) -> Result<Done, ActionError> {
         let id = id.to_owned();
-        let (path, _) = endpoint(kind);
+        let path = kind.path();
         let path = format!("{path}/{id}");
         let response = self
             .settled(kind, &id, async || {
@@ -248,7 +249,7 @@ impl Context<'_> {
 
     async fn delete(&self, a: &Action) -> Result<Done, ActionError> {
         let id = self.live_id(a)?;
-        let (path, _) = endpoint(a.kind);
+        let path = a.kind.path();
         match self
             .client
             .send(Request::delete(format!("{path}/{id}")).idempotent(true))
@@ -402,7 +403,7 @@ impl Context<'_> {
 
     /// The name file `id` has now.
     async fn live_file_name(&self, id: &str) -> Result<String, ActionError> {
-        let (path, _) = endpoint(Kind::File);
+        let path = Kind::File.path();
         let path = format!("{path}/{id}");
         let response = self.client.send(Request::get(&path)).await?;
         lookup::object(&response.body)
@@ -441,7 +442,7 @@ impl Context<'_> {
                 kind: Kind::Attribute,
                 key: key.to_owned(),
             })?;
-        let path = format!("/v2.1/attribute/file/{id}/{attribute}");
+        let path = paths::attribute_value(Kind::File, id, &attribute);
         let body = serde_json::json!({ "value": sha });
         self.settled(Kind::File, id, async || {
             self.client

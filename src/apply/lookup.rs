@@ -18,27 +18,12 @@ use super::merge;
 use crate::api::codec::{self, DateType};
 use crate::plan::Kind;
 use crate::remote::page::list_all;
-use crate::remote::snapshot::endpoint;
 use crate::remote::wire::id_of;
 use crate::remote::{Client, RemoteError};
 
 /// How far before the lost request to look: covers clock skew between
 /// this machine and the API.
 const SKEW: SignedDuration = SignedDuration::from_mins(15);
-
-/// A kind's list endpoint and the key its list is wrapped in.
-#[must_use]
-pub fn endpoint(kind: Kind) -> (&'static str, Option<&'static str>) {
-    match kind {
-        Kind::Region => (endpoint::REGIONS, None),
-        Kind::Attribute => (endpoint::ATTRIBUTES, None),
-        Kind::AttributeGroup => (endpoint::ATTRIBUTE_GROUPS, None),
-        Kind::Category => (endpoint::CATEGORIES, None),
-        Kind::Collection => (endpoint::COLLECTIONS, Some(endpoint::COLLECTIONS_WRAPPER)),
-        Kind::File => (endpoint::FILES, None),
-        Kind::Resource => (endpoint::RESOURCES, None),
-    }
-}
 
 /// The fields that identify an object of `kind` among the `fields` a
 /// create sends (plan::identity matches on the same ones).
@@ -66,7 +51,7 @@ pub async fn find(
     since: Timestamp,
 ) -> Result<Option<String>, RemoteError> {
     let own = ids.get(kind, key);
-    let (path, wrapper) = endpoint(kind);
+    let (path, wrapper) = (kind.path(), kind.list_key());
     let from = codec::write_date(since.checked_sub(SKEW).unwrap_or(since), DateType::Date);
     let recent: Vec<Value> = list_all(
         client,

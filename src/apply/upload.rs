@@ -40,22 +40,16 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use serde_json::{Map, Value, json};
 
 use crate::api::codec;
+use crate::api::names::{
+    CONFIRM_ETAG_FIELD, CONFLICT_ACTION_FIELD, CONFLICT_OVERWRITE, CONFLICT_VERSION,
+    FORM_FIELDS_FIELD, FORM_FILE_FIELD,
+};
+use crate::api::paths;
 use crate::catalog::model::{Asset, OnConflict};
 use crate::remote::error::transport_cause;
 use crate::remote::secret::{Secret, redact};
 use crate::remote::wire::LiveFile;
 use crate::remote::{Client, RemoteError, Request};
-// The guide's conflict table is cut off; the sandbox's guess at the field
-// is the one place that guess is written down, so both sides share it.
-use crate::sandbox::assumptions::{CONFLICT_ACTION_FIELD, CONFLICT_OVERWRITE, CONFLICT_VERSION};
-
-pub const REQUEST_UPLOAD_PATH: &str = "/v3/file/request-upload";
-/// The form part that carries the bytes of a presigned POST (S3's name).
-const FORM_FILE_FIELD: &str = "file";
-/// confirm-upload's field for the ETag of a presigned POST, as the peer
-/// upload guide confirms with the key and the `etag`.
-const FORM_ETAG_FIELD: &str = "etag";
-pub const CONFIRM_UPLOAD_PATH: &str = "/v3/file/confirm-upload";
 
 /// Bytes read from disk per chunk of a PUT body.
 const CHUNK: usize = 256 * 1024;
@@ -343,7 +337,10 @@ impl Uploader {
         // refused or make a second version, so a lost answer is reported
         // as unclear rather than retried.
         let answer = client
-            .send(Request::post(CONFIRM_UPLOAD_PATH, &Value::Object(confirm)))
+            .send(Request::post(
+                paths::CONFIRM_UPLOAD,
+                &Value::Object(confirm),
+            ))
             .await
             .map_err(|source| remote(path, Step::Confirm, source))?;
         let file = parse_file(&answer.body).map_err(|detail| UploadError::Unexpected {
@@ -374,7 +371,7 @@ impl Uploader {
         });
         // An unconfirmed session is harmless, so a lost answer may be asked again.
         let answer = client
-            .send(Request::post(REQUEST_UPLOAD_PATH, &request).idempotent(true))
+            .send(Request::post(paths::REQUEST_UPLOAD, &request).idempotent(true))
             .await
             .map_err(|source| remote(path, Step::RequestUpload, source))?;
         let session =
@@ -466,7 +463,7 @@ impl Uploader {
                         status: None,
                         cause: "the answer has no `ETag` header, which confirm needs".into(),
                     })?;
-                confirm.insert(FORM_ETAG_FIELD.into(), json!(etag.trim_matches('"')));
+                confirm.insert(CONFIRM_ETAG_FIELD.into(), json!(etag.trim_matches('"')));
             }
             Transfer::Multipart { upload_id, parts } => {
                 let mut etags = Vec::with_capacity(parts.len());
@@ -1106,7 +1103,7 @@ impl Session {
             .ok_or("the answer has no `file_path`")?;
         let file_name = text(data.get("file_name"));
         let transfer = match data.get("upload_type").and_then(Value::as_str) {
-            _ if data.get("fields").is_some_and(Value::is_object) => form(data)?,
+            _ if data.get(FORM_FIELDS_FIELD).is_some_and(Value::is_object) => form(data)?,
             Some("multipart") => multipart(data, size)?,
             Some("single" | "standard") => single(data)?,
             Some(other) => return Err(format!("unknown `upload_type` `{other}`")),

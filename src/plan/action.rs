@@ -7,75 +7,7 @@ use serde_json::Value;
 
 use crate::catalog::model::Key;
 
-/// A kind of live object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Region,
-    Attribute,
-    AttributeGroup,
-    Category,
-    Collection,
-    File,
-    Resource,
-}
-
-impl Kind {
-    /// Every kind, in the order a snapshot holds them.
-    pub const ALL: [Kind; 7] = [
-        Kind::Region,
-        Kind::Attribute,
-        Kind::AttributeGroup,
-        Kind::Category,
-        Kind::Collection,
-        Kind::File,
-        Kind::Resource,
-    ];
-
-    /// The kind as one identifier, as it is serialised: `attribute_group`.
-    /// Names live objects in saved plans (`attribute_group/12`) and
-    /// actions in rendered plans (`attribute_group.materials`).
-    #[must_use]
-    pub fn ident(self) -> &'static str {
-        match self {
-            Self::Region => "region",
-            Self::Attribute => "attribute",
-            Self::AttributeGroup => "attribute_group",
-            Self::Category => "category",
-            Self::Collection => "collection",
-            Self::File => "file",
-            Self::Resource => "resource",
-        }
-    }
-
-    /// Singular noun for messages: `attribute group`.
-    #[must_use]
-    pub fn noun(self) -> &'static str {
-        match self {
-            Self::Region => "region",
-            Self::Attribute => "attribute",
-            Self::AttributeGroup => "attribute group",
-            Self::Category => "category",
-            Self::Collection => "collection",
-            Self::File => "file",
-            Self::Resource => "resource",
-        }
-    }
-
-    /// The catalog map this kind lives in: `attribute_groups`.
-    #[must_use]
-    pub fn map(self) -> &'static str {
-        match self {
-            Self::Region => "regions",
-            Self::Attribute => "attributes",
-            Self::AttributeGroup => "attribute_groups",
-            Self::Category => "categories",
-            Self::Collection => "collections",
-            Self::File => "files",
-            Self::Resource => "resources",
-        }
-    }
-}
+pub use crate::api::Kind;
 
 /// What an action does. Terraform's symbols, plus upload and link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

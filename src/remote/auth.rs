@@ -12,7 +12,7 @@ use super::token_cache::{CachedToken, TokenCache};
 use crate::config::Credentials;
 
 /// The authorize endpoint.
-pub const AUTHORIZE_PATH: &str = "/v2.1/oauth/authorize";
+pub use crate::api::paths::AUTHORIZE as AUTHORIZE_PATH;
 
 /// Tokens whose answer gives no lifetime are trusted this long.
 const DEFAULT_LIFETIME_SECS: u64 = 3600;

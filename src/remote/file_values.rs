@@ -25,12 +25,7 @@ use super::client::{Client, Request};
 use super::page::read_page;
 use super::snapshot::LiveSnapshot;
 use super::wire::{Id, LiveValue, values_of};
-
-/// The attribute values of one file.
-#[must_use]
-pub fn path(file_id: &str) -> String {
-    format!("/v2.1/attribute/file/{file_id}")
-}
+use crate::api::{Kind, paths};
 
 const CACHE_FILE: &str = "file-values.json";
 const CACHE_VERSION: u32 = 1;
@@ -207,7 +202,7 @@ pub async fn complete(
 /// One file's values: a list of `{id, value}` (raw or wrapped), or an
 /// object keyed by attribute id.
 async fn read(client: &Client, id: &str) -> Result<Vec<LiveValue>, String> {
-    let request = Request::get(path(id));
+    let request = Request::get(paths::attribute_values(Kind::File, id));
     let name = request.name();
     let response = client.send(request).await.map_err(|e| e.to_string())?;
     if let Ok(page) = read_page(&response.body, Some("attributes")) {

@@ -14,19 +14,7 @@ use super::wire::{
     LiveAttribute, LiveAttributeGroup, LiveCategory, LiveCollection, LiveFile, LiveRegion,
     LiveResource,
 };
-
-/// List endpoints of the account's kinds.
-pub mod endpoint {
-    pub const REGIONS: &str = "/v2.1/region";
-    pub const ATTRIBUTES: &str = "/v2.1/attribute";
-    pub const ATTRIBUTE_GROUPS: &str = "/v2.1/attribute-group";
-    pub const CATEGORIES: &str = "/v2.1/category";
-    pub const COLLECTIONS: &str = "/v2.1/collection";
-    pub const FILES: &str = "/v2.1/file";
-    pub const RESOURCES: &str = "/v2.1/resource";
-    /// The key `GET /v2.1/collection` wraps its list in.
-    pub const COLLECTIONS_WRAPPER: &str = "collections";
-}
+use crate::api::Kind;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LiveSnapshot {
@@ -47,18 +35,13 @@ impl LiveSnapshot {
     /// Reads the whole account.
     pub async fn fetch(client: &Client) -> Result<Self, RemoteError> {
         let (regions, attributes, attribute_groups, categories, collections, files, resources) = tokio::try_join!(
-            sorted::<LiveRegion>(client, endpoint::REGIONS, None, |o| &o.id),
-            sorted::<LiveAttribute>(client, endpoint::ATTRIBUTES, None, |o| &o.id),
-            sorted::<LiveAttributeGroup>(client, endpoint::ATTRIBUTE_GROUPS, None, |o| &o.id),
-            sorted::<LiveCategory>(client, endpoint::CATEGORIES, None, |o| &o.id),
-            sorted::<LiveCollection>(
-                client,
-                endpoint::COLLECTIONS,
-                Some(endpoint::COLLECTIONS_WRAPPER),
-                |o| &o.id
-            ),
-            sorted::<LiveFile>(client, endpoint::FILES, None, |o| &o.id),
-            sorted::<LiveResource>(client, endpoint::RESOURCES, None, |o| &o.id),
+            sorted::<LiveRegion>(client, Kind::Region, |o| &o.id),
+            sorted::<LiveAttribute>(client, Kind::Attribute, |o| &o.id),
+            sorted::<LiveAttributeGroup>(client, Kind::AttributeGroup, |o| &o.id),
+            sorted::<LiveCategory>(client, Kind::Category, |o| &o.id),
+            sorted::<LiveCollection>(client, Kind::Collection, |o| &o.id),
+            sorted::<LiveFile>(client, Kind::File, |o| &o.id),
+            sorted::<LiveResource>(client, Kind::Resource, |o| &o.id),
         )?;
         Ok(Self {
             regions,
@@ -95,11 +78,10 @@ fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 async fn sorted<T: DeserializeOwned>(
     client: &Client,
-    path: &str,
-    wrapper: Option<&str>,
+    kind: Kind,
     id: fn(&T) -> &String,
 ) -> Result<Vec<T>, RemoteError> {
-    let mut items: Vec<T> = list_all(client, path, wrapper).await?;
+    let mut items: Vec<T> = list_all(client, kind.path(), kind.list_key()).await?;
     items.sort_by(|a, b| id_order(id(a), id(b)));
     Ok(items)
 }

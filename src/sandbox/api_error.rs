@@ -43,7 +43,7 @@ impl ApiError {
     pub(crate) fn not_found(kind: Kind, id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            format!("{} `{id}` not found", kind.label()),
+            format!("{} `{id}` not found", kind.ident()),
         )
     }
 

@@ -6,9 +6,6 @@
 //! Documented facts (paths, `upload_data`, `is_conflict`, list shapes,
 //! 1,000 requests / 60 s, ...) are not here: only the guesses are.
 
-/// Path segment of attribute groups under `/v2.1/` (the guide's table has no path).
-pub const ATTRIBUTE_GROUP_SEGMENT: &str = "attribute-group";
-
 /// Timestamps every object carries (RFC 3339, UTC). The guide names the
 /// filters `created_start_date` etc. but not the fields.
 pub const CREATED_FIELD: &str = "created_at";
@@ -31,14 +28,12 @@ pub const SEARCH_KEYWORD_PARAM: &str = "keyword";
 /// (`GET /v2.1/category/{id}/files`).
 pub const FILE_CATEGORY_FIELD: &str = "parent_id";
 
-/// confirm-upload field that resolves a name conflict: `"overwrite"` or
-/// `"version"` (skip = do not confirm). The guide's table is cut off.
-pub const CONFLICT_ACTION_FIELD: &str = "conflict_action";
-/// [`CONFLICT_ACTION_FIELD`] value: replace the existing file's bytes, keep id, links, attributes.
-pub const CONFLICT_OVERWRITE: &str = "overwrite";
-/// [`CONFLICT_ACTION_FIELD`] value: same as overwrite, but `version` is bumped
-/// and the previous one is listed in `versions`.
-pub const CONFLICT_VERSION: &str = "version";
+/// Shared with the client: the conflict choice on confirm and the POST
+/// form's names (`api::names`).
+pub use crate::api::names::{
+    CONFIRM_ETAG_FIELD, CONFLICT_ACTION_FIELD, CONFLICT_OVERWRITE, CONFLICT_VERSION,
+    FORM_FIELDS_FIELD, FORM_FILE_FIELD,
+};
 
 /// `file_path` returned by request-upload: `s3path/temp/{upload_id}/{file_name}`
 /// (the shape of the guide's example).
@@ -82,8 +77,6 @@ pub const STRICT_PROCESSING_DELAY_MS: u64 = 1000;
 /// `upload_type` of a presigned POST form (the guide knows only
 /// `single`/`standard` and `multipart`).
 pub const POST_UPLOAD_TYPE: &str = "post";
-/// Key of the form fields in `upload_data`, as S3 presigned POST names them.
-pub const FORM_FIELDS_FIELD: &str = "fields";
 /// Bucket-like path segment the POST form is sent to: `/_store/<bucket>`.
 pub const FORM_BUCKET: &str = "pxm-uploads";
 /// Form field holding the object key (S3's name); its value is the `file_path`.
@@ -96,8 +89,3 @@ pub const FORM_POLICY_FIELD: &str = "policy";
 /// Form field holding the hex HMAC-SHA256 of the policy (S3 uses
 /// `x-amz-signature` over a derived key; the sandbox signs with its own key).
 pub const FORM_SIGNATURE_FIELD: &str = "x-sandbox-signature";
-/// Name of the file part, which must come last (S3's rule: fields after it are ignored).
-pub const FORM_FILE_FIELD: &str = "file";
-/// confirm-upload field carrying the ETag the POST form answered
-/// (the peer guide's `/api/s3/success` takes an `etag`); quoted or bare.
-pub const CONFIRM_ETAG_FIELD: &str = "etag";

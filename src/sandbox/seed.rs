@@ -114,7 +114,7 @@ impl Seed {
 
 fn seed_error(kind: Kind, index: usize, message: impl std::fmt::Display) -> SandboxError {
     SandboxError::Seed {
-        origin: format!("{}[{index}]", kind.label()),
+        origin: format!("{}[{index}]", kind.ident()),
         message: message.to_string(),
     }
 }

@@ -131,7 +131,7 @@ impl Stats {
             bytes_stored: state.blobs.values().map(|b| b.len).sum(),
             objects: Kind::ALL
                 .iter()
-                .map(|k| (k.label().to_string(), state.count(*k)))
+                .map(|k| (k.ident().to_string(), state.count(*k)))
                 .collect(),
             uploads_pending: state.sessions.len(),
             files_processing: 0,

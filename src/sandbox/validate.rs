@@ -161,7 +161,7 @@ fn reference(
         } else {
             Err(ApiError::field(
                 field,
-                format!("`{field}` refers to unknown {} `{id}`", target.label()),
+                format!("`{field}` refers to unknown {} `{id}`", target.ident()),
             ))
         }
     };

@@ -12,6 +12,7 @@ use axum::routing::get;
 use serde_json::Value;
 
 use super::{JsonObject, Routes};
+use crate::api::paths;
 use crate::sandbox::api_error::ApiError;
 use crate::sandbox::app::App;
 use crate::sandbox::kind::Kind;
@@ -19,9 +20,9 @@ use crate::sandbox::validate::check_value;
 
 pub(super) fn routes() -> Routes {
     vec![
-        ("/v2.1/attribute/{entity}/{id}".into(), get(values)),
+        (paths::ATTRIBUTE_VALUES_ROUTE.into(), get(values)),
         (
-            "/v2.1/attribute/{entity}/{id}/{attribute_id}".into(),
+            paths::ATTRIBUTE_VALUE_ROUTE.into(),
             get(one_value).put(set_value).delete(clear_value),
         ),
     ]

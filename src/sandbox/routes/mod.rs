@@ -26,6 +26,7 @@ use super::api_error::ApiError;
 use super::app::App;
 use super::kind::Kind;
 use super::{auth, faults, limit, stats};
+use crate::api::paths;
 
 /// A request body that must be a JSON object (400 otherwise).
 pub(crate) struct JsonObject(pub Map<String, Value>);
@@ -103,8 +104,8 @@ enum Class {
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     let oauth: Routes = vec![
-        ("/v2.1/oauth/authorize".into(), post(auth::authorize)),
-        ("/v2/oauth/authorize".into(), post(auth::authorize)),
+        (paths::AUTHORIZE.into(), post(auth::authorize)),
+        (paths::AUTHORIZE_V2.into(), post(auth::authorize)),
     ];
     let classes = [
         (oauth, Class::Api { authorized: false }),

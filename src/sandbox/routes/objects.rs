@@ -25,13 +25,13 @@ type AppState = State<Arc<App>>;
 pub(super) fn routes() -> Routes {
     let mut routes = Routes::new();
     for kind in Kind::ALL {
-        let base = format!("/v2.1/{}", kind.segment());
+        let base = kind.path();
         let list = get(move |s: AppState, p: Params| list(s, kind, p));
         let list = match kind {
             Kind::Region | Kind::File => list,
             _ => list.post(move |s: AppState, b: JsonObject| create(s, kind, b)),
         };
-        routes.push((base.clone(), list));
+        routes.push((base.to_owned(), list));
         if kind != Kind::Region {
             routes.push((
                 format!("{base}/{{id}}"),
@@ -43,7 +43,7 @@ pub(super) fn routes() -> Routes {
     }
     for owner in [Kind::Category, Kind::Collection] {
         routes.push((
-            format!("/v2.1/{}/{{id}}/files", owner.segment()),
+            format!("{}/{{id}}/files", owner.path()),
             get(move |s: AppState, id: Path<String>, p: Params| files_of(s, owner, id, p)),
         ));
     }
@@ -218,8 +218,8 @@ fn unlink(
             if r.blocks_delete {
                 return Err(ApiError::bad_request(format!(
                     "{} `{id}` still has {} `{}` pointing at it through `{}`; delete or move that first",
-                    kind.label(),
-                    r.owner.label(),
+                    kind.ident(),
+                    r.owner.ident(),
                     owner.id,
                     r.field
                 )));

@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::{JsonObject, Routes};
+use crate::api::paths;
 use crate::sandbox::api_error::ApiError;
 use crate::sandbox::app::App;
 use crate::sandbox::assumptions::{
@@ -31,15 +32,11 @@ use crate::sandbox::validate::apply_body;
 
 pub(super) fn routes() -> Routes {
     let mut routes = Routes::new();
-    for version in ["v2.1", "v3"] {
-        routes.push((
-            format!("/{version}/file/request-upload"),
-            post(request_upload),
-        ));
-        routes.push((
-            format!("/{version}/file/confirm-upload"),
-            post(confirm_upload),
-        ));
+    for path in [paths::REQUEST_UPLOAD, paths::REQUEST_UPLOAD_V2_1] {
+        routes.push((path.to_owned(), post(request_upload)));
+    }
+    for path in [paths::CONFIRM_UPLOAD, paths::CONFIRM_UPLOAD_V2_1] {
+        routes.push((path.to_owned(), post(confirm_upload)));
     }
     routes
 }
