@@ -10,18 +10,17 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
 use futures_util::StreamExt;
 
-use super::store::s3_error;
+use super::store::{commit_blob, s3_error};
 use super::uploads::single_key;
 use crate::sandbox::app::App;
 use crate::sandbox::assumptions::{
     FORM_BUCKET, FORM_FILE_FIELD, FORM_KEY_FIELD, FORM_POLICY_FIELD, FORM_SIGNATURE_FIELD,
     STORE_PREFIX,
 };
-use crate::sandbox::db::Change;
 use crate::sandbox::form_data;
 use crate::sandbox::form_policy::FormPolicy;
 
@@ -168,27 +167,7 @@ async fn store(app: &App, path: &str, file_path: &str, file: bytes::Bytes) -> Re
             );
         }
     };
-    let etag = format!("\"{}\"", blob.md5);
-    let committed = App::commit(
-        &mut app.db(),
-        vec![Change::PutBlob {
-            key: blob_key,
-            blob,
-        }],
-    );
-    if let Err(e) = committed {
-        return s3_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            &e.message,
-            path,
-        );
-    }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    response
+    commit_blob(app, blob_key, blob, StatusCode::NO_CONTENT, path)
 }
 
 /// Why the body could not be read.

@@ -233,15 +233,20 @@ async fn put(
             );
         }
     };
+    commit_blob(app, blob_key, blob, StatusCode::OK, path)
+}
+
+/// Records a stored blob under `key` and answers `status` with its
+/// `ETag` (the MD5 of its bytes, quoted, as S3 does).
+pub(super) fn commit_blob(
+    app: &App,
+    key: String,
+    blob: crate::sandbox::db::BlobMeta,
+    status: StatusCode,
+    path: &str,
+) -> Response {
     let etag = format!("\"{}\"", blob.md5);
-    let committed = App::commit(
-        &mut app.db(),
-        vec![Change::PutBlob {
-            key: blob_key,
-            blob,
-        }],
-    );
-    if let Err(e) = committed {
+    if let Err(e) = App::commit(&mut app.db(), vec![Change::PutBlob { key, blob }]) {
         return s3_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
@@ -249,7 +254,7 @@ async fn put(
             path,
         );
     }
-    let mut response = StatusCode::OK.into_response();
+    let mut response = status.into_response();
     if let Ok(v) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, v);
     }
