@@ -5,6 +5,7 @@
 //! Nothing here does I/O.
 
 pub mod codec;
+pub mod fields;
 mod kind;
 pub mod names;
 pub mod paths;

@@ -5,6 +5,9 @@
 use jiff::Timestamp;
 
 use super::ids::Ids;
+use crate::api::fields::{
+    self, attribute, attribute_group, category, collection, common, file, resource,
+};
 use crate::catalog::model::{
     AttributeKind, AttributeValue, Catalog, Family, Publishing, ResourceOwner,
 };
@@ -79,14 +82,10 @@ impl Resolver<'_> {
 
     /// `region_ids`, merged: regions the catalog does not declare stay.
     fn regions<'k>(&self, keys: impl IntoIterator<Item = &'k String>) -> Result<Field, Unresolved> {
-        Ok(field(
-            "region_ids",
-            Want::Merged {
-                kind: Kind::Region,
-                desired: self.all(Kind::Region, keys)?,
-                objects: false,
-                ordered: false,
-            },
+        Ok(merged(
+            common::REGIONS,
+            Kind::Region,
+            self.all(Kind::Region, keys)?,
         ))
     }
 
@@ -99,17 +98,34 @@ impl Resolver<'_> {
     }
 }
 
-fn field(name: &'static str, want: Want) -> Field {
-    Field { name, want }
+fn field(spec: fields::Field, want: Want) -> Field {
+    Field {
+        name: spec.wire,
+        want,
+    }
+}
+
+/// A wholesale array of `spec` merged by ownership, as its merge rule and
+/// codec say (ordered or a set, ids or `{"id"}` objects).
+fn merged(spec: fields::Field, kind: Kind, desired: Vec<String>) -> Field {
+    field(
+        spec,
+        Want::Merged {
+            kind,
+            desired,
+            objects: spec.codec == fields::Codec::IdObjects,
+            ordered: spec.merge == fields::Merge::OwnedOrdered,
+        },
+    )
 }
 
 fn publishing(fields: &mut Vec<Field>, p: &Publishing) {
     match p {
-        Publishing::Unpublished => fields.push(field("published", Want::Flag(false))),
+        Publishing::Unpublished => fields.push(field(common::PUBLISHED, Want::Flag(false))),
         Publishing::Window { start, end } => {
-            fields.push(field("published", Want::Flag(true)));
-            fields.push(field("published_start_date", Want::Date(Some(*start))));
-            fields.push(field("published_end_date", Want::Date(*end)));
+            fields.push(field(common::PUBLISHED, Want::Flag(true)));
+            fields.push(field(common::PUBLISHED_START, Want::Date(Some(*start))));
+            fields.push(field(common::PUBLISHED_END, Want::Date(*end)));
         }
     }
 }
@@ -133,57 +149,49 @@ pub fn fields(
         Kind::Region => {}
         Kind::Attribute => {
             let a = &catalog.attributes.get(key).ok_or_else(missing)?.value;
-            out.push(field("name", Want::Text(Some(a.name.clone()))));
-            out.push(field("type", Want::TypeName(kind_name(&a.kind))));
+            out.push(field(common::NAME, Want::Text(Some(a.name.clone()))));
+            out.push(field(attribute::TYPE, Want::TypeName(kind_name(&a.kind))));
             if let AttributeKind::PickList { options } = &a.kind {
-                out.push(field("options", Want::Ordered(options.clone())));
+                out.push(field(attribute::OPTIONS, Want::Ordered(options.clone())));
             }
             if let Some(d) = &a.description {
-                out.push(field("description", Want::Text(Some(d.clone()))));
+                out.push(field(attribute::DESCRIPTION, Want::Text(Some(d.clone()))));
             }
         }
         Kind::AttributeGroup => {
             let g = &catalog.attribute_groups.get(key).ok_or_else(missing)?.value;
-            out.push(field("name", Want::Text(Some(g.name.clone()))));
+            out.push(field(common::NAME, Want::Text(Some(g.name.clone()))));
             if let Some(members) = &g.attributes {
-                out.push(field(
-                    "attributes",
-                    Want::Merged {
-                        kind: Kind::Attribute,
-                        desired: r.all(Kind::Attribute, members)?,
-                        objects: false,
-                        ordered: true,
-                    },
+                out.push(merged(
+                    attribute_group::MEMBERS,
+                    Kind::Attribute,
+                    r.all(Kind::Attribute, members)?,
                 ));
             }
         }
         Kind::Category => {
             let c = &catalog.categories.get(key).ok_or_else(missing)?.value;
-            out.push(field("name", Want::Text(Some(c.name.clone()))));
+            out.push(field(common::NAME, Want::Text(Some(c.name.clone()))));
             let parent = match &c.parent {
                 Some(p) => Some(r.id(Kind::Category, p)?),
                 None => None,
             };
-            out.push(field("parent_id", Want::Id(parent)));
+            out.push(field(category::PARENT, Want::Id(parent)));
         }
         Kind::Collection => collection(catalog, &r, key, &mut out).ok_or_else(missing)??,
         Kind::File => {
             let f = &catalog.files.get(key).ok_or_else(missing)?.value;
             if op == Op::Link {
                 if let Some(collections) = &f.collections {
-                    out.push(field(
-                        "collections",
-                        Want::Merged {
-                            kind: Kind::Collection,
-                            desired: r.all(Kind::Collection, collections)?,
-                            objects: true,
-                            ordered: false,
-                        },
+                    out.push(merged(
+                        file::COLLECTIONS,
+                        Kind::Collection,
+                        r.all(Kind::Collection, collections)?,
                     ));
                 }
             } else {
                 if op != Op::Upload {
-                    out.push(field("file_name", Want::Text(Some(f.name.clone()))));
+                    out.push(field(file::NAME, Want::Text(Some(f.name.clone()))));
                 }
                 if let Some(p) = &f.published {
                     publishing(&mut out, p);
@@ -196,21 +204,21 @@ pub fn fields(
         Kind::Resource => {
             let res = &catalog.resources.get(key).ok_or_else(missing)?.value;
             out.push(field(
-                "description",
+                resource::DESCRIPTION,
                 Want::Text(Some(res.description.clone())),
             ));
-            out.push(field("link", Want::Text(Some(res.link.clone()))));
+            out.push(field(resource::LINK, Want::Text(Some(res.link.clone()))));
             match &res.owner {
                 ResourceOwner::Account => {}
                 ResourceOwner::Category(k) => {
                     out.push(field(
-                        "category_id",
+                        resource::CATEGORY,
                         Want::Id(Some(r.id(Kind::Category, k)?)),
                     ));
                 }
                 ResourceOwner::Collections(keys) => {
                     out.push(field(
-                        "collections",
+                        resource::COLLECTIONS,
                         Want::Exact(r.all(Kind::Collection, keys)?),
                     ));
                 }
@@ -229,36 +237,32 @@ fn collection(
 ) -> Option<Result<(), Unresolved>> {
     let c = &catalog.collections.get(key)?.value;
     Some((|| {
-        out.push(field("name", Want::Text(Some(c.name.clone()))));
+        out.push(field(common::NAME, Want::Text(Some(c.name.clone()))));
         let (family, parent) = match &c.family {
             Family::Standalone => (None, None),
             Family::Parent => (Some("parent"), None),
             Family::Variant { parent } => (Some("variant"), Some(r.id(Kind::Collection, parent)?)),
         };
         out.push(field(
-            "collection_type",
+            collection::TYPE,
             Want::Text(family.map(str::to_owned)),
         ));
-        out.push(field("parent_topic_id", Want::Id(parent)));
+        out.push(field(collection::PARENT, Want::Id(parent)));
         if let Some(category) = &c.category {
             out.push(field(
-                "parent_id",
+                collection::CATEGORY,
                 Want::Id(Some(r.id(Kind::Category, category)?)),
             ));
         }
         if let Some(also_in) = &c.also_in {
-            out.push(field(
-                "direct_parent",
-                Want::Merged {
-                    kind: Kind::Category,
-                    desired: r.all(Kind::Category, also_in)?,
-                    objects: false,
-                    ordered: false,
-                },
+            out.push(merged(
+                collection::ALSO_IN,
+                Kind::Category,
+                r.all(Kind::Category, also_in)?,
             ));
         }
         if let Some(sku) = &c.sku {
-            out.push(field("additional_title", Want::Text(Some(sku.clone()))));
+            out.push(field(collection::SKU, Want::Text(Some(sku.clone()))));
         }
         if let Some(p) = &c.published {
             publishing(out, p);
@@ -279,7 +283,7 @@ fn collection(
                     })?;
                 managed.push((r.id(Kind::Attribute, attr_key)?, attribute, value.clone()));
             }
-            out.push(field("attributes", Want::Values(managed)));
+            out.push(field(collection::ATTRIBUTES, Want::Values(managed)));
         }
         Ok(())
     })())

@@ -12,7 +12,7 @@ use super::lookup;
 use super::merge;
 use super::report::{Event, Outcome};
 use super::upload::{UploadError, UploadJob, Uploaded, Uploader};
-use crate::api::paths;
+use crate::api::{fields, paths};
 use crate::catalog::model::Catalog;
 use crate::plan::{Action, Kind, Op, SHA256_FIELD, short_hash};
 use crate::remote::wire::id_of;
@@ -236,11 +236,11 @@ impl Context<'_> {
         let id = self.live_id(a)?;
         let retired = [
             desired::Field {
-                name: "collections",
+                name: fields::file::COLLECTIONS.wire,
                 want: desired::Want::Exact(Vec::new()),
             },
             desired::Field {
-                name: "published",
+                name: fields::common::PUBLISHED.wire,
                 want: desired::Want::Flag(false),
             },
         ];
@@ -307,11 +307,11 @@ impl Context<'_> {
         // file that was already there under the name.
         let identity = [
             desired::Field {
-                name: "file_name",
+                name: fields::file::NAME.wire,
                 want: desired::Want::Text(Some(file.name.clone())),
             },
             desired::Field {
-                name: "size",
+                name: fields::file::SIZE.wire,
                 want: desired::Want::Text(Some(asset.size.to_string())),
             },
         ];
@@ -408,7 +408,7 @@ impl Context<'_> {
         let response = self.client.send(Request::get(&path)).await?;
         lookup::object(&response.body)
             .and_then(|o| {
-                o.get("file_name")
+                o.get(fields::file::NAME.wire)
                     .and_then(Value::as_str)
                     .map(str::to_owned)
             })

@@ -16,6 +16,7 @@ use super::desired::Field;
 use super::ids::Ids;
 use super::merge;
 use crate::api::codec::{self, DateType};
+use crate::api::fields as api_fields;
 use crate::plan::Kind;
 use crate::remote::page::list_all;
 use crate::remote::wire::id_of;
@@ -28,16 +29,14 @@ const SKEW: SignedDuration = SignedDuration::from_mins(15);
 /// The fields that identify an object of `kind` among the `fields` a
 /// create sends (plan::identity matches on the same ones).
 fn identity(kind: Kind, fields: &[Field]) -> Vec<&Field> {
-    let has = |name: &str| fields.iter().any(|f| f.name == name);
-    let names: &[&str] = match kind {
-        Kind::Category => &["name", "parent_id"],
-        Kind::Collection if has("additional_title") => &["additional_title"],
-        Kind::Collection => &["name", "parent_id", "parent_topic_id"],
-        Kind::File => &["file_name", "size"],
-        Kind::Resource => &["link", "category_id", "collections"],
-        Kind::Region | Kind::Attribute | Kind::AttributeGroup => &["name"],
-    };
-    fields.iter().filter(|f| names.contains(&f.name)).collect()
+    let has_sku = fields
+        .iter()
+        .any(|f| f.name == api_fields::collection::SKU.wire);
+    let wanted = api_fields::identity(kind, has_sku);
+    fields
+        .iter()
+        .filter(|f| wanted.iter().any(|w| w.wire == f.name))
+        .collect()
 }
 
 /// The id of a live object of `kind`, changed since the day of `since`

@@ -14,6 +14,9 @@ use super::identity::Matches;
 use super::values::{
     attribute_value, kind_name, live_attribute_value, live_publishing, publishing, same_kind_name,
 };
+use crate::api::fields::{
+    attribute, attribute_group, category, collection, common, file, resource,
+};
 use crate::catalog::model::{
     Asset, AttributeKind, Catalog, Collection, Entry, Family, File, IfDuplicate, Key, OnConflict,
     ResourceOwner,
@@ -218,7 +221,11 @@ impl<'a> Differ<'a> {
                 .index(Kind::Attribute, key)
                 .map(|i| &self.live.attributes[i]);
             let mut c = Changes::default();
-            c.set("name", live.map(|l| json!(l.name)), json!(a.name));
+            c.set(
+                common::NAME.catalog,
+                live.map(|l| json!(l.name)),
+                json!(a.name),
+            );
             let live_kind = live.map(|l| {
                 if same_kind_name(&l.kind, &a.kind) {
                     json!(kind_name(&a.kind))
@@ -226,17 +233,21 @@ impl<'a> Differ<'a> {
                     json!(l.kind)
                 }
             });
-            c.set("type", live_kind, json!(kind_name(&a.kind)));
+            c.set(
+                attribute::TYPE.catalog,
+                live_kind,
+                json!(kind_name(&a.kind)),
+            );
             if let AttributeKind::PickList { options } = &a.kind {
                 c.set(
-                    "options",
+                    attribute::OPTIONS.catalog,
                     live.map(|l| ordered(l.options.iter().cloned())),
                     ordered(options.iter().cloned()),
                 );
             }
             if let Some(d) = &a.description {
                 c.set(
-                    "description",
+                    attribute::DESCRIPTION.catalog,
                     live.map(|l| json!(l.description.clone().unwrap_or_default())),
                     json!(d),
                 );
@@ -263,12 +274,16 @@ impl<'a> Differ<'a> {
                 .index(Kind::AttributeGroup, key)
                 .map(|i| &self.live.attribute_groups[i]);
             let mut c = Changes::default();
-            c.set("name", live.map(|l| json!(l.name)), json!(g.name));
+            c.set(
+                common::NAME.catalog,
+                live.map(|l| json!(l.name)),
+                json!(g.name),
+            );
             let mut needs = Vec::new();
             if let Some(members) = &g.attributes {
                 needs.extend(members.iter().map(|k| (Kind::Attribute, k.clone())));
                 c.merge_ordered(
-                    "attributes",
+                    attribute_group::MEMBERS.catalog,
                     (self.matches, Kind::Attribute),
                     live.map(|l| l.attributes.as_slice()),
                     members,
@@ -296,7 +311,11 @@ impl<'a> Differ<'a> {
                 .index(Kind::Category, key)
                 .map(|i| &self.live.categories[i]);
             let mut c = Changes::default();
-            c.set("name", live.map(|l| json!(l.name)), json!(cat.name));
+            c.set(
+                common::NAME.catalog,
+                live.map(|l| json!(l.name)),
+                json!(cat.name),
+            );
             let parent = cat.parent.as_ref().map_or(Value::Null, |p| json!(p));
             let live_parent = live.map(|l| {
                 l.parent_id.as_deref().map_or(Value::Null, |id| {
@@ -304,7 +323,7 @@ impl<'a> Differ<'a> {
                 })
             });
             if live.is_some() || !parent.is_null() {
-                c.set("parent", live_parent, parent);
+                c.set(category::PARENT.catalog, live_parent, parent);
             }
             let needs = cat
                 .parent
@@ -359,7 +378,11 @@ impl<'a> Differ<'a> {
         let m = self.matches;
         let mut c = Changes::default();
         let mut needs = Vec::new();
-        c.set("name", live.map(|l| json!(l.name)), json!(col.name));
+        c.set(
+            common::NAME.catalog,
+            live.map(|l| json!(l.name)),
+            json!(col.name),
+        );
         let family = match &col.family {
             Family::Standalone => "standalone",
             Family::Parent => "parent",
@@ -374,7 +397,7 @@ impl<'a> Differ<'a> {
             )
         });
         if live.is_some() || family != "standalone" {
-            c.set("type", live_family, json!(family));
+            c.set(collection::TYPE.catalog, live_family, json!(family));
         }
         if let Family::Variant { parent } = &col.family {
             needs.push((Kind::Collection, parent.clone()));
@@ -383,7 +406,7 @@ impl<'a> Differ<'a> {
                     .as_deref()
                     .map_or(Value::Null, |id| json!(shown(m, Kind::Collection, id)))
             });
-            c.set("parent", live_parent, json!(parent));
+            c.set(collection::PARENT.catalog, live_parent, json!(parent));
         }
         if let Some(category) = &col.category {
             needs.push((Kind::Category, category.clone()));
@@ -392,12 +415,12 @@ impl<'a> Differ<'a> {
                     .as_deref()
                     .map_or(Value::Null, |id| json!(shown(m, Kind::Category, id)))
             });
-            c.set("category", live_category, json!(category));
+            c.set(collection::CATEGORY.catalog, live_category, json!(category));
         }
         if let Some(also_in) = &col.also_in {
             needs.extend(also_in.iter().map(|k| (Kind::Category, k.clone())));
             c.merge(
-                "also_in",
+                collection::ALSO_IN.catalog,
                 (m, Kind::Category),
                 live.map(|l| l.direct_parent.as_slice()),
                 also_in,
@@ -405,21 +428,21 @@ impl<'a> Differ<'a> {
         }
         if let Some(sku) = &col.sku {
             c.set(
-                "sku",
+                collection::SKU.catalog,
                 live.map(|l| json!(l.additional_title.clone().unwrap_or_default())),
                 json!(sku),
             );
         }
         if let Some(p) = &col.published {
             c.set(
-                "published",
+                common::PUBLISHED.catalog,
                 live.map(|l| live_publishing(&l.publishing)),
                 publishing(p),
             );
         }
         if let Some(regions) = &col.regions {
             c.merge(
-                "regions",
+                common::REGIONS.catalog,
                 (m, Kind::Region),
                 live.map(|l| l.region_ids.as_slice()),
                 regions,
@@ -448,7 +471,7 @@ impl<'a> Differ<'a> {
         for (attr_key, value) in values {
             needs.push((Kind::Attribute, attr_key.clone()));
             let desired = attribute_value(value);
-            let field = format!("attributes.{attr_key}");
+            let field = format!("{}.{attr_key}", collection::ATTRIBUTES.catalog);
             let Some(live) = live else {
                 if !desired.is_null() {
                     c.set(&field, None, desired);
@@ -597,12 +620,12 @@ impl<'a> Differ<'a> {
                         let mut c = Changes::default();
                         c.set("path", None, json!(asset.path));
                         if live.is_none() {
-                            c.set("name", None, json!(f.name));
+                            c.set(file::NAME.catalog, None, json!(f.name));
                             if let Some(p) = &f.published {
-                                c.set("published", None, publishing(p));
+                                c.set(common::PUBLISHED.catalog, None, publishing(p));
                             }
                             if let Some(r) = &f.regions {
-                                c.set("regions", None, strings(r.iter().cloned()));
+                                c.set(common::REGIONS.catalog, None, strings(r.iter().cloned()));
                             }
                         }
                         if let Some(local) = local {
@@ -637,16 +660,21 @@ impl<'a> Differ<'a> {
             }
             if let Some(l) = live {
                 let mut c = Changes::default();
-                c.set("name", Some(json!(l.file_name)), json!(f.name));
+                c.set(file::NAME.catalog, Some(json!(l.file_name)), json!(f.name));
                 if let Some(p) = &f.published {
                     c.set(
-                        "published",
+                        common::PUBLISHED.catalog,
                         Some(live_publishing(&l.publishing)),
                         publishing(p),
                     );
                 }
                 if let Some(regions) = &f.regions {
-                    c.merge("regions", (m, Kind::Region), Some(&l.region_ids), regions);
+                    c.merge(
+                        common::REGIONS.catalog,
+                        (m, Kind::Region),
+                        Some(&l.region_ids),
+                        regions,
+                    );
                 }
                 self.create_or_update(
                     Subject {
@@ -663,7 +691,7 @@ impl<'a> Differ<'a> {
             if let Some(collections) = &f.collections {
                 let mut c = Changes::default();
                 c.merge(
-                    "collections",
+                    file::COLLECTIONS.catalog,
                     (m, Kind::Collection),
                     live.map(|l| l.collections.as_slice()),
                     collections,
@@ -712,11 +740,15 @@ impl<'a> Differ<'a> {
             let mut c = Changes::default();
             let mut needs = Vec::new();
             c.set(
-                "description",
+                resource::DESCRIPTION.catalog,
                 live.map(|l| json!(l.description)),
                 json!(r.description),
             );
-            c.set("link", live.map(|l| json!(l.link)), json!(r.link));
+            c.set(
+                resource::LINK.catalog,
+                live.map(|l| json!(l.link)),
+                json!(r.link),
+            );
             match &r.owner {
                 ResourceOwner::Account => {}
                 ResourceOwner::Category(k) => {
@@ -726,7 +758,7 @@ impl<'a> Differ<'a> {
                             json!(shown(self.matches, Kind::Category, id))
                         })
                     });
-                    c.set("category", before, json!(k));
+                    c.set(resource::CATEGORY.catalog, before, json!(k));
                 }
                 ResourceOwner::Collections(keys) => {
                     needs.extend(keys.iter().map(|k| (Kind::Collection, k.clone())));
@@ -737,7 +769,11 @@ impl<'a> Differ<'a> {
                                 .map(|id| shown(self.matches, Kind::Collection, id)),
                         )
                     });
-                    c.set("collections", before, strings(keys.iter().cloned()));
+                    c.set(
+                        resource::COLLECTIONS.catalog,
+                        before,
+                        strings(keys.iter().cloned()),
+                    );
                 }
             }
             self.create_or_update(

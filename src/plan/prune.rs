@@ -12,6 +12,7 @@ use super::action::{Action, Change, Kind, Op};
 use super::diff::Draft;
 use super::identity::Matches;
 use super::values::live_publishing;
+use crate::api::fields;
 use crate::catalog::model::{Catalog, PruneKind};
 use crate::remote::LiveSnapshot;
 use crate::remote::wire::LiveFile;
@@ -52,14 +53,14 @@ fn retire(file: &LiveFile, m: &Matches) -> Option<Draft> {
             })
             .collect();
         changes.push(Change {
-            field: "collections".into(),
+            field: fields::file::COLLECTIONS.catalog.into(),
             before: Some(Value::Array(before)),
             after: Some(Value::Array(Vec::new())),
         });
     }
     if file.publishing.published {
         changes.push(Change {
-            field: "published".into(),
+            field: fields::common::PUBLISHED.catalog.into(),
             before: Some(live_publishing(&file.publishing)),
             after: Some(Value::Bool(false)),
         });

@@ -2,6 +2,7 @@
 //! its own ~300 MB test executable, which filled the CI disk and spent most
 //! of the test time linking. Modules keep the files as they were.
 
+mod api_fields;
 mod apply;
 mod apply_assets;
 mod apply_cases;
