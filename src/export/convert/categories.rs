@@ -2,6 +2,7 @@
 //! (the catalog refuses loops) and the top-level ancestor each collection
 //! file is named after.
 
+use crate::api::fields::category;
 use std::collections::{HashMap, HashSet};
 
 use super::{Converter, KindKeysRef, noun, subject};
@@ -49,7 +50,9 @@ impl Converter<'_> {
                     );
                     None
                 }
-                Some(p) => self.reference(&KindKeysRef::Categories, p, "parent", at),
+                Some(p) => {
+                    self.reference(&KindKeysRef::Categories, p, category::PARENT.catalog, at)
+                }
                 None => None,
             };
             if let Some(p) = &parent {

@@ -2,6 +2,7 @@
 //! categories, sku, publishing, regions and attribute values in the form
 //! of each attribute's type.
 
+use crate::api::fields::{collection, common};
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Converter, KindKeysRef, noun, section_noun, subject};
@@ -145,10 +146,14 @@ impl Converter<'_> {
         parent: Option<Key>,
     ) -> format::Collection {
         let at = ("collections", key.as_str(), c.id.as_str());
-        let category = c
-            .parent_id
-            .as_deref()
-            .and_then(|p| self.reference(&KindKeysRef::Categories, p, "category", at));
+        let category = c.parent_id.as_deref().and_then(|p| {
+            self.reference(
+                &KindKeysRef::Categories,
+                p,
+                collection::CATEGORY.catalog,
+                at,
+            )
+        });
         let further: Vec<Id> = c
             .direct_parent
             .iter()
@@ -156,14 +161,24 @@ impl Converter<'_> {
             .cloned()
             .collect();
         let also_in = self
-            .references(&KindKeysRef::Categories, &further, "also_in", at)
+            .references(
+                &KindKeysRef::Categories,
+                &further,
+                collection::ALSO_IN.catalog,
+                at,
+            )
             .map(|list| {
                 list.into_iter()
                     .filter(|k| Some(k) != category.as_ref())
                     .collect::<Vec<_>>()
             })
             .filter(|list| !list.is_empty());
-        let regions = self.references(&KindKeysRef::Regions, &c.region_ids, "regions", at);
+        let regions = self.references(
+            &KindKeysRef::Regions,
+            &c.region_ids,
+            common::REGIONS.catalog,
+            at,
+        );
         let published = self.published(&c.publishing, at);
         let attributes = self.attribute_values(&c.attributes, at);
         format::Collection {

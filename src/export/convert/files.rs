@@ -3,6 +3,7 @@
 //! it, and a download.
 
 use super::{Converter, KindKeysRef, noun, subject};
+use crate::api::fields::{common, file};
 use crate::catalog::check::{canonical_mime, implied_mime_type};
 use crate::catalog::format::{self, Key};
 use crate::export::Download;
@@ -37,9 +38,18 @@ impl Converter<'_> {
                 in_categories += 1;
             }
             let at = ("files", key.as_str(), f.id.as_str());
-            let collections =
-                self.references(&KindKeysRef::Collections, &f.collections, "collections", at);
-            let regions = self.references(&KindKeysRef::Regions, &f.region_ids, "regions", at);
+            let collections = self.references(
+                &KindKeysRef::Collections,
+                &f.collections,
+                file::COLLECTIONS.catalog,
+                at,
+            );
+            let regions = self.references(
+                &KindKeysRef::Regions,
+                &f.region_ids,
+                common::REGIONS.catalog,
+                at,
+            );
             let published = self.published(&f.publishing, at);
             let mut entry = format::File {
                 path: None,
