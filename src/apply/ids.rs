@@ -27,19 +27,8 @@ impl Ids {
     #[must_use]
     pub fn matched(catalog: &Catalog, live: &LiveSnapshot, matches: &Matches) -> Self {
         let mut table = Table::default();
-        let keys = |kind: Kind| -> Vec<&Key> {
-            match kind {
-                Kind::Region => catalog.regions.keys().collect(),
-                Kind::Attribute => catalog.attributes.keys().collect(),
-                Kind::AttributeGroup => catalog.attribute_groups.keys().collect(),
-                Kind::Category => catalog.categories.keys().collect(),
-                Kind::Collection => catalog.collections.keys().collect(),
-                Kind::File => catalog.files.keys().collect(),
-                Kind::Resource => catalog.resources.keys().collect(),
-            }
-        };
         for kind in Kind::ALL {
-            for key in keys(kind) {
+            for key in catalog.keys(kind) {
                 if let Some(id) = matches.id(live, kind, key) {
                     table.managed.insert((kind, id.to_owned()));
                     table.by_key.insert((kind, key.clone()), id.to_owned());

@@ -3,6 +3,7 @@
 //! types cannot hold what the checks refuse (a variant without a parent, a
 //! pick-list value outside its options), and do no I/O.
 
+use crate::api::Kind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -101,6 +102,19 @@ impl Catalog {
         self.attributes.insert(key.clone(), entry);
         self.hash_attribute = Some(key);
         Ok(())
+    }
+
+    /// The keys of the entries of `kind`, in order.
+    pub fn keys(&self, kind: Kind) -> Box<dyn Iterator<Item = &Key> + '_> {
+        match kind {
+            Kind::Region => Box::new(self.regions.keys()),
+            Kind::Attribute => Box::new(self.attributes.keys()),
+            Kind::AttributeGroup => Box::new(self.attribute_groups.keys()),
+            Kind::Category => Box::new(self.categories.keys()),
+            Kind::Collection => Box::new(self.collections.keys()),
+            Kind::File => Box::new(self.files.keys()),
+            Kind::Resource => Box::new(self.resources.keys()),
+        }
     }
 
     /// Counts per kind, for summaries.

@@ -48,8 +48,9 @@ pub struct ApplyArgs {
     /// Print only errors and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Apply only this entry and what it depends on (`KEY` or
-    /// `KIND.KEY`); repeatable.
+    /// Apply only this entry and what it depends on: the address the plan
+    /// prints (`collection.KEY`), `collections.KEY` or a bare `KEY`;
+    /// repeatable. An address that names nothing is an error.
     #[arg(long, value_name = "KEY")]
     pub target: Vec<String>,
     #[command(flatten)]

@@ -49,8 +49,9 @@ pub struct PlanArgs {
     /// deletion (1 is always an error).
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Plan only this entry and what it depends on (`KEY` or `KIND.KEY`);
-    /// repeatable.
+    /// Plan only this entry and what it depends on: the address the plan
+    /// prints (`collection.KEY`), `collections.KEY` or a bare `KEY`;
+    /// repeatable. An address that names nothing is an error.
     #[arg(long, value_name = "KEY")]
     pub target: Vec<String>,
     /// Save the plan, with a digest of the catalog and a fingerprint of

@@ -155,11 +155,25 @@ pub fn plan(
     })
 }
 
-/// Whether `--target t` names the entry `kind.key`.
+/// What a `--target` names: a kind and a key (`collection.rain-jacket`
+/// as plans print addresses, or `collections.rain-jacket` as the catalog
+/// names its sections), or a bare key of any kind.
+fn parse_target(t: &str) -> (Option<Kind>, &str) {
+    if let Some((prefix, key)) = t.split_once('.')
+        && let Some(kind) = Kind::ALL
+            .into_iter()
+            .find(|k| k.ident() == prefix || k.map() == prefix)
+    {
+        return (Some(kind), key);
+    }
+    (None, t)
+}
+
+/// Whether `--target t` names the entry (or pruned object) `kind.key`.
 fn hits(kind: Kind, key: &str, t: &str) -> bool {
-    match t.split_once('.') {
-        Some((map, k)) if map == kind.map() => k == key,
-        _ => t == key,
+    match parse_target(t) {
+        (Some(k), wanted) => k == kind && wanted == key,
+        (None, wanted) => wanted == key,
     }
 }
 
@@ -179,13 +193,20 @@ fn targeted(
             .map(|(i, _)| i)
             .collect::<Vec<_>>();
         if named.is_empty() && !catalog_has(catalog, t) {
+            let addresses = addresses(catalog, &actions);
+            let hint = crate::catalog::suggest::did_you_mean(t, addresses.iter().map(String::as_str))
+                .unwrap_or_else(|| {
+                    "give an address as the plan prints it (`collection.rain-jacket`), a section and key (`collections.rain-jacket`) or a bare key".to_owned()
+                });
             diagnostics.push(
                 Diagnostic::error(
                     Code::UnknownReference,
                     Location::file(Arc::from(catalog.root.as_path())),
-                    format!("`--target {t}` names no entry of the catalog"),
+                    format!(
+                        "`--target {t}` names no entry of the catalog and no action of the plan"
+                    ),
                 )
-                .with_hint("give an entry key (`rain-jacket`) or a kind and key (`collections.rain-jacket`)"),
+                .with_hint(hint),
             );
         }
         let mut stack = named;
@@ -216,13 +237,32 @@ fn targeted(
     Ok(out)
 }
 
+/// Whether the catalog has the entry `target` names (of that kind, when
+/// it names one).
 fn catalog_has(catalog: &Catalog, target: &str) -> bool {
-    let key = target.split_once('.').map_or(target, |(_, k)| k);
-    catalog.regions.contains_key(key)
-        || catalog.attributes.contains_key(key)
-        || catalog.attribute_groups.contains_key(key)
-        || catalog.categories.contains_key(key)
-        || catalog.collections.contains_key(key)
-        || catalog.files.contains_key(key)
-        || catalog.resources.contains_key(key)
+    let (kind, key) = parse_target(target);
+    kind.map_or(Kind::ALL.to_vec(), |k| vec![k])
+        .into_iter()
+        .any(|k| catalog.keys(k).any(|entry| entry == key))
+}
+
+/// Every address a target may name: each entry and each planned action,
+/// as the plan prints them.
+fn addresses(catalog: &Catalog, actions: &[Action]) -> Vec<String> {
+    let mut out: Vec<String> = Kind::ALL
+        .into_iter()
+        .flat_map(|k| {
+            catalog
+                .keys(k)
+                .map(move |key| format!("{}.{key}", k.ident()))
+        })
+        .chain(
+            actions
+                .iter()
+                .map(|a| format!("{}.{}", a.kind.ident(), a.key)),
+        )
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }

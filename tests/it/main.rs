@@ -28,6 +28,7 @@ mod remote_client;
 mod remote_snapshot;
 mod render_golden;
 mod render_plan;
+mod reviewed;
 mod sandbox_auth;
 mod sandbox_faults;
 mod sandbox_limits;
