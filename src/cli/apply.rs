@@ -110,7 +110,10 @@ fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<
         ExitCode::FAILURE
     })?;
     let base_url = prepared.connected.client.base_url();
-    let mut stale: Vec<saved::Stale> = saved::other_account(&saved, base_url).into_iter().collect();
+    let account = prepared.connected.settings.connection.account();
+    let mut stale: Vec<saved::Stale> = saved::other_account(&saved, base_url, &account)
+        .into_iter()
+        .collect();
     stale.extend(saved::staleness(
         &saved,
         &prepared.digest(),
@@ -118,7 +121,27 @@ fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<
     ));
     stale.extend(saved::asset_changes(&saved, &prepared.hashes.by_path));
     if stale.is_empty() {
-        return Ok(saved.plan);
+        // Same catalog, same account: the plan pxmctl makes now is the one
+        // that was reviewed, unless the file was edited since.
+        let assets = AssetArgs {
+            force_upload: saved.options.force_upload,
+            no_hash_cache: false,
+        };
+        let now = prepared.plan(&saved.options.targets, &assets, out)?;
+        let tampered = saved::tampering(&saved.plan, &now);
+        if tampered.is_empty() {
+            return Ok(saved.plan);
+        }
+        let mut message = format!(
+            "the saved plan `{}` is not the plan of this catalog and account, so it was changed after it was made; nothing was applied:\n",
+            path.display()
+        );
+        for t in &tampered {
+            message.push_str(&format!("  - {t}\n"));
+        }
+        message.push_str("run `pxmctl plan --out` again, review it, and apply the new plan");
+        out.error(&message);
+        return Err(ExitCode::FAILURE);
     }
     const SHOWN: usize = 20;
     let mut message = format!(

@@ -9,7 +9,6 @@ use super::output::Output;
 use crate::catalog::hashes::{self, Hashes};
 use crate::catalog::model::Catalog;
 use crate::catalog::{self, load::Loaded};
-use crate::config::Credentials;
 use crate::diag::{Diagnostics, Sources};
 use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Plan, PlanOptions};
@@ -258,16 +257,9 @@ fn complete_file_values(
         force_upload: assets.force_upload,
         ..PlanOptions::default()
     };
-    let connection = &connected.settings.connection;
-    let account = match &connection.credentials {
-        Credentials::Client { id, .. } => id.clone(),
-        Credentials::Token(token) => {
-            let (digest, _) = hashes::sha256(token.expose().as_bytes()).unwrap_or_default();
-            format!("token {digest}")
-        }
-    };
     let state = dir.join(hashes::STATE_DIR);
-    let mut cache = ValueCache::open(Some(&state), &connection.base_url, &account);
+    let account = connected.settings.connection.account();
+    let mut cache = ValueCache::open(Some(&state), &account);
     rt.block_on(crate::session::complete_snapshot(
         &connected.client,
         catalog,
@@ -331,7 +323,12 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
         started.elapsed().as_millis()
     );
     if let Some(path) = &args.out
-        && let Err(code) = save(path, &plan, &prepared, &out)
+        && let Err(code) = save(
+            path,
+            (&plan, &args.target, args.assets.force_upload),
+            &prepared,
+            &out,
+        )
     {
         return code;
     }
@@ -353,13 +350,18 @@ fn markdown_options(environment: Option<&str>) -> render_plan::markdown::Markdow
 
 fn save(
     path: &std::path::Path,
-    plan: &Plan,
+    (plan, targets, force_upload): (&Plan, &[String], bool),
     prepared: &Prepared,
     out: &Output,
 ) -> Result<(), ExitCode> {
     let settings = &prepared.connected.settings;
     let saved = SavedPlan {
         assets: prepared.hashes.by_path.clone(),
+        account: Some(settings.connection.account()),
+        options: saved::SavedOptions {
+            targets: targets.to_vec(),
+            force_upload,
+        },
         ..SavedPlan::new(
             plan.clone(),
             settings.environment.clone(),

@@ -58,6 +58,24 @@ pub struct Connection {
     pub token_cache: TokenCacheSetting,
 }
 
+impl Connection {
+    /// Which account this is, without naming a secret: a digest of the
+    /// API's URL and the client id (of the token, for a ready token).
+    /// One URL serves many accounts, so the URL alone does not say.
+    #[must_use]
+    pub fn account(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let who = match &self.credentials {
+            Credentials::Client { id, .. } => format!("client {id}"),
+            Credentials::Token(token) => {
+                format!("token {}", hex::encode(Sha256::digest(token.expose())))
+            }
+        };
+        let digest = Sha256::digest(format!("{}\n{who}", self.base_url.trim_end_matches('/')));
+        hex::encode(&digest[..12])
+    }
+}
+
 /// The outcome of resolving `pxmctl.yaml` and the environment.
 #[derive(Debug, Clone)]
 pub struct Settings {

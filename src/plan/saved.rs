@@ -47,7 +47,25 @@ pub struct SavedPlan {
     /// before 0.1.0's content gate (read as none).
     #[serde(default)]
     pub assets: BTreeMap<String, String>,
+    /// Which account the plan was made for (`Connection::account`: a
+    /// digest of URL and client id). Plans of older pxmctl have none and
+    /// are refused.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// How the plan was asked for (`--target`, `--force-upload`), so apply
+    /// can make it again and compare.
+    #[serde(default)]
+    pub options: SavedOptions,
     pub plan: Plan,
+}
+
+/// The options a saved plan was made with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedOptions {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_upload: bool,
 }
 
 impl SavedPlan {
@@ -73,6 +91,8 @@ impl SavedPlan {
             catalog_digest,
             live,
             assets: BTreeMap::new(),
+            account: None,
+            options: SavedOptions::default(),
             plan,
         }
     }
@@ -244,6 +264,9 @@ pub enum Stale {
     Account { planned: String, now: String },
     /// An asset's bytes differ from when the plan was made (its path).
     Asset(String),
+    /// The plan was made for another account at the same URL, or records
+    /// none.
+    OtherAccount,
 }
 
 impl fmt::Display for Stale {
@@ -265,6 +288,9 @@ impl fmt::Display for Stale {
                 write!(f, "the plan was made against `{planned}`, not `{now}`")
             }
             Self::Asset(path) => write!(f, "asset `{path}` changed since the plan was made"),
+            Self::OtherAccount => f.write_str(
+                "the plan was made for another account (another client id or token), or by a pxmctl that did not record one",
+            ),
         }
     }
 }
@@ -336,12 +362,44 @@ pub fn asset_changes(saved: &SavedPlan, now: &BTreeMap<String, String>) -> Vec<S
 /// `base_url` (a trailing `/` aside). [`staleness`] cannot tell: two
 /// accounts may hold objects with the same ids.
 #[must_use]
-pub fn other_account(saved: &SavedPlan, base_url: &str) -> Option<Stale> {
+pub fn other_account(saved: &SavedPlan, base_url: &str, account: &str) -> Option<Stale> {
     let same = saved.base_url.trim_end_matches('/') == base_url.trim_end_matches('/');
-    (!same).then(|| Stale::Account {
-        planned: saved.base_url.clone(),
-        now: base_url.to_owned(),
-    })
+    if !same {
+        return Some(Stale::Account {
+            planned: saved.base_url.clone(),
+            now: base_url.to_owned(),
+        });
+    }
+    (saved.account.as_deref() != Some(account)).then_some(Stale::OtherAccount)
+}
+
+/// How `saved` differs from `now`, the plan pxmctl makes of the same
+/// catalog and account: actions added to it, missing from it or edited,
+/// by address and op. Empty when they are the same, action for action.
+#[must_use]
+pub fn tampering(saved: &Plan, now: &Plan) -> Vec<String> {
+    let label = |a: &super::Action| format!("{} `{}.{}`", a.op.verb(), a.kind.ident(), a.key);
+    let key = |a: &super::Action| (a.kind, a.key.clone(), a.op);
+    let mut out = Vec::new();
+    for a in &saved.actions {
+        match now.actions.iter().find(|b| key(b) == key(a)) {
+            None => out.push(format!(
+                "it has an action pxmctl does not plan: {}",
+                label(a)
+            )),
+            Some(b) if b != a => out.push(format!("its action {} was edited", label(a))),
+            Some(_) => {}
+        }
+    }
+    for b in &now.actions {
+        if !saved.actions.iter().any(|a| key(a) == key(b)) {
+            out.push(format!("it lacks an action pxmctl plans: {}", label(b)));
+        }
+    }
+    if out.is_empty() && saved.actions != now.actions {
+        out.push("its actions are in another order".to_owned());
+    }
+    out
 }
 
 #[cfg(test)]

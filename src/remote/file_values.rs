@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::client::{Client, Request};
 use super::page::read_page;
@@ -51,7 +50,7 @@ struct Cached {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CacheFile {
     version: u32,
-    /// Per account (a digest of its URL and client id), per file id.
+    /// Per account (`Connection::account`), per file id.
     accounts: BTreeMap<String, BTreeMap<Id, Cached>>,
 }
 
@@ -66,11 +65,11 @@ pub struct ValueCache {
 }
 
 impl ValueCache {
-    /// The cache in `state_dir` for the account at `base_url` reached as
-    /// `client_id`; `None` keeps nothing on disk.
+    /// The cache in `state_dir` for `account` (`Connection::account`);
+    /// `None` keeps nothing on disk.
     #[must_use]
-    pub fn open(state_dir: Option<&Path>, base_url: &str, client_id: &str) -> Self {
-        let account = hex::encode(&Sha256::digest(format!("{base_url}\n{client_id}"))[..12]);
+    pub fn open(state_dir: Option<&Path>, account: &str) -> Self {
+        let account = account.to_owned();
         let path = state_dir.map(|d| d.join(CACHE_FILE));
         let file = path
             .as_deref()

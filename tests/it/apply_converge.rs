@@ -59,7 +59,7 @@ async fn converge(seed: u64, readings: &Readings) -> Result<String, String> {
         let Ok(mut live) = LiveSnapshot::fetch(&client).await else {
             continue;
         };
-        let mut no_cache = ValueCache::open(None, "", "");
+        let mut no_cache = ValueCache::open(None, "");
         let values =
             session::complete_snapshot(&client, &catalog, &mut live, &options, &mut no_cache).await;
         if values.failed > 0 {

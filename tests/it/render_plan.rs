@@ -446,13 +446,16 @@ fn snapshot() -> LiveSnapshot {
 }
 
 fn saved_plan(live: &LiveSnapshot) -> SavedPlan {
-    SavedPlan::new(
-        every_op(),
-        Some("staging".to_owned()),
-        "https://entapi.amplifi.io".to_owned(),
-        "c0ffee".to_owned(),
-        saved::live_fingerprints(live),
-    )
+    SavedPlan {
+        account: Some("acct-1".to_owned()),
+        ..SavedPlan::new(
+            every_op(),
+            Some("staging".to_owned()),
+            "https://entapi.amplifi.io".to_owned(),
+            "c0ffee".to_owned(),
+            saved::live_fingerprints(live),
+        )
+    }
 }
 
 #[test]
@@ -546,7 +549,7 @@ fn staleness_nothing_changed() {
     let now = saved::live_fingerprints(&live);
     assert_eq!(saved::staleness(&plan, "c0ffee", &now), []);
     assert_eq!(
-        saved::other_account(&plan, "https://entapi.amplifi.io/"),
+        saved::other_account(&plan, "https://entapi.amplifi.io/", "acct-1"),
         None
     );
 }
@@ -647,11 +650,16 @@ fn staleness_reports_everything_catalog_first_then_by_key() {
 #[test]
 fn a_plan_for_another_account_is_refused() {
     let plan = saved_plan(&snapshot());
-    let stale = saved::other_account(&plan, "http://127.0.0.1:8080").expect("other account");
+    let stale =
+        saved::other_account(&plan, "http://127.0.0.1:8080", "acct-1").expect("other account");
     assert_eq!(
         stale.to_string(),
         "the plan was made against `https://entapi.amplifi.io`, not `http://127.0.0.1:8080`"
     );
+    // The same URL serves many accounts: the account is recorded too.
+    let other = saved::other_account(&plan, "https://entapi.amplifi.io", "acct-2")
+        .expect("another client id");
+    assert_eq!(other, Stale::OtherAccount);
 }
 
 #[test]

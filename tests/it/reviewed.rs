@@ -67,3 +67,103 @@ fn a_target_that_names_nothing_is_an_error_with_a_did_you_mean() {
     assert!(wrong_kind.contains("names no entry"), "{wrong_kind}");
     assert_eq!(run.served.count("collection"), 0, "nothing was written");
 }
+
+/// The demo, applied, then one change planned and saved to `plan.json`.
+fn saved_change() -> (Run, serde_json::Value) {
+    let run = demo();
+    run.expect(0, &["apply", "--auto-approve"]);
+    let products = run.work.path().join("catalog/products/footwear.yaml");
+    let text = std::fs::read_to_string(&products).unwrap();
+    std::fs::write(
+        &products,
+        text.replacen(
+            "name: Ridgeline Trail Boot",
+            "name: Ridgeline Trail Boot II",
+            1,
+        ),
+    )
+    .unwrap();
+    run.expect(2, &["plan", "--detailed-exitcode", "--out", "plan.json"]);
+    let saved = std::fs::read_to_string(run.work.path().join("plan.json")).unwrap();
+    (run, serde_json::from_str(&saved).unwrap())
+}
+
+fn apply_saved(run: &Run, saved: &serde_json::Value) -> String {
+    std::fs::write(
+        run.work.path().join("plan.json"),
+        serde_json::to_string_pretty(saved).unwrap(),
+    )
+    .unwrap();
+    let out = run.pxmctl(&["apply", "plan.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", cli_support::text(&out));
+    cli_support::text(&out)
+}
+
+#[test]
+fn a_saved_plan_runs_only_as_it_was_made() {
+    let (run, saved) = saved_change();
+    assert_eq!(
+        saved["plan"]["actions"].as_array().unwrap().len(),
+        1,
+        "{saved}"
+    );
+    let writes = || {
+        let stats = run.sandbox().stats();
+        stats
+            .requests
+            .iter()
+            .filter(|(route, _)| !route.starts_with("GET") && !route.contains("oauth"))
+            .flat_map(|(_, s)| s.values())
+            .sum::<u64>()
+    };
+    let before = writes();
+    let victim = run.get("/v2.1/collection?limit=100")["collections"][0].clone();
+    let id = victim["id"].as_str().unwrap().to_owned();
+
+    // An added deletion of a managed collection.
+    let mut added = saved.clone();
+    added["plan"]["actions"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "kind": "collection", "op": "delete", "key": format!("id:{id}"), "id": id, "title": "x",
+        }));
+    let out = apply_saved(&run, &added);
+    assert!(out.contains("nothing was applied"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "it has an action pxmctl does not plan: will be deleted `collection.id:{id}`"
+        )),
+        "{out}"
+    );
+
+    // An edited change.
+    let mut edited = saved.clone();
+    edited["plan"]["actions"][0]["changes"][0]["after"] = serde_json::json!("Something else");
+    let out = apply_saved(&run, &edited);
+    assert!(out.contains("was edited"), "{out}");
+
+    // A removed action: the plan pxmctl makes has it.
+    let mut removed = saved.clone();
+    removed["plan"]["actions"] = serde_json::json!([]);
+    let out = apply_saved(&run, &removed);
+    assert!(out.contains("it lacks an action pxmctl plans"), "{out}");
+
+    // Made for another account at the same URL.
+    let mut other = saved.clone();
+    other["account"] = serde_json::json!("0123456789abcdef01234567");
+    let out = apply_saved(&run, &other);
+    assert!(out.contains("made for another account"), "{out}");
+
+    assert_eq!(writes(), before, "nothing was written");
+    run.get(&format!("/v2.1/collection/{id}"));
+
+    // As made, it applies.
+    std::fs::write(
+        run.work.path().join("plan.json"),
+        serde_json::to_string_pretty(&saved).unwrap(),
+    )
+    .unwrap();
+    let out = run.pxmctl(&["apply", "plan.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", cli_support::text(&out));
+}

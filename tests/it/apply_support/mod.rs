@@ -285,7 +285,7 @@ pub async fn snapshot(sandbox: &RunningSandbox) -> LiveSnapshot {
                     .filter(|f| f.attributes.is_none())
                     .map(|f| f.id.clone())
                     .collect();
-                let mut no_cache = ValueCache::open(None, "", "");
+                let mut no_cache = ValueCache::open(None, "");
                 file_values::complete(&client, &mut live, &files, &mut no_cache).await;
                 if live.unread_values.is_empty() {
                     return live;
