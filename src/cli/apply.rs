@@ -421,6 +421,9 @@ impl View {
     }
 
     fn line(&self, action: &Action, address: &str, outcome: &Outcome, elapsed: Duration) -> String {
+        // Keys of pruned objects, ids, details and API messages come from
+        // the account.
+        let address = crate::render::printable(address);
         let done = match action.op {
             Op::Create => "created",
             Op::Update => "updated",
@@ -433,11 +436,11 @@ impl View {
             Outcome::Done { id, detail } => {
                 let id = id
                     .as_deref()
-                    .map(|i| format!(" (id {i})"))
+                    .map(|i| format!(" (id {})", crate::render::printable(i)))
                     .unwrap_or_default();
                 let detail = detail
                     .as_deref()
-                    .map(|d| format!(": {d}"))
+                    .map(|d| format!(": {}", crate::render::printable(d)))
                     .unwrap_or_default();
                 format!(
                     "{} {address}{id} {done}{detail} [{} ms]\n",
@@ -447,8 +450,9 @@ impl View {
                 )
             }
             Outcome::Failed { reason } => format!(
-                "{} {address} failed: {reason}\n",
-                self.out.paint("✗", Tone::Bad)
+                "{} {address} failed: {}\n",
+                self.out.paint("✗", Tone::Bad),
+                crate::render::printable(reason)
             ),
             Outcome::Skipped { because } => format!(
                 "{} {address} skipped: it depends on action {} which did not succeed\n",

@@ -125,3 +125,37 @@ fn if_duplicate_reject_stops_the_plan_with_the_live_file_named() {
     );
     assert!(out.contains("name: care-old.txt"), "{out}");
 }
+
+#[test]
+fn account_text_in_notes_is_escaped_in_every_format() {
+    let sha = pxmctl::catalog::hashes::sha256(BYTES.as_bytes()).unwrap().0;
+    let mut seed = account();
+    seed.files[0].insert(
+        "file_name".into(),
+        json!("\u{1b}[31mred\u{1b}]0;pwned\u{7}\u{202e}txt.exe"),
+    );
+    seed.files[0].insert("attributes".into(), json!([{"id": "h", "value": sha}]));
+    let run = Run::new(
+        seed,
+        Readings::default(),
+        &[
+            ("c.yaml", catalog("").as_bytes()),
+            ("care.txt", BYTES.as_bytes()),
+        ],
+    );
+    for format in ["text", "markdown", "json"] {
+        let out = run.pxmctl(&["plan", "catalog", "--format", format]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(stdout.contains("duplicate:"), "{format}: {stdout}");
+        // JSON carries the exact text, with control characters escaped
+        // as JSON escapes them; the human formats escape bidi overrides too.
+        let raw: &[char] = if format == "json" {
+            &['\u{1b}', '\u{7}']
+        } else {
+            &['\u{1b}', '\u{7}', '\u{202e}']
+        };
+        for c in raw {
+            assert!(!stdout.contains(*c), "{format}: raw {c:?} in {stdout}");
+        }
+    }
+}

@@ -15,6 +15,8 @@ pub mod markdown;
 pub mod text;
 mod value;
 
+pub(crate) use value::printable;
+
 pub use super::diagnostics::TextStyle;
 pub use json::json;
 pub use markdown::{MarkdownOptions, markdown, markdown_with};
@@ -98,13 +100,14 @@ pub fn note_lines(notes: &[Note]) -> Vec<String> {
     let mut lines: Vec<String> = notes
         .iter()
         .take(NOTES_SHOWN)
+        // Titles and messages quote the account's names.
         .map(|n| {
-            format!(
+            value::printable(&format!(
                 "{} (\"{}\"): {}",
                 address_of(n.kind, &n.key),
                 n.title,
                 n.message
-            )
+            ))
         })
         .collect();
     if notes.len() > NOTES_SHOWN {
