@@ -59,6 +59,17 @@ impl TokenSlot {
         }
     }
 
+    /// Whose token a cache entry is: the client id and a digest of the
+    /// secret, so a cached token never vouches for a secret it was not
+    /// fetched with (a wrong secret finds no entry and is tried, and
+    /// refused, by the API).
+    fn cache_key(&self) -> Option<String> {
+        match &self.credentials {
+            Credentials::Client { id, secret } => Some(super::token_cache::owner(id, secret)),
+            Credentials::Token(_) => None,
+        }
+    }
+
     /// Whether a refused token can be replaced by fetching a new one.
     pub fn can_refresh(&self) -> bool {
         matches!(self.credentials, Credentials::Client { .. })
@@ -67,10 +78,10 @@ impl TokenSlot {
     /// A cached token for these credentials, if one is valid. A cache that
     /// cannot be used is reported and skipped: it is an optimisation.
     pub fn cached(&self) -> Option<Secret> {
-        let (Credentials::Client { id, .. }, Some(cache)) = (&self.credentials, &self.cache) else {
+        let (Some(who), Some(cache)) = (self.cache_key(), &self.cache) else {
             return None;
         };
-        match cache.load(id, &self.base_url, now()) {
+        match cache.load(&who, &self.base_url, now()) {
             Ok(found) => found.map(|t| t.token),
             Err(e) => {
                 tracing::warn!("{e}");
@@ -81,14 +92,14 @@ impl TokenSlot {
 
     /// Keeps a freshly fetched token for later runs.
     pub fn remember(&self, token: &Secret, expires_in: u64) {
-        let (Credentials::Client { id, .. }, Some(cache)) = (&self.credentials, &self.cache) else {
+        let (Some(who), Some(cache)) = (self.cache_key(), &self.cache) else {
             return;
         };
         let cached = CachedToken {
             token: token.clone(),
             expires_at: now() + expires_in.saturating_sub(EXPIRY_MARGIN_SECS),
         };
-        if let Err(e) = cache.store(id, &self.base_url, &cached) {
+        if let Err(e) = cache.store(&who, &self.base_url, &cached) {
             tracing::warn!("{e}");
         }
     }
@@ -97,8 +108,8 @@ impl TokenSlot {
     pub fn forget(&self, state: &mut TokenState) {
         state.token = None;
         state.generation += 1;
-        if let (Credentials::Client { id, .. }, Some(cache)) = (&self.credentials, &self.cache)
-            && let Err(e) = cache.forget(id, &self.base_url)
+        if let (Some(who), Some(cache)) = (self.cache_key(), &self.cache)
+            && let Err(e) = cache.forget(&who, &self.base_url)
         {
             tracing::warn!("{e}");
         }

@@ -33,12 +33,27 @@ pub enum CacheError {
         "token cache `{path}` is readable by other users (mode {mode:o}); not using it: run `chmod 600 {path}` or delete it"
     )]
     Insecure { path: PathBuf, mode: u32 },
+    #[error(
+        "token cache directory `{path}` can be written by other users (mode {mode:o}), who could plant a token; not using it: run `chmod 700 {path}`"
+    )]
+    InsecureDir { path: PathBuf, mode: u32 },
     #[error("cannot use token cache `{path}`: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Whose token a cache entry holds: the client id and a digest of the
+/// secret it was fetched with, so an entry never vouches for another
+/// secret. What [`TokenCache`] takes as `client_id`.
+#[must_use]
+pub fn owner(client_id: &str, secret: &Secret) -> String {
+    format!(
+        "{client_id}\n{}",
+        hex::encode(Sha256::digest(secret.expose()))
+    )
 }
 
 /// The token cache in one directory.
@@ -76,6 +91,7 @@ impl TokenCache {
         now: u64,
     ) -> Result<Option<CachedToken>, CacheError> {
         let path = self.path(client_id, base_url);
+        self.check_dir()?;
         let meta = match fs::metadata(&path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -98,6 +114,29 @@ impl TokenCache {
         }))
     }
 
+    /// Refuses a directory others can write: they could replace a token
+    /// file with their own. A directory that does not exist is fine.
+    fn check_dir(&self) -> Result<(), CacheError> {
+        match fs::metadata(&self.dir) {
+            Ok(meta) => {
+                let mode = meta.permissions().mode() & 0o777;
+                if mode & 0o022 == 0 {
+                    Ok(())
+                } else {
+                    Err(CacheError::InsecureDir {
+                        path: self.dir.clone(),
+                        mode,
+                    })
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(CacheError::Io {
+                path: self.dir.clone(),
+                source,
+            }),
+        }
+    }
+
     /// Stores a token, replacing any earlier one atomically. The file is
     /// 0600 from the moment it exists, whatever the umask.
     pub fn store(
@@ -110,13 +149,12 @@ impl TokenCache {
             let path = path.to_path_buf();
             move |source| CacheError::Io { path, source }
         };
+        self.check_dir()?;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)
             .map_err(io(&self.dir))?;
-        // An existing directory keeps its mode; tighten it.
-        fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).map_err(io(&self.dir))?;
         let path = self.path(client_id, base_url);
         let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
         let body = serde_json::to_string(&OnDisk {
@@ -204,6 +242,22 @@ mod tests {
             .into_owned();
         assert_eq!(name.len(), "0123456789abcdef0123456789abcdef.json".len());
         assert!(!name.contains("http"));
+    }
+
+    #[test]
+    fn a_directory_others_can_write_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let tokens = dir.path().join("tokens");
+        let cache = TokenCache::new(&tokens);
+        cache.store("id", "http://a", &token(100)).expect("store");
+        fs::set_permissions(&tokens, fs::Permissions::from_mode(0o777)).expect("chmod");
+        let err = cache.load("id", "http://a", 0).expect_err("insecure dir");
+        assert!(
+            matches!(err, CacheError::InsecureDir { mode: 0o777, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("chmod 700"), "{err}");
+        assert!(cache.store("id", "http://a", &token(100)).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::remote_support;
 
 use pxmctl::config::{Credentials, TokenCacheSetting};
 use pxmctl::remote::secret::Secret;
-use pxmctl::remote::token_cache::{CachedToken, TokenCache};
+use pxmctl::remote::token_cache::{self, CachedToken, TokenCache};
 use pxmctl::remote::{Client, LiveSnapshot, RemoteError, Request};
 use pxmctl::sandbox::{FaultConfig, SandboxConfig, Seed};
 use remote_support::{config, connection, script, start};
@@ -127,9 +127,8 @@ async fn a_refused_token_is_fetched_again_once() {
         token: Secret::new("stale-token"),
         expires_at: u64::MAX / 2,
     };
-    cache
-        .store(sandbox.client_id(), sandbox.base_url(), &stale)
-        .unwrap();
+    let owner = token_cache::owner(sandbox.client_id(), &Secret::new(sandbox.client_secret()));
+    cache.store(&owner, sandbox.base_url(), &stale).unwrap();
     let mut conn = connection(&sandbox, 100);
     conn.token_cache = TokenCacheSetting::Dir(dir.path().join("tokens"));
     let client = Client::new(&conn).unwrap();
@@ -140,10 +139,7 @@ async fn a_refused_token_is_fetched_again_once() {
         1,
         "seven 401s, one authorize"
     );
-    let fresh = cache
-        .load(sandbox.client_id(), sandbox.base_url(), 0)
-        .unwrap()
-        .unwrap();
+    let fresh = cache.load(&owner, sandbox.base_url(), 0).unwrap().unwrap();
     assert_eq!(fresh.token.expose(), sandbox.access_token());
 
     // A second client reuses the cached token: no authorize at all.

@@ -167,3 +167,42 @@ fn a_saved_plan_runs_only_as_it_was_made() {
     let out = run.pxmctl(&["apply", "plan.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", cli_support::text(&out));
 }
+
+/// `pxmctl status` with a token cache in `cache` and this secret.
+fn status(run: &Run, cache: &std::path::Path, secret: &str) -> std::process::Output {
+    let mut env: Vec<(String, String)> = run
+        .served
+        .env()
+        .into_iter()
+        .filter(|(k, _)| k != "PXM_TOKEN_CACHE" && k != "PXM_CLIENT_SECRET")
+        .collect();
+    env.push(("PXM_TOKEN_CACHE".into(), cache.display().to_string()));
+    env.push(("PXM_CLIENT_SECRET".into(), secret.into()));
+    cli_support::pxmctl(run.work.path(), &env, &["status", "catalog"])
+}
+
+#[test]
+fn a_cached_token_does_not_vouch_for_a_wrong_secret() {
+    let run = demo();
+    let cache = run.work.path().join("tokens");
+    let right = run.served.sandbox.client_secret().to_owned();
+    let first = status(&run, &cache, &right);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        cli_support::text(&first)
+    );
+    assert!(
+        std::fs::read_dir(&cache).unwrap().count() > 0,
+        "a token was cached"
+    );
+    let wrong = status(&run, &cache, "not-the-secret");
+    assert_ne!(
+        wrong.status.code(),
+        Some(0),
+        "{}",
+        cli_support::text(&wrong)
+    );
+    assert!(!cli_support::text(&wrong).contains("credentials work"));
+}
