@@ -1,7 +1,8 @@
 //! The bearer-token cache. PXM tokens live a year, so a run reuses the
 //! token of an earlier one instead of authorising again. One file per
-//! (client id, base URL), created with mode 0600 inside a 0700 directory;
-//! a cache file that others can read is refused, never used.
+//! (client id, secret digest, base URL) ([`owner`]), created with mode
+//! 0600 inside a 0700 directory; a cache file that others can read, or a
+//! directory others can write, is refused, never used.
 
 use std::fs;
 use std::io::Write;
