@@ -62,7 +62,10 @@ pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let mut sources = Sources::default();
     let paths = match yaml_files(dir) {
-        Ok(paths) => paths,
+        Ok((paths, refused)) => {
+            diagnostics.extend(refused);
+            paths
+        }
         Err(d) => {
             diagnostics.push(*d);
             return Loaded {
@@ -74,7 +77,7 @@ pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
             };
         }
     };
-    if paths.is_empty() {
+    if paths.is_empty() && !diagnostics.has_errors() {
         diagnostics.push(
             Diagnostic::error(
                 Code::EmptyCatalog,
@@ -144,7 +147,12 @@ pub fn is_catalog_yaml(name: &str) -> bool {
     (name.ends_with(".yaml") || name.ends_with(".yml")) && !NOT_CATALOG.contains(&name)
 }
 
-fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
+/// The catalog's YAML files, and an error for each one it cannot read as
+/// such: a symlink leading out of the catalog directory (or nowhere), and
+/// anything named `*.yaml` that is not a regular file (a directory, a
+/// FIFO). Symlinks inside the directory are followed, so a linked file or
+/// folder is loaded, never skipped without a word.
+fn yaml_files(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Box<Diagnostic>> {
     let io_error = |path: &Path, what: String| {
         Box::new(
             Diagnostic::error(Code::Io, Location::file(Arc::from(path)), what)
@@ -166,20 +174,105 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
             ),
         ));
     }
+    let root = std::fs::canonicalize(dir).map_err(|e| {
+        io_error(
+            dir,
+            format!("cannot read catalog directory `{}`: {e}", dir.display()),
+        )
+    })?;
+    let refused = std::cell::RefCell::new(Vec::new());
+    let refuse = |path: &Path, message: String, hint: &str| {
+        refused.borrow_mut().push(
+            Diagnostic::error(Code::Io, Location::file(Arc::from(path)), message).with_hint(hint),
+        );
+    };
+    // A symlink is followed only where it leads inside the catalog. One
+    // leading out is an error where it would bring YAML in (a YAML file,
+    // or a folder holding some); asset links are the asset check's.
+    let holds_yaml = |target: &Path| {
+        target.is_dir()
+            && walkdir::WalkDir::new(target)
+                .into_iter()
+                .filter_map(Result::ok)
+                .any(|e| {
+                    e.file_type().is_file() && is_catalog_yaml(&e.file_name().to_string_lossy())
+                })
+    };
+    let inside = |e: &walkdir::DirEntry| {
+        if !e.path_is_symlink() {
+            return true;
+        }
+        let yaml_name = is_catalog_yaml(&e.file_name().to_string_lossy());
+        match std::fs::canonicalize(e.path()) {
+            Ok(target) if target.starts_with(&root) => true,
+            Ok(target) if !yaml_name && !holds_yaml(&target) => false,
+            Ok(target) => {
+                refuse(
+                    e.path(),
+                    format!(
+                        "`{}` is a symlink to `{}`, outside the catalog directory; not read",
+                        e.path().display(),
+                        target.display()
+                    ),
+                    "copy what it points at into the catalog directory, or link to a place inside it",
+                );
+                false
+            }
+            Err(_) if !yaml_name => false,
+            Err(err) => {
+                refuse(
+                    e.path(),
+                    format!(
+                        "`{}` is a symlink that cannot be followed: {err}",
+                        e.path().display()
+                    ),
+                    "fix or remove the link",
+                );
+                false
+            }
+        }
+    };
     let mut paths = Vec::new();
-    for entry in walk(dir) {
+    let entries = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| {
+            (e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')) && inside(e)
+        });
+    for entry in entries {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
             io_error(&path, format!("cannot read `{}`: {e}", path.display()))
         })?;
-        if entry.file_type().is_file() && is_catalog_yaml(&entry.file_name().to_string_lossy()) {
+        if !is_catalog_yaml(&entry.file_name().to_string_lossy()) || entry.depth() == 0 {
+            continue;
+        }
+        let kind = entry.file_type();
+        if kind.is_file() {
             paths.push(entry.into_path());
+        } else {
+            let what = if kind.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file (a FIFO, socket or device)"
+            };
+            refuse(
+                entry.path(),
+                format!(
+                    "`{}` is {what}, so it cannot be read as catalog YAML",
+                    entry.path().display()
+                ),
+                "rename it so it does not end in `.yaml` or `.yml`, or replace it with a file",
+            );
         }
     }
     // Path order compares component by component: the depth-first order
-    // of a walk with sorted directories.
+    // of a walk with sorted directories. A file reached both directly and
+    // through a link inside the catalog is read once, at its first path.
     paths.sort_unstable();
-    Ok(paths)
+    let mut seen = std::collections::HashSet::new();
+    paths.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    Ok((paths, refused.into_inner()))
 }
 
 fn read_text(file: &Arc<Path>) -> Result<Arc<str>, Diagnostic> {

@@ -95,7 +95,16 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
                     .segments()
                     .map(|s| s.to_string())
                     .collect();
-                broken.insert(path.iter().take(2).cloned().collect::<Vec<_>>());
+                // An unknown section is its own error: the file's other
+                // sections still load.
+                let unknown_section = path.is_empty()
+                    && matches!(
+                        err.kind(),
+                        jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
+                    );
+                if !unknown_section {
+                    broken.insert(path.iter().take(2).cloned().collect::<Vec<_>>());
+                }
                 diagnostics.extend(schema_diagnostics(file, &root, &path, err.kind()));
             }
         }

@@ -206,3 +206,85 @@ fn a_cached_token_does_not_vouch_for_a_wrong_secret() {
     );
     assert!(!cli_support::text(&wrong).contains("credentials work"));
 }
+
+fn validate(dir: &std::path::Path) -> (Option<i32>, String) {
+    let out = cli_support::pxmctl(dir, &[], &["validate", "--format", "short", "catalog"]);
+    (out.status.code(), cli_support::text(&out))
+}
+
+#[test]
+fn a_symlink_inside_the_catalog_is_followed_and_one_leading_out_is_an_error() {
+    let work = tempfile::tempdir().unwrap();
+    let catalog = work.path().join("catalog");
+    std::fs::create_dir_all(catalog.join("real")).unwrap();
+    std::fs::write(
+        catalog.join("real/products.yaml"),
+        "collections:\n  tent: { name: Tent }\n",
+    )
+    .unwrap();
+    // A linked file and a linked folder inside the catalog are loaded.
+    std::os::unix::fs::symlink("real", catalog.join("more")).unwrap();
+    std::fs::write(
+        work.path().join("elsewhere.yaml"),
+        "categories:\n  out: { name: Out }\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(catalog.join("shared")).unwrap();
+    std::fs::write(
+        catalog.join("shared/regions.yaml.src"),
+        "regions:\n  us: { name: United States }\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("shared/regions.yaml.src", catalog.join("regions.yaml")).unwrap();
+    let out = cli_support::pxmctl(work.path(), &[], &["validate", "catalog"]);
+    let text = cli_support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 region"), "the linked file is read: {text}");
+
+    // One leading out is an error naming it, not a silent omission.
+    std::os::unix::fs::symlink("../elsewhere.yaml", catalog.join("outside.yaml")).unwrap();
+    let (code, out) = validate(work.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("outside.yaml` is a symlink to"), "{out}");
+    assert!(out.contains("outside the catalog directory"), "{out}");
+}
+
+#[test]
+fn anything_named_yaml_that_is_not_a_file_is_an_error() {
+    let work = tempfile::tempdir().unwrap();
+    let catalog = work.path().join("catalog");
+    std::fs::create_dir_all(catalog.join("products.yaml")).unwrap();
+    std::fs::write(
+        catalog.join("c.yaml"),
+        "collections:\n  tent: { name: Tent }\n",
+    )
+    .unwrap();
+    let (code, out) = validate(work.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("products.yaml` is a directory"), "{out}");
+    let fifo = catalog.join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (_, out) = validate(work.path());
+    assert!(out.contains("pipe.yaml` is not a regular file"), "{out}");
+}
+
+#[test]
+fn an_unknown_section_is_one_error_and_the_files_other_sections_still_load() {
+    let work = tempfile::tempdir().unwrap();
+    let catalog = work.path().join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("c.yaml"),
+        "foo: {}\ncategories:\n  jackets: { name: Jackets }\ncollections:\n  tent: { name: Tent, category: jackets }\n",
+    )
+    .unwrap();
+    let (code, out) = validate(work.path());
+    assert_eq!(code, Some(1), "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.contains("error[")).collect();
+    assert_eq!(errors.len(), 1, "{out}");
+    assert!(errors[0].contains("foo"), "{out}");
+}
