@@ -11,6 +11,11 @@ pub const CONFLICT_OVERWRITE: &str = "overwrite";
 /// and the previous one is listed in `versions`.
 pub const CONFLICT_VERSION: &str = "version";
 
+/// The Text attribute that holds the account lock (`remote::lock`): an
+/// attribute, because every account has attributes and no guide names a
+/// place for tool state; its description records the holder and lease.
+pub const LOCK_ATTRIBUTE: &str = "pxmctl_lock";
+
 /// request-upload's field holding a presigned POST form's fields (S3's name).
 pub const FORM_FIELDS_FIELD: &str = "fields";
 /// The form part that carries the bytes of a presigned POST (S3's name).

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::connect::ConnectArgs;
 use super::output::{Output, Tone};
-use super::plan::{AssetArgs, Prepared, prepare, report};
+use super::plan::{AssetArgs, LockWait, Prepared, prepare, report};
 use crate::apply::{ApplyOptions, Event, Outcome, Report};
 use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Action, Op, Plan};
@@ -55,6 +55,14 @@ pub struct ApplyArgs {
     pub target: Vec<String>,
     #[command(flatten)]
     pub assets: AssetArgs,
+    /// Wait up to SECONDS for another pxmctl writing to the account to
+    /// finish (default: fail at once, naming the holder).
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub lock_timeout: u64,
+    /// The lease of this run's account lock, renewed while it runs: a
+    /// killed run blocks others for at most this long.
+    #[arg(long, default_value_t = crate::remote::lock::DEFAULT_LEASE.as_secs(), value_name = "SECONDS", hide = true)]
+    pub lock_lease: u64,
 }
 
 pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
@@ -64,42 +72,93 @@ pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
     } else {
         &args.path
     };
-    let prepared = match prepare(dir, &args.connect, &args.assets, &out) {
+    let wait = LockWait {
+        timeout: Duration::from_secs(args.lock_timeout),
+        lease: Duration::from_secs(args.lock_lease.max(3)),
+    };
+    let mut prepared = match prepare(dir, &args.connect, &args.assets, &out) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let plan = if saved_plan {
-        match checked_saved_plan(&args.path, &prepared, &out) {
-            Ok(plan) => plan,
-            Err(code) => return code,
-        }
-    } else {
-        match prepared.plan(&args.target, &args.assets, &out) {
-            Ok(plan) => plan,
-            Err(code) => return code,
+    let code = match run_prepared(args, (saved_plan, dir, wait), &mut prepared, out) {
+        Ok(code) | Err(code) => code,
+    };
+    if prepared
+        .lock
+        .as_ref()
+        .is_some_and(super::plan::HeldLock::lost)
+    {
+        out.warning("the account lock was removed (`pxmctl unlock`) while this run held it; another writer may have started");
+    }
+    if let Some(Err(e)) = prepared.lock.take().map(super::plan::HeldLock::release) {
+        out.warning(&format!(
+            "could not remove the account lock ({e}); it expires with its lease, or run `pxmctl unlock`"
+        ));
+    }
+    code
+}
+
+/// Plan (or check the saved plan), ask, take the account lock, plan
+/// again from the account as it is under the lock, and execute.
+fn run_prepared(
+    args: &ApplyArgs,
+    (saved_plan, dir, wait): (bool, &Path, LockWait),
+    prepared: &mut Prepared,
+    out: Output,
+) -> Result<ExitCode, ExitCode> {
+    let planned = |prepared: &Prepared| {
+        if saved_plan {
+            checked_saved_plan(&args.path, prepared, &out)
+        } else {
+            prepared.plan(&args.target, &args.assets, &out)
         }
     };
+    let plan = planned(prepared)?;
     if plan.is_empty() {
-        if args.json {
-            out.stdout(&format!(
-                "{}\n",
-                json!({"event": "summary", "done": 0, "failed": 0, "skipped": 0, "not_started": 0})
-            ));
-        } else {
-            out.stderr(&format!("{}\n", render_plan::NO_CHANGES));
-        }
-        return ExitCode::SUCCESS;
+        no_changes(args, out);
+        return Ok(ExitCode::SUCCESS);
     }
     if !args.quiet && !args.json {
         out.stdout(&render_plan::text::text(&plan, out.text_style()));
     }
-    if !saved_plan
-        && !args.auto_approve
-        && let Err(code) = confirm(&plan, prepared.connected.client.base_url(), &out)
-    {
-        return code;
+    if !saved_plan && !args.auto_approve {
+        confirm(&plan, prepared.connected.client.base_url(), &out)?;
     }
-    execute(args, &prepared, &plan, out)
+    // One writer at a time: what runs is planned from the account as it
+    // is once no other pxmctl can change it (a saved plan is checked
+    // against it again).
+    prepared.lock_and_reread(wait, &args.assets, dir, &out)?;
+    let locked = planned(prepared)?;
+    if locked.actions != plan.actions {
+        if locked.is_empty() {
+            out.stderr(
+                "the account changed while the lock was awaited, and now matches the catalog\n",
+            );
+            no_changes(args, out);
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !args.auto_approve {
+            out.error("the account changed since the plan was shown (another writer finished first); nothing was applied: run `pxmctl apply` again and review the new plan");
+            return Err(ExitCode::FAILURE);
+        }
+        if !args.quiet && !args.json {
+            out.stderr("the account changed while the lock was awaited; applying the plan made under the lock:\n");
+            out.stdout(&render_plan::text::text(&locked, out.text_style()));
+        }
+    }
+    Ok(execute(args, prepared, &locked, out))
+}
+
+/// What an apply with nothing to do says.
+fn no_changes(args: &ApplyArgs, out: Output) {
+    if args.json {
+        out.stdout(&format!(
+            "{}\n",
+            json!({"event": "summary", "done": 0, "failed": 0, "skipped": 0, "not_started": 0})
+        ));
+    } else {
+        out.stderr(&format!("{}\n", render_plan::NO_CHANGES));
+    }
 }
 
 /// The saved plan at `path`, if the catalog and every live object it read

@@ -13,6 +13,7 @@ mod plan;
 mod sandbox;
 mod schema;
 mod status;
+mod unlock;
 mod validate;
 
 use std::process::ExitCode;
@@ -57,6 +58,7 @@ enum Command {
     Status(status::StatusArgs),
     Plan(plan::PlanArgs),
     Apply(apply::ApplyArgs),
+    Unlock(unlock::UnlockArgs),
     Export(export::ExportArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
@@ -76,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(&args, out),
         Command::Plan(args) => plan::run(&args, out),
         Command::Apply(args) => apply::run(&args, out),
+        Command::Unlock(args) => unlock::run(&args, out),
         Command::Export(args) => export::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),
         Command::Completions(args) => completions::run(&args, Cli::command(), out),

@@ -14,6 +14,7 @@ use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Plan, PlanOptions};
 use crate::remote::LiveSnapshot;
 use crate::remote::file_values::{self, ValueCache};
+use crate::remote::lock::{AccountLock, Holder};
 use crate::render::diagnostics as render_diagnostics;
 use crate::render::plan as render_plan;
 
@@ -75,7 +76,11 @@ pub struct AssetArgs {
 }
 
 /// A checked catalog, a connection to its account and that account read.
+/// Fields drop in order: the lock is released while the runtime lives.
 pub(super) struct Prepared {
+    /// The account lock, once a command that writes has taken it
+    /// ([`Prepared::lock_and_reread`]).
+    pub lock: Option<HeldLock>,
     pub catalog: Catalog,
     /// The catalog's text, for diagnostics and the saved-plan digest.
     pub sources: Sources,
@@ -86,7 +91,88 @@ pub(super) struct Prepared {
     pub hashes: Hashes,
 }
 
+/// The account lock, released when dropped, on every path out of a
+/// command (an error, a refused plan, the end of an apply).
+pub(super) struct HeldLock {
+    lock: Option<AccountLock>,
+    rt: tokio::runtime::Handle,
+}
+
+impl HeldLock {
+    /// Releases the lock now; an error says the lock may linger until
+    /// its lease runs out.
+    pub fn release(mut self) -> Result<(), crate::remote::RemoteError> {
+        match self.lock.take() {
+            Some(lock) => self.rt.block_on(lock.release()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `pxmctl unlock` removed the lock during the run.
+    pub fn lost(&self) -> bool {
+        self.lock.as_ref().is_some_and(AccountLock::lost)
+    }
+}
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        if let Some(lock) = self.lock.take() {
+            let _ = self.rt.block_on(lock.release());
+        }
+    }
+}
+
+/// How a writer takes the account lock (`remote::lock`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LockWait {
+    /// How long to wait for another writer.
+    pub timeout: std::time::Duration,
+    /// The lease this writer renews while it runs.
+    pub lease: std::time::Duration,
+}
+
 impl Prepared {
+    /// Takes the account lock, then reads the account again: what a
+    /// writer plans from is the account as it is once no other writer can
+    /// change it.
+    pub fn lock_and_reread(
+        &mut self,
+        wait: LockWait,
+        assets: &AssetArgs,
+        dir: &Path,
+        out: &Output,
+    ) -> Result<(), ExitCode> {
+        let client = &self.connected.client;
+        let acquired = self.rt.block_on(AccountLock::acquire(
+            client,
+            Holder::this_process(),
+            wait.timeout,
+            wait.lease,
+        ));
+        let lock = acquired.map_err(|e| {
+            out.error(&crate::render::printable(&e.to_string()));
+            ExitCode::FAILURE
+        })?;
+        self.lock = Some(HeldLock {
+            lock: Some(lock),
+            rt: self.rt.handle().clone(),
+        });
+        let mut live = self.rt.block_on(LiveSnapshot::fetch(client)).map_err(|e| {
+            out.error(&e.to_string());
+            ExitCode::FAILURE
+        })?;
+        complete_file_values(
+            dir,
+            &self.catalog,
+            &mut live,
+            &self.connected,
+            assets,
+            &self.rt,
+        );
+        self.live = live;
+        Ok(())
+    }
+
     /// The digest a saved plan records of the catalog that was planned.
     pub fn digest(&self) -> String {
         saved::catalog_digest(&self.catalog.root, &self.sources)
@@ -197,6 +283,7 @@ pub(super) fn prepare(
         e.report(out);
         ExitCode::FAILURE
     })?;
+
     if let Err(d) = catalog.declare_hash_attribute(&connected.settings.hash_attribute) {
         let mut diagnostics = Diagnostics::default();
         diagnostics.push(*d);
@@ -240,6 +327,7 @@ pub(super) fn prepare(
         rt,
         live,
         hashes,
+        lock: None,
     })
 }
 

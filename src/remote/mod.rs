@@ -7,6 +7,7 @@ pub mod client;
 pub mod error;
 pub mod file_values;
 pub mod limiter;
+pub mod lock;
 pub mod page;
 pub mod retry;
 pub mod secret;

@@ -43,6 +43,9 @@ impl LiveSnapshot {
             sorted::<LiveFile>(client, Kind::File, |o| &o.id),
             sorted::<LiveResource>(client, Kind::Resource, |o| &o.id),
         )?;
+        // The account lock is pxmctl's own state, not catalog content.
+        let mut attributes = attributes;
+        attributes.retain(|a| a.name != crate::api::names::LOCK_ATTRIBUTE);
         Ok(Self {
             regions,
             attributes,

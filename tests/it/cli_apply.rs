@@ -159,6 +159,20 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
         "killed mid-run with {after_kill} categories"
     );
 
+    // The killed run still holds the account lock: the next apply names
+    // it, and `pxmctl unlock ID` (what the message says) removes it.
+    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let message = text(&out);
+    let id = message
+        .split("pxmctl unlock ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no lock id in: {message}"))
+        .trim_end_matches(['`', '.', ')'])
+        .to_owned();
+    let out = pxmctl(&sandbox, dir.path(), &["unlock", &id]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let live = pxmctl::remote::LiveSnapshot::fetch(&client).await.unwrap();

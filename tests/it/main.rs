@@ -22,6 +22,7 @@ mod export;
 mod export_values;
 mod hashes;
 mod loader_never_panics;
+mod lock;
 mod plan;
 mod readings;
 mod remote_client;

@@ -24,17 +24,21 @@ impl Served {
 
     /// [`Served::start`], serving `readings` where the guides are silent.
     pub fn reading(seed: Seed, readings: Readings) -> Self {
+        Self::configured(SandboxConfig {
+            rate_limit: None,
+            seed: Some(seed),
+            readings,
+            ..SandboxConfig::default()
+        })
+    }
+
+    /// A sandbox started with `config`.
+    pub fn configured(config: SandboxConfig) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let config = SandboxConfig {
-            rate_limit: None,
-            seed: Some(seed),
-            readings,
-            ..SandboxConfig::default()
-        };
         let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
         Self {
             sandbox,
@@ -124,7 +128,11 @@ pub struct Run {
 
 impl Run {
     pub fn new(seed: Seed, readings: Readings, files: &[(&str, &[u8])]) -> Self {
-        let served = Served::reading(seed, readings);
+        Self::on(Served::reading(seed, readings), files)
+    }
+
+    /// The catalog files `files` beside the sandbox `served`.
+    pub fn on(served: Served, files: &[(&str, &[u8])]) -> Self {
         let work = tempfile::tempdir().unwrap();
         for (name, bytes) in files {
             let path = work.path().join("catalog").join(name);
