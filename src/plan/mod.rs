@@ -7,6 +7,7 @@ mod diff;
 mod graph;
 pub mod identity;
 mod prune;
+mod renames;
 pub mod saved;
 pub mod values;
 
@@ -118,7 +119,13 @@ pub fn plan(
         return Err(diagnostics);
     }
     let mut drafts = differ.drafts;
-    let notes = differ.notes;
+    let mut notes = differ.notes;
+    notes.extend(renames::hints(
+        catalog,
+        live,
+        &matches,
+        drafts.iter().map(|d| &d.action),
+    ));
     drafts.extend(prune::deletions(catalog, live, &matches));
     let actions = match graph::order(drafts, live) {
         Ok(actions) => actions,

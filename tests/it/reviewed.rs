@@ -288,3 +288,47 @@ fn an_unknown_section_is_one_error_and_the_files_other_sections_still_load() {
     assert_eq!(errors.len(), 1, "{out}");
     assert!(errors[0].contains("foo"), "{out}");
 }
+
+#[test]
+fn a_rename_without_renamed_from_is_a_note_naming_both() {
+    let obj = |v: serde_json::Value| v.as_object().unwrap().clone();
+    let mut seed = Seed::default();
+    seed.categories
+        .push(obj(serde_json::json!({"id": "k1", "name": "Kettles"})));
+    seed.collections.push(obj(serde_json::json!({
+        "id": "c1", "name": "Aurora Kettle", "collection_type": "parent", "parent_id": "k1",
+    })));
+    let catalog = "\
+categories:
+  kettles: { name: Kettles }
+collections:
+  aurora:
+    name: Aurora Kettle Pro
+    type: parent
+    category: kettles
+";
+    let run = Run::new(seed, Readings::default(), &[("c.yaml", catalog.as_bytes())]);
+    let plan = run.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(plan.contains("will be created"), "{plan}");
+    assert!(
+        plan.contains(
+            "live collection c1 \"Aurora Kettle\" in the same place is matched by no entry"
+        ),
+        "{plan}"
+    );
+    assert!(plan.contains("renamed_from: Aurora Kettle"), "{plan}");
+    // Declared, it is a rename: no create, no note.
+    run.write(
+        "c.yaml",
+        catalog
+            .replace(
+                "    type: parent\n",
+                "    type: parent\n    renamed_from: Aurora Kettle\n",
+            )
+            .as_bytes(),
+    );
+    let renamed = run.expect(2, &["plan", "--detailed-exitcode"]);
+    assert!(renamed.contains("renamed from"), "{renamed}");
+    assert!(!renamed.contains("will be created"), "{renamed}");
+    assert!(!renamed.contains("matched by no entry"), "{renamed}");
+}
