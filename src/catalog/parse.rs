@@ -212,9 +212,18 @@ fn decode<T: DeserializeOwned>(
 
 fn yaml_error(file: &Arc<Path>, text: &str, err: &serde_saphyr::Error) -> Diagnostic {
     let pos = err.location().map(Pos::from).unwrap_or_default();
+    let (line, column) = (pos.line.max(1), pos.column.max(1));
+    // A syntax error's location may carry a line and column but no byte
+    // offset, and the snippet is drawn at the offset.
+    let offset = if pos.offset == 0 {
+        offset_of(text, line, column)
+    } else {
+        pos.offset
+    };
     let pos = Pos {
-        line: pos.line.max(1),
-        column: pos.column.max(1),
+        line,
+        column,
+        offset,
         ..pos
     };
     // The library's message may quote the source with its own snippet; keep
@@ -232,6 +241,24 @@ fn yaml_error(file: &Arc<Path>, text: &str, err: &serde_saphyr::Error) -> Diagno
         d = d.with_hint("fix the YAML syntax at this position; other problems in this file are reported once it parses");
     }
     d
+}
+
+/// The byte offset of 1-based `line` and `column` (in characters) in
+/// `text`, clamped to the text.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum::<usize>()
+        .min(text.len());
+    let rest = &text[start..];
+    let within = rest
+        .char_indices()
+        .take_while(|(_, c)| *c != '\n')
+        .nth(column.saturating_sub(1) as usize)
+        .map_or_else(|| rest.find('\n').unwrap_or(rest.len()), |(i, _)| i);
+    start + within
 }
 
 /// The library prefixes messages with `error: line N column M: `, which
@@ -307,34 +334,45 @@ fn schema_diagnostics(
     let what = describe(path);
     let field_hint = here.and_then(schema::description);
     match kind {
-        K::AdditionalProperties { unexpected } => unexpected
-            .iter()
-            .map(|name| {
-                let key_pos = node.get_key(name).map_or(node.pos, |k| k.pos);
-                let known = here.map(schema::known_fields).unwrap_or_default();
-                let msg = if path.is_empty() {
-                    format!("unknown section `{name}` at the top of the file")
-                } else {
-                    format!("unknown field `{name}` in {what}")
-                };
-                let hint = did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
-                    format!(
-                        "{} may hold: {}",
-                        if path.is_empty() {
-                            "a catalog file"
-                        } else {
-                            "it"
-                        },
-                        known
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                });
-                Diagnostic::error(Code::UnknownField, location(file, key_pos), msg).with_hint(hint)
-            })
-            .collect(),
+        K::AdditionalProperties { unexpected } => {
+            // Keys by their text (as the JSON the schema saw names them,
+            // numbers and odd keys included), looked up once each: a scan
+            // per unknown field would be quadratic in their number.
+            let keys: HashMap<String, Pos> = node
+                .entries()
+                .iter()
+                .map(|(k, _)| (k.key_text(), k.pos))
+                .collect();
+            let known = here.map(schema::known_fields).unwrap_or_default();
+            unexpected
+                .iter()
+                .map(|name| {
+                    let key_pos = keys.get(name.as_str()).copied().unwrap_or(node.pos);
+                    let msg = if path.is_empty() {
+                        format!("unknown section `{name}` at the top of the file")
+                    } else {
+                        format!("unknown field `{name}` in {what}")
+                    };
+                    let hint = did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
+                        format!(
+                            "{} may hold: {}",
+                            if path.is_empty() {
+                                "a catalog file"
+                            } else {
+                                "it"
+                            },
+                            known
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+                    Diagnostic::error(Code::UnknownField, location(file, key_pos), msg)
+                        .with_hint(hint)
+                })
+                .collect()
+        }
         K::Required { property } => {
             let name = property.as_str().unwrap_or("?");
             let needing = here.map(|s| dependents(s, node, name)).unwrap_or_default();

@@ -332,3 +332,38 @@ collections:
     assert!(!renamed.contains("will be created"), "{renamed}");
     assert!(!renamed.contains("matched by no entry"), "{renamed}");
 }
+
+#[test]
+fn syntax_errors_and_odd_keys_point_at_their_place_in_every_format() {
+    let work = tempfile::tempdir().unwrap();
+    let catalog = work.path().join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("c.yaml"),
+        "collections:\n  tent: { name: Tent\n  other: x\n",
+    )
+    .unwrap();
+    let text = cli_support::text(&cli_support::pxmctl(
+        work.path(),
+        &[("NO_COLOR".into(), "1".into())],
+        &["validate", "catalog"],
+    ));
+    assert!(
+        text.contains("c.yaml:3:8]"),
+        "the snippet is at the error: {text}"
+    );
+    assert!(text.contains(" 3 |   other: x"), "{text}");
+    let (_, short) = validate(work.path());
+    assert!(short.contains("c.yaml:3:8: error[yaml-syntax]"), "{short}");
+
+    std::fs::write(
+        catalog.join("c.yaml"),
+        "collections:\n  tent: { name: Tent }\n7: x\n",
+    )
+    .unwrap();
+    let (_, short) = validate(work.path());
+    assert!(
+        short.contains("c.yaml:3:1: error[unknown-field]: unknown section `7`"),
+        "{short}"
+    );
+}
