@@ -47,9 +47,21 @@ impl BaseUrlError {
         }
     }
 
-    /// Whether the value may be shown in a message.
+    /// Whether the value may be shown in a message: not when it carries
+    /// credentials, or a query or fragment, where tokens travel
+    /// (`?access_token=…`).
     pub(crate) fn may_echo(&self) -> bool {
-        !matches!(self, Self::UserInfo)
+        !matches!(self, Self::UserInfo | Self::QueryOrFragment)
+    }
+
+    /// What to call a value that may not be shown.
+    pub(crate) fn masked_description(&self) -> &'static str {
+        match self {
+            Self::QueryOrFragment => {
+                "a URL with a query string or fragment (not shown: it may carry a token)"
+            }
+            _ => "a URL with a user name or password",
+        }
     }
 }
 

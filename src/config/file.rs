@@ -200,8 +200,11 @@ impl Checker {
             .collect()
     }
 
-    fn unknown(&mut self, key: &Node, known: &[&str], place: &str) {
+    /// An unknown field; its value is masked in the snippet, since a
+    /// field pxmctl does not know may hold anything (`private_key:`).
+    fn unknown(&mut self, (key, value): (&Node, &Node), known: &[&str], place: &str) {
         let name = key.key_text();
+        self.masks.value(value);
         if secret_field(&name).is_some() {
             return; // reported by `find_secrets`
         }
@@ -260,7 +263,11 @@ impl Checker {
                         self.text("`hash_attribute`", value, "hash_attribute: pxmctl_sha256");
                 }
                 "environments" => out.environments = self.environments(value),
-                _ => self.unknown(key, TOP_FIELDS, &format!("in `{}`", super::FILE_NAME)),
+                _ => self.unknown(
+                    (key, value),
+                    TOP_FIELDS,
+                    &format!("in `{}`", super::FILE_NAME),
+                ),
             }
         }
         if let Some((name, pos)) = default_environment {
@@ -372,7 +379,11 @@ impl Checker {
                         .number(&what, value, TIMEOUT_SECONDS, "timeout_seconds: 30")
                         .map(Duration::from_secs);
                 }
-                _ => self.unknown(key, ENVIRONMENT_FIELDS, &format!("in environment `{name}`")),
+                _ => self.unknown(
+                    (key, value),
+                    ENVIRONMENT_FIELDS,
+                    &format!("in environment `{name}`"),
+                ),
             }
         }
         env
@@ -525,7 +536,7 @@ impl Checker {
                         "window_seconds: 60",
                     );
                 }
-                _ => self.unknown(key, RATE_LIMIT_FIELDS, &format!("in {what}")),
+                _ => self.unknown((key, value), RATE_LIMIT_FIELDS, &format!("in {what}")),
             }
         }
         for (field, seen) in [("requests", requests_seen), ("window_seconds", window_seen)] {

@@ -64,7 +64,7 @@ impl Settings {
                 value_description: if err.may_echo() {
                     describe(&raw)
                 } else {
-                    "a URL with a user name or password".to_owned()
+                    err.masked_description().to_owned()
                 },
                 reason: format!("{}; {}", err.reason(), err.hint()),
             })?,

@@ -367,3 +367,46 @@ fn syntax_errors_and_odd_keys_point_at_their_place_in_every_format() {
         "{short}"
     );
 }
+
+#[test]
+fn a_token_in_a_url_and_an_unknown_fields_value_are_never_shown() {
+    let work = tempfile::tempdir().unwrap();
+    let catalog = work.path().join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("c.yaml"),
+        "collections:\n  tent: { name: Tent }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        catalog.join("pxmctl.yaml"),
+        "environments:\n  prod:\n    base_url: https://entapi.example/?access_token=TOKENCANARY\n    private_key: KEYCANARY\n",
+    )
+    .unwrap();
+    let env = [("NO_COLOR".to_owned(), "1".to_owned())];
+    let out = cli_support::pxmctl(work.path(), &env, &["status", "--env", "prod", "catalog"]);
+    let text = cli_support::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("private_key"), "the field is named: {text}");
+    assert!(text.contains("query string"), "{text}");
+    assert!(
+        !text.contains("TOKENCANARY") && !text.contains("KEYCANARY"),
+        "{text}"
+    );
+
+    std::fs::remove_file(catalog.join("pxmctl.yaml")).unwrap();
+    let env = [
+        ("NO_COLOR".to_owned(), "1".to_owned()),
+        (
+            "PXM_BASE_URL".to_owned(),
+            "https://entapi.example/?access_token=TOKENCANARY".to_owned(),
+        ),
+        ("PXM_CLIENT_ID".to_owned(), "id".to_owned()),
+        ("PXM_CLIENT_SECRET".to_owned(), "secret".to_owned()),
+    ];
+    let out = cli_support::pxmctl(work.path(), &env, &["status", "catalog"]);
+    let text = cli_support::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("PXM_BASE_URL"), "{text}");
+    assert!(!text.contains("TOKENCANARY"), "{text}");
+}
