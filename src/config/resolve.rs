@@ -86,7 +86,8 @@ impl Settings {
             (None, Some(f)) if f.environments.len() > 1 => f.environment_names(),
             _ => Vec::new(),
         };
-        let credentials = credentials(&vars, name.as_deref(), environment, unselected)?;
+        let (credentials, credentials_from) =
+            credentials(&vars, name.as_deref(), environment, unselected)?;
         let concurrency = match number_variable(&vars, PXM_CONCURRENCY, CONCURRENCY, 8)? {
             Some(n) => usize::try_from(n).unwrap_or(DEFAULT_CONCURRENCY),
             None => environment.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
@@ -109,6 +110,7 @@ impl Settings {
                 page_size,
                 timeout: environment.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 token_cache: token_cache(&vars)?,
+                credentials_from: Some(credentials_from),
             },
         })
     }
@@ -152,30 +154,41 @@ fn select_environment(
 }
 
 /// A token if one is set, else a client id and secret, else an error
-/// naming exactly what to set.
+/// naming exactly what to set; with where they were read from.
 fn credentials(
     vars: &Vars<'_>,
     environment_name: Option<&str>,
     environment: &Environment,
     unselected: Vec<String>,
-) -> Result<Credentials, ConfigError> {
+) -> Result<(Credentials, String), ConfigError> {
     let token_var = environment.token_env.as_deref().unwrap_or(PXM_TOKEN);
     let secret_var = environment
         .client_secret_env
         .as_deref()
         .unwrap_or(PXM_CLIENT_SECRET);
     if let Some(token) = vars.get(token_var) {
-        return Ok(Credentials::Token(Secret::new(token)));
+        return Ok((
+            Credentials::Token(Secret::new(token)),
+            format!("`{token_var}`"),
+        ));
     }
+    let id_from = if vars.get(PXM_CLIENT_ID).is_some() {
+        format!("`{PXM_CLIENT_ID}`")
+    } else {
+        format!("`client_id:` in `{}`", super::FILE_NAME)
+    };
     let id = vars
         .get(PXM_CLIENT_ID)
         .or_else(|| environment.client_id.clone());
     let secret = vars.get(secret_var);
     match (id, secret) {
-        (Some(id), Some(secret)) => Ok(Credentials::Client {
-            id,
-            secret: Secret::new(secret),
-        }),
+        (Some(id), Some(secret)) => Ok((
+            Credentials::Client {
+                id,
+                secret: Secret::new(secret),
+            },
+            format!("{id_from} and `{secret_var}`"),
+        )),
         (id, secret) => Err(ConfigError::MissingCredentials {
             environment: environment_name.map(str::to_owned),
             token_var: token_var.to_owned(),

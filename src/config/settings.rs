@@ -56,6 +56,10 @@ pub struct Connection {
     /// Per-request timeout.
     pub timeout: Duration,
     pub token_cache: TokenCacheSetting,
+    /// Where the credentials were read from, for a message about them
+    /// (`` `PXM_CLIENT_ID` and `PXM_SANDBOX_CLIENT_SECRET` ``); `None` when
+    /// they were given directly.
+    pub credentials_from: Option<String>,
 }
 
 impl Connection {

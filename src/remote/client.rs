@@ -156,6 +156,7 @@ struct Inner {
     concurrency: usize,
     page_size: u32,
     counters: Counters,
+    credentials_from: Option<String>,
 }
 
 /// Why one attempt failed.
@@ -202,6 +203,7 @@ impl Client {
                 policy,
                 slots: Semaphore::new(connection.concurrency.max(1)),
                 concurrency: connection.concurrency.max(1),
+                credentials_from: connection.credentials_from.clone(),
                 page_size: connection.page_size.max(1),
                 counters: Counters::default(),
             }),
@@ -352,17 +354,19 @@ impl Inner {
                     }
                 }
                 401 => {
+                    let from = self.credentials_from.as_deref();
                     let hint = match (request.auth, self.tokens.can_refresh()) {
-                        (AuthMode::Basic, _) => {
-                            "check the client id and secret (`PXM_CLIENT_ID`, `PXM_CLIENT_SECRET`)"
-                        }
-                        (AuthMode::Bearer, false) => {
-                            "the token in `PXM_TOKEN` was rejected: fetch a new one, or unset it to use the client credentials"
-                        }
-                        (AuthMode::Bearer, true) => {
-                            "a freshly fetched token was rejected too: check that the client may use this account"
-                        }
-                    };
+                        (AuthMode::Basic, _) => format!(
+                            "check the client id and secret{}",
+                            from.map(|f| format!(" ({f})")).unwrap_or_default()
+                        ),
+                        (AuthMode::Bearer, false) => format!(
+                            "the token{} was rejected: fetch a new one, or unset it to use the client credentials",
+                            from.map(|f| format!(" in {f}")).unwrap_or_default()
+                        ),
+                        (AuthMode::Bearer, true) => "a freshly fetched token was rejected too: check that the client may use this account".to_owned(),
+                    }
+                    .into_boxed_str();
                     return Err(Attempt::Fatal(RemoteError::Unauthorized {
                         request: request.name(),
                         message: api_message(&body),

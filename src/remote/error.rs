@@ -35,7 +35,7 @@ pub enum RemoteError {
     Unauthorized {
         request: RequestName,
         message: String,
-        hint: &'static str,
+        hint: Box<str>,
     },
     /// A write whose answer was lost: it may or may not have taken effect,
     /// so it is not repeated blindly. The caller decides (look it up).

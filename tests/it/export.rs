@@ -127,6 +127,7 @@ fn connection(sandbox: &RunningSandbox, page_size: u32) -> Connection {
         page_size,
         timeout: Duration::from_secs(10),
         token_cache: TokenCacheSetting::Off,
+        credentials_from: None,
     }
 }
 

@@ -153,6 +153,7 @@ async fn a_given_token_that_is_refused_is_an_error_with_a_hint() {
     let sandbox = start(config(Seed::default())).await;
     let mut conn = connection(&sandbox, 100);
     conn.credentials = Credentials::Token(Secret::new("canary-token-0451"));
+    conn.credentials_from = Some("`PXM_TOKEN`".to_owned());
     let client = Client::new(&conn).unwrap();
     let err = client.send(Request::get("/v2.1/region")).await.unwrap_err();
     let text = format!("{err} {err:?}");
@@ -169,6 +170,7 @@ async fn wrong_client_credentials_are_an_error_that_hides_the_secret() {
         id: sandbox.client_id().to_owned(),
         secret: Secret::new("canary-secret-7731"),
     };
+    conn.credentials_from = Some("`PXM_CLIENT_ID` and `PXM_CLIENT_SECRET`".to_owned());
     let client = Client::new(&conn).unwrap();
     let err = client.send(Request::get("/v2.1/region")).await.unwrap_err();
     let text = format!("{err} {err:?}");

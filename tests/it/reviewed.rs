@@ -410,3 +410,36 @@ fn a_token_in_a_url_and_an_unknown_fields_value_are_never_shown() {
     assert!(text.contains("PXM_BASE_URL"), "{text}");
     assert!(!text.contains("TOKENCANARY"), "{text}");
 }
+
+#[test]
+fn a_refused_secret_names_the_variable_the_environment_reads() {
+    let run = demo();
+    std::fs::write(
+        run.work.path().join("catalog/pxmctl.yaml"),
+        format!(
+            "environments:\n  sandbox:\n    base_url: {}\n    client_secret_env: MY_SANDBOX_SECRET\n",
+            run.served.sandbox.base_url()
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("NO_COLOR".to_owned(), "1".to_owned()),
+        ("PXM_TOKEN_CACHE".to_owned(), "off".to_owned()),
+        (
+            "PXM_CLIENT_ID".to_owned(),
+            run.served.sandbox.client_id().to_owned(),
+        ),
+        ("MY_SANDBOX_SECRET".to_owned(), "wrong".to_owned()),
+    ];
+    let out = cli_support::pxmctl(
+        run.work.path(),
+        &env,
+        &["status", "--env", "sandbox", "catalog"],
+    );
+    let text = cli_support::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("check the client id and secret (`PXM_CLIENT_ID` and `MY_SANDBOX_SECRET`)"),
+        "{text}"
+    );
+}

@@ -250,6 +250,7 @@ pub fn connection(sandbox: &RunningSandbox) -> Connection {
         page_size: 50,
         timeout: Duration::from_secs(3),
         token_cache: TokenCacheSetting::Off,
+        credentials_from: None,
     }
 }
 

@@ -119,6 +119,7 @@ pub fn connection(sandbox: &RunningSandbox, page_size: u32) -> Connection {
         page_size,
         timeout: Duration::from_secs(5),
         token_cache: TokenCacheSetting::Off,
+        credentials_from: None,
     }
 }
 
