@@ -212,3 +212,27 @@ fn unlock_removes_a_lock_by_id_and_a_plan_never_shows_it() {
     unlock(&run, &[&id]);
     run.expect(0, &["apply", "--auto-approve"]);
 }
+
+#[test]
+fn the_lock_attributes_name_is_reserved() {
+    let work = tempfile::tempdir().unwrap();
+    let catalog = work.path().join("catalog");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("c.yaml"),
+        "attributes:\n  mine: { name: pxmctl_lock, type: text }\n",
+    )
+    .unwrap();
+    let out = cli_support::pxmctl(
+        work.path(),
+        &[],
+        &["validate", "--format", "short", "catalog"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out)
+            .contains("c.yaml:2:17: error[invalid-value]: attribute `mine` is named `pxmctl_lock`"),
+        "{}",
+        text(&out)
+    );
+}

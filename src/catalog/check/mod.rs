@@ -160,6 +160,20 @@ impl Checker<'_> {
         e: &RawEntry<format::Attribute>,
         a: &format::Attribute,
     ) -> Option<Attribute> {
+        if a.name == crate::api::names::LOCK_ATTRIBUTE {
+            self.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    e.source.at(&["name"]),
+                    format!(
+                        "attribute `{}` is named `{}`, the attribute pxmctl keeps its account lock in",
+                        e.key, a.name
+                    ),
+                )
+                .with_hint("give the attribute another name"),
+            );
+            return None;
+        }
         let kind = match (a.kind, &a.options) {
             (format::AttributeType::PickList, Some(options)) if !options.is_empty() => {
                 AttributeKind::PickList {
