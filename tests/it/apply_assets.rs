@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::remote_support;
+use crate::sandbox_support::png;
 
 use std::path::Path;
 
@@ -17,13 +18,6 @@ use pxmctl::remote::{Client, LiveSnapshot, Request};
 use pxmctl::sandbox::{RunningSandbox, Seed};
 
 use serde_json::{Value, json};
-
-/// A PNG signature and `len` bytes after it, varied by `salt`.
-fn png(len: usize, salt: u8) -> Vec<u8> {
-    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    data.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt)));
-    data
-}
 
 const CATALOG: &str = "\
 collections:

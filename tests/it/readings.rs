@@ -15,18 +15,13 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::cli_support;
+use crate::sandbox_support::png;
 
 use std::time::Duration;
 
 use cli_support::Run;
 use pxmctl::sandbox::{Readings, Seed};
 use serde_json::{Map, Value, json};
-
-fn png(len: usize, salt: u8) -> Vec<u8> {
-    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    data.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt)));
-    data
-}
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()

@@ -214,3 +214,11 @@ impl Harness {
             .unwrap()
     }
 }
+
+/// `len` bytes after a PNG signature: an asset whose type its first bytes
+/// show, with `salt` making different content of the same size.
+pub fn png(len: usize, salt: u8) -> Vec<u8> {
+    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    data.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt)));
+    data
+}
