@@ -43,6 +43,22 @@ pub enum Want {
     Values(Vec<(String, AttributeKind, AttributeValue)>),
 }
 
+impl Want {
+    /// Whether sending this needs the live value: a wholesale array
+    /// merged by ownership, or the `attributes` op array (which replaces
+    /// every value).
+    #[must_use]
+    pub fn needs_fresh(&self) -> bool {
+        matches!(self, Want::Merged { .. } | Want::Values(_))
+    }
+
+    /// Whether this clears the field (`null`).
+    #[must_use]
+    pub fn clears(&self) -> bool {
+        matches!(self, Want::Text(None) | Want::Id(None) | Want::Date(None))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub name: &'static str,

@@ -199,10 +199,32 @@ impl Context<'_> {
     async fn update(&self, a: &Action) -> Result<Done, ActionError> {
         let id = self.live_id(a)?;
         let fields = desired::fields(self.catalog, self.ids, a.kind, a.op, &a.key)?;
+        // A field the catalog clears that the plan did not show changing
+        // was already clear: it need not be sent.
+        let catalog_name = |wire: &str| {
+            fields::of(a.kind)
+                .into_iter()
+                .find(|f| f.wire == wire)
+                .map(|f| f.catalog)
+        };
+        let shown = |f: &desired::Field| {
+            catalog_name(f.name).is_some_and(|name| {
+                a.changes
+                    .iter()
+                    .any(|c| c.field == name || c.field.starts_with(&format!("{name}.")))
+            })
+        };
+        let fields: Vec<desired::Field> = fields
+            .into_iter()
+            .filter(|f| !f.want.clears() || shown(f))
+            .collect();
         self.put_merged(a.kind, &id, &fields).await
     }
 
-    /// GET (fresh) → ownership merge → PUT of what differs.
+    /// GET (fresh) → ownership merge → PUT of what differs; or, when
+    /// every field is a value the catalog owns outright (no wholesale
+    /// array to merge, nothing to clear), one PUT of them: PUT leaves the
+    /// fields it does not name alone, so nothing made elsewhere is lost.
     async fn put_merged(
         &self,
         kind: Kind,
@@ -212,6 +234,20 @@ impl Context<'_> {
         let id = id.to_owned();
         let path = kind.path();
         let path = format!("{path}/{id}");
+        if !fields.is_empty()
+            && fields
+                .iter()
+                .all(|f| !f.want.needs_fresh() && !f.want.clears())
+        {
+            let body = Value::Object(merge::body(fields, None, self.ids));
+            self.settled(kind, &id, async || {
+                self.client
+                    .send(Request::put(&path, &body).idempotent(true))
+                    .await
+            })
+            .await?;
+            return Ok((Some(id), None));
+        }
         let response = self
             .settled(kind, &id, async || {
                 self.client.send(Request::get(&path)).await

@@ -7,6 +7,7 @@ mod apply;
 mod apply_assets;
 mod apply_cases;
 mod apply_converge;
+mod apply_cost;
 mod apply_upload;
 mod cli_apply;
 mod cli_demo;
