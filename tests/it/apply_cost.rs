@@ -50,3 +50,174 @@ collections:
     assert_eq!(live["additional_title"], "SET-IN-UI", "the UI edit is kept");
     run.expect(0, &["plan", "--detailed-exitcode"]);
 }
+
+/// API requests an apply sent for its actions: every write and every
+/// by-id read, less the lock's own create and delete and the snapshot's
+/// list reads. Object-store PUTs are not API requests (no token, no rate
+/// limit) and are not counted.
+fn action_requests(run: &Run) -> u64 {
+    let stats = run.sandbox().stats();
+    let mut n: u64 = stats
+        .requests
+        .iter()
+        .filter(|(route, _)| {
+            let (method, path) = route.split_once(' ').unwrap_or(("", route));
+            let list_read = method == "GET" && !path.contains('{');
+            !list_read && !path.contains("oauth") && !path.starts_with("/_")
+        })
+        .flat_map(|(_, by_status)| by_status.values())
+        .sum();
+    // Each apply that wrote took and released the lock.
+    n -= 2 * stats
+        .requests
+        .get("DELETE /v2.1/attribute/{id}")
+        .map_or(0, |s| s.values().sum());
+    n
+}
+
+/// The requests one apply of `catalog` against `seed` costs, with files
+/// `assets`.
+fn cost(seed: Seed, catalog: &str, assets: &[(&str, &[u8])]) -> u64 {
+    let mut files = vec![("c.yaml", catalog.as_bytes())];
+    files.extend_from_slice(assets);
+    let run = Run::new(seed, Readings::default(), &files);
+    let before = action_requests(&run);
+    run.expect(0, &["apply", "--auto-approve"]);
+    let spent = action_requests(&run) - before;
+    run.expect(0, &["plan", "--detailed-exitcode"]);
+    spent
+}
+
+#[test]
+fn what_each_kind_of_change_costs() {
+    let obj = |v: serde_json::Value| v.as_object().unwrap().clone();
+    let base = || {
+        let mut seed = Seed::default();
+        seed.attributes.push(obj(
+            json!({"id": "h", "name": "pxmctl_sha256", "type": "Text"}),
+        ));
+        seed.attributes
+            .push(obj(json!({"id": "a1", "name": "Material", "type": "Text"})));
+        seed.categories
+            .push(obj(json!({"id": "k1", "name": "Kettles"})));
+        seed.categories
+            .push(obj(json!({"id": "k2", "name": "Sale"})));
+        seed.collections
+            .push(obj(json!({"id": "c1", "name": "Aurora", "parent_id": "k1",
+            "attributes": [{"id": "a1", "value": "Steel"}]})));
+        seed
+    };
+    let png = crate::sandbox_support::png(2000, 1);
+    let with_file = |bytes: &[u8], collections: &[&str]| {
+        let mut seed = base();
+        let sha = pxmctl::catalog::hashes::sha256(bytes).unwrap().0;
+        seed.files.push(obj(json!({"id": "f1", "file_name": "hero.png", "content_base64":
+            base64_of(bytes), "collections": collections, "attributes": [{"id": "h", "value": sha}]})));
+        seed
+    };
+    let head = "attributes:\n  material: { name: Material, type: text }\ncategories:\n  kettles: { name: Kettles }\n  sale: { name: Sale }\n";
+    let aurora = |extra: &str| {
+        format!("collections:\n  aurora: {{ name: Aurora, category: kettles{extra} }}\n")
+    };
+    let cases: Vec<(&str, u64, u64)> = vec![
+        (
+            "create",
+            1,
+            cost(
+                base(),
+                &format!("{head}{}  new: {{ name: New }}\n", aurora("")),
+                &[],
+            ),
+        ),
+        (
+            "scalar-only update",
+            1,
+            cost(
+                base(),
+                &format!(
+                    "{head}{}",
+                    aurora(", renamed_from: Aurora")
+                        .replace("name: Aurora,", "name: Aurora Kettle,")
+                ),
+                &[],
+            ),
+        ),
+        (
+            "update of a replace-on-PUT array",
+            2,
+            cost(
+                base(),
+                &format!("{head}{}", aurora(", also_in: [sale]")),
+                &[],
+            ),
+        ),
+        (
+            "one attribute value",
+            2,
+            cost(
+                base(),
+                &format!(
+                    "{head}collections:\n  aurora:\n    name: Aurora\n    category: kettles\n    attributes: {{ material: Copper }}\n"
+                ),
+                &[],
+            ),
+        ),
+        (
+            "new asset",
+            3,
+            cost(
+                base(),
+                &format!("{head}{}files:\n  hero: {{ path: hero.png }}\n", aurora("")),
+                &[("hero.png", &png)],
+            ),
+        ),
+        (
+            "replaced asset",
+            4,
+            cost(
+                with_file(&crate::sandbox_support::png(2000, 2), &[]),
+                &format!("{head}{}files:\n  hero: {{ path: hero.png }}\n", aurora("")),
+                &[("hero.png", &png)],
+            ),
+        ),
+        (
+            "link change",
+            2,
+            cost(
+                with_file(&png, &[]),
+                &format!(
+                    "{head}{}files:\n  hero: {{ path: hero.png, collections: [aurora] }}\n",
+                    aurora("")
+                ),
+                &[("hero.png", &png)],
+            ),
+        ),
+        (
+            "delete",
+            1,
+            cost(
+                base(),
+                &format!("prune: [categories]\n{head}{}", aurora(""))
+                    .replace("  sale: { name: Sale }\n", ""),
+                &[],
+            ),
+        ),
+    ];
+    let table: Vec<String> = cases
+        .iter()
+        .map(|(what, _, got)| format!("| {what} | {got} |"))
+        .collect();
+    for (what, expected, got) in &cases {
+        assert_eq!(
+            got,
+            expected,
+            "{what}\n| change | requests |\n{}",
+            table.join("\n")
+        );
+    }
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
