@@ -214,11 +214,56 @@ impl Context<'_> {
                     .any(|c| c.field == name || c.field.starts_with(&format!("{name}.")))
             })
         };
+        if let Some(done) = self.one_value(a, &id, &fields).await? {
+            return Ok(done);
+        }
         let fields: Vec<desired::Field> = fields
             .into_iter()
             .filter(|f| !f.want.clears() || shown(f))
             .collect();
         self.put_merged(a.kind, &id, &fields).await
+    }
+
+    /// When the plan changes one attribute value and nothing else, one
+    /// PUT through the per-attribute endpoint ("Update the value of a
+    /// specific attribute on an object"), which leaves the other values
+    /// alone; the object's own PUT would need a GET first, since its
+    /// `attributes` op array replaces every value.
+    async fn one_value(
+        &self,
+        a: &Action,
+        id: &str,
+        wanted: &[desired::Field],
+    ) -> Result<Option<Done>, ActionError> {
+        let [change] = a.changes.as_slice() else {
+            return Ok(None);
+        };
+        let prefix = format!("{}.", fields::collection::ATTRIBUTES.catalog);
+        let Some(key) = change.field.strip_prefix(&prefix) else {
+            return Ok(None);
+        };
+        let Some(attribute) = self.ids.get(Kind::Attribute, key) else {
+            return Ok(None);
+        };
+        let value = wanted.iter().find_map(|f| match &f.want {
+            desired::Want::Values(values) => values
+                .iter()
+                .find(|(v_id, _, _)| *v_id == attribute)
+                .map(|(_, _, v)| crate::plan::values::attribute_value(v)),
+            _ => None,
+        });
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let path = paths::attribute_value(a.kind, id, &attribute);
+        let body = serde_json::json!({ "value": value });
+        self.settled(a.kind, id, async || {
+            self.client
+                .send(Request::put(&path, &body).idempotent(true))
+                .await
+        })
+        .await?;
+        Ok(Some((Some(id.to_owned()), None)))
     }
 
     /// GET (fresh) → ownership merge → PUT of what differs; or, when

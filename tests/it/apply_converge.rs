@@ -39,6 +39,21 @@ async fn converge(seed: u64, readings: &Readings) -> Result<String, String> {
     let case = case(seed);
     let profile = profile_for(seed);
     let sandbox = start_reading(&case, &profile, readings.clone()).await;
+    // Random faults depend on how many requests a run makes and on how
+    // fast the machine is (a slow one may never outrun the low limit):
+    // one scripted fault of the profile's kind makes sure it meets one.
+    let first_fault = match profile.name {
+        "none" => None,
+        "rate-limited" => {
+            Some(serde_json::json!({"action": "status", "status": 429, "retry_after": 1}))
+        }
+        "dropped-connections" => Some(serde_json::json!({"action": "drop"})),
+        "lost-answers" => Some(serde_json::json!({"action": "lost_answer"})),
+        _ => Some(serde_json::json!({"action": "status", "status": 503})),
+    };
+    if let Some(fault) = first_fault {
+        crate::remote_support::script(&sandbox, fault).await;
+    }
     let mut catalog = case.catalog();
     catalog
         .declare_hash_attribute(DEFAULT_HASH_ATTRIBUTE)

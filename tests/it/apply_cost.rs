@@ -153,7 +153,7 @@ fn what_each_kind_of_change_costs() {
         ),
         (
             "one attribute value",
-            2,
+            1,
             cost(
                 base(),
                 &format!(
