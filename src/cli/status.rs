@@ -59,10 +59,24 @@ pub fn run(args: &StatusArgs, out: Output) -> ExitCode {
                 .map(|(kind, n)| format!("{n} {}", kind.replace('_', " ")))
                 .collect();
             let stats = client.stats();
+            // Regions are read-only in PXM: a catalog names them as they are.
+            let regions: Vec<String> = snapshot
+                .regions
+                .iter()
+                .map(|r| {
+                    let primary = if r.is_primary { " (primary)" } else { "" };
+                    crate::render::printable(&format!("{}{primary}", r.name))
+                })
+                .collect();
             out.stdout(&format!(
-                "live         {} ({} requests)\n{} credentials work\n",
+                "live         {} ({} requests)\nregions      {}\n{} credentials work\n",
                 counts.join(", "),
                 stats.requests,
+                if regions.is_empty() {
+                    "none".to_owned()
+                } else {
+                    regions.join(", ")
+                },
                 out.paint("ok:", Tone::Good)
             ));
             let env = args

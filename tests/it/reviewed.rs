@@ -443,3 +443,17 @@ fn a_refused_secret_names_the_variable_the_environment_reads() {
         "{text}"
     );
 }
+
+#[test]
+fn status_lists_the_live_regions() {
+    let run = demo();
+    let out = run.expect(0, &["status"]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("regions"))
+        .unwrap_or_else(|| panic!("no regions line: {out}"));
+    for name in ["Global", "United States", "Europe"] {
+        assert!(line.contains(name), "{line}");
+    }
+    assert!(line.contains("(primary)"), "{line}");
+}
