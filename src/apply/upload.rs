@@ -456,13 +456,8 @@ impl Uploader {
                 };
                 let etag = self
                     .put(file, target, &asset.mime_type, path, progress)
-                    .await?
-                    .ok_or_else(|| UploadError::Store {
-                        path: path.to_owned(),
-                        step,
-                        status: None,
-                        cause: "the answer has no `ETag` header, which confirm needs".into(),
-                    })?;
+                    .await?;
+                let etag = etag_for_confirm(etag, path, step)?;
                 confirm.insert(CONFIRM_ETAG_FIELD.into(), json!(etag.trim_matches('"')));
             }
             Transfer::Multipart { upload_id, parts } => {
@@ -482,13 +477,8 @@ impl Uploader {
                     };
                     let etag = self
                         .put(file, target, &asset.mime_type, path, progress)
-                        .await?
-                        .ok_or_else(|| UploadError::Store {
-                            path: path.to_owned(),
-                            step,
-                            status: None,
-                            cause: "the answer has no `ETag` header".into(),
-                        })?;
+                        .await?;
+                    let etag = etag_for_confirm(etag, path, step)?;
                     etags.push(json!({ "part_number": part.number, "etag": etag }));
                 }
                 confirm.insert("upload_id".into(), json!(upload_id));
@@ -721,6 +711,16 @@ impl Uploader {
             && !tag.eq_ignore_ascii_case(sent)
             && !self.opaque_etags.load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// The `ETag` a store answered, which confirm-upload needs.
+fn etag_for_confirm(etag: Option<String>, path: &str, step: Step) -> Result<String, UploadError> {
+    etag.ok_or_else(|| UploadError::Store {
+        path: path.to_owned(),
+        step,
+        status: None,
+        cause: "the answer has no `ETag` header, which confirm-upload needs".into(),
+    })
 }
 
 fn remote(path: &str, step: Step, source: RemoteError) -> UploadError {

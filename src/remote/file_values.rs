@@ -60,7 +60,8 @@ struct CacheFile {
 pub struct ValueCache {
     path: Option<PathBuf>,
     account: String,
-    file: CacheFile,
+    /// Read on first use: a plan whose list carries values never opens it.
+    file: Option<CacheFile>,
     changed: bool,
 }
 
@@ -69,32 +70,36 @@ impl ValueCache {
     /// `None` keeps nothing on disk.
     #[must_use]
     pub fn open(state_dir: Option<&Path>, account: &str) -> Self {
-        let account = account.to_owned();
-        let path = state_dir.map(|d| d.join(CACHE_FILE));
-        let file = path
-            .as_deref()
-            .and_then(|p| std::fs::read(p).ok())
-            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
-            .filter(|f| f.version == CACHE_VERSION)
-            .unwrap_or(CacheFile {
-                version: CACHE_VERSION,
-                ..CacheFile::default()
-            });
         Self {
-            path,
-            account,
-            file,
+            path: state_dir.map(|d| d.join(CACHE_FILE)),
+            account: account.to_owned(),
+            file: None,
             changed: false,
         }
     }
 
+    /// This account's entries, reading the file the first time.
+    fn entries(&mut self) -> &mut BTreeMap<Id, Cached> {
+        let path = self.path.as_deref();
+        let file = self.file.get_or_insert_with(|| {
+            path.and_then(|p| std::fs::read(p).ok())
+                .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+                .filter(|f| f.version == CACHE_VERSION)
+                .unwrap_or(CacheFile {
+                    version: CACHE_VERSION,
+                    ..CacheFile::default()
+                })
+        });
+        file.accounts.entry(self.account.clone()).or_default()
+    }
+
     fn get(
-        &self,
+        &mut self,
         id: &str,
         size: Option<u64>,
         updated_at: Option<&str>,
     ) -> Option<&Vec<LiveValue>> {
-        let entry = self.file.accounts.get(&self.account)?.get(id)?;
+        let entry = self.entries().get(id)?;
         (entry.size == size && Some(entry.updated_at.as_str()) == updated_at)
             .then_some(&entry.values)
     }
@@ -108,7 +113,7 @@ impl ValueCache {
             updated_at: updated_at.to_owned(),
             values: values.to_vec(),
         };
-        let files = self.file.accounts.entry(self.account.clone()).or_default();
+        let files = self.entries();
         if files.get(id) != Some(&entry) {
             files.insert(id.to_owned(), entry);
             self.changed = true;
@@ -117,10 +122,11 @@ impl ValueCache {
 
     /// Writes the cache back when it learnt something.
     pub fn save(&self) {
-        let Some(path) = self.path.as_deref().filter(|_| self.changed) else {
+        let (Some(path), Some(file)) = (self.path.as_deref().filter(|_| self.changed), &self.file)
+        else {
             return;
         };
-        let written = serde_json::to_vec(&self.file)
+        let written = serde_json::to_vec(file)
             .map_err(std::io::Error::other)
             .and_then(|bytes| {
                 if let Some(dir) = path.parent() {

@@ -1,7 +1,7 @@
 //! pxmctl against the other reading of every question the guides leave
 //! open (`Readings`): each test runs the real binary against a sandbox
-//! serving that reading, and failed on the main branch before pxmctl
-//! learnt to detect and adapt.
+//! serving that reading. The main branch before this work took the
+//! paths each test now guards against (read from its code, not run).
 //!
 //! 1. the file list carries no attribute values: a same-size change is
 //!    still uploaded, and a warm plan reads no file's values again;
