@@ -76,6 +76,8 @@ where
 pub struct Context<'a> {
     pub client: &'a Client,
     pub catalog: &'a Catalog,
+    /// Live file id → file name, as read for this apply.
+    pub live_file_names: std::collections::HashMap<String, String>,
     pub ids: &'a Ids,
     /// `None` when no object-store client could be built (the reason).
     pub uploader: Result<&'a Uploader, &'a str>,
@@ -357,11 +359,17 @@ impl Context<'_> {
         let existing = a.id.clone().or_else(|| self.ids.get(Kind::File, &a.key));
         // New content for an existing file goes under its live name (a
         // rename is the update after this), so it replaces that file and
-        // keeps its links, attributes and regions. A new file gets its
-        // publishing and regions at confirm; an existing one keeps its own,
-        // and its update action merges them.
+        // keeps its links, attributes and regions. The name is the one read
+        // for this apply: if the file was renamed since, request-upload
+        // finds no file of that name and the uploader refuses, never
+        // creating a second file. A new file gets its publishing and
+        // regions at confirm; an existing one keeps its own, and its
+        // update action merges them.
         let (name, metadata) = match &existing {
-            Some(id) => (self.live_file_name(id).await?, Map::new()),
+            Some(id) => match self.live_file_names.get(id) {
+                Some(name) => (name.clone(), Map::new()),
+                None => (self.live_file_name(id).await?, Map::new()),
+            },
             None => {
                 let fields =
                     desired::fields(self.catalog, self.ids, Kind::File, Op::Upload, &a.key)?;

@@ -75,9 +75,20 @@ pub async fn apply(
     } else {
         Err("no uploads planned".to_owned())
     };
+    // An existing file's new content goes up under the name the account
+    // gave it when it was read, just before applying.
+    let live_file_names = if needs_uploads {
+        live.files
+            .iter()
+            .map(|f| (f.id.to_string(), f.file_name.clone()))
+            .collect()
+    } else {
+        std::collections::HashMap::new()
+    };
     let context = execute::Context {
         client,
         catalog,
+        live_file_names,
         ids: &ids,
         uploader: uploader.as_ref().map_err(String::as_str),
         upload_budget: execute::UploadBudget::new(),

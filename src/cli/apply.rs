@@ -545,6 +545,8 @@ fn summary(
                 "requests": requests,
                 "retries": stats.retries,
                 "rate_limited": stats.rate_limited,
+                "slowdowns": stats.pacing.slowdowns,
+                "lowest_pace": stats.pacing.lowest,
                 "ms": u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
             })
         ));
@@ -588,6 +590,9 @@ fn summary(
         stats.retries,
         stats.rate_limited
     ));
+    if let Some(slowdown) = crate::render::pacing::slowdown(&stats.pacing) {
+        line.push_str(&format!("It {slowdown}.\n"));
+    }
     if !report.succeeded() {
         line.push_str(
             "Run `pxmctl apply` again to finish: it plans from the account as it now is.\n",

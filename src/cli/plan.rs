@@ -314,6 +314,9 @@ pub(super) fn prepare(
         live.counts().iter().map(|(_, n)| n).sum::<usize>(),
         client.base_url(),
     ));
+    if let Some(slowdown) = crate::render::pacing::slowdown(&client.stats().pacing) {
+        out.stderr(&format!("the read {slowdown}\n"));
+    }
     if values.failed > 0 {
         out.warning(&format!(
             "the attribute values of {} file(s) could not be read; the plan's notes name them",

@@ -40,6 +40,10 @@ pub struct SandboxArgs {
     /// API rate limit as N/SECONDS, or `off`.
     #[arg(long, default_value = "1000/60", value_name = "N/SECONDS")]
     rate_limit: String,
+    /// Requests other integrations spend of the rate limit, as N/SECONDS
+    /// spread evenly (e.g. 500/60 takes half of the API's limit).
+    #[arg(long, value_name = "N/SECONDS")]
+    background_load: Option<String>,
     /// Share of API requests answered 500, 502 or 503 (0 to 1).
     #[arg(long, default_value_t = 0.0, value_name = "P")]
     fault_rate: f64,
@@ -136,6 +140,13 @@ impl SandboxArgs {
                     .map_err(|e| format!("--rate-limit: {e}"))?,
             ),
         };
+        let background_load = match &self.background_load {
+            Some(s) => Some(
+                s.parse::<RateLimit>()
+                    .map_err(|e| format!("--background-load: {e}"))?,
+            ),
+            None => None,
+        };
         let seed = match &self.seed {
             Some(path) => Some(Seed::from_path(path).map_err(|e| error_chain(&e))?),
             None => None,
@@ -154,6 +165,7 @@ impl SandboxArgs {
             seed,
             credentials,
             rate_limit,
+            background_load,
             faults: FaultConfig {
                 seed: self.fault_seed,
                 error_rate: self.fault_rate,

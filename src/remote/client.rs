@@ -28,7 +28,7 @@ use tokio::time::Instant;
 
 use super::auth::{AUTHORIZE_PATH, TokenSlot, parse_authorize};
 use super::error::{RemoteError, RequestName, api_message, transport_cause};
-use super::limiter::Limiter;
+use super::limiter::{Limiter, Pacing};
 use super::retry::{RetryBudget, RetryPolicy, full_jitter};
 use super::secret::Secret;
 use super::token_cache::TokenCache;
@@ -118,7 +118,7 @@ pub struct Response {
 }
 
 /// What the client did during a run, for reports and benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct ClientStats {
     /// API requests sent, every attempt counted.
     pub requests: u64,
@@ -128,6 +128,8 @@ pub struct ClientStats {
     pub rate_limited: u64,
     /// Tokens fetched with the client credentials.
     pub authorizations: u64,
+    /// How the run paced itself on a limit others spend too.
+    pub pacing: Pacing,
 }
 
 #[derive(Debug, Default)]
@@ -234,6 +236,7 @@ impl Client {
             retries: c.retries.load(Ordering::Relaxed),
             rate_limited: c.rate_limited.load(Ordering::Relaxed),
             authorizations: c.authorizations.load(Ordering::Relaxed),
+            pacing: self.inner.limiter.pacing(),
         }
     }
 
@@ -321,6 +324,7 @@ impl Inner {
                 status,
                 body,
                 retry_after,
+                sent_at,
             } = answer;
             match status {
                 200..=299 => return Ok(Response { status, body }),
@@ -345,7 +349,7 @@ impl Inner {
                         request.name(),
                         wait.as_millis()
                     );
-                    self.limiter.pause_until(Instant::now() + wait);
+                    self.limiter.rate_limited(sent_at, Instant::now() + wait);
                 }
                 401 if !refreshed && bearer.is_some() && self.tokens.can_refresh() => {
                     refreshed = true;
@@ -400,7 +404,7 @@ impl Inner {
             self.slots.acquire().await.map_err(|_| {
                 Attempt::Fatal(RemoteError::Setup("the client was shut down".into()))
             })?;
-        self.limiter.acquire().await;
+        let sent_at = self.limiter.acquire().await;
         let url = format!("{}{}", self.base_url, request.path);
         let mut builder = self
             .http
@@ -440,6 +444,7 @@ impl Inner {
             status,
             body,
             retry_after,
+            sent_at,
         })
     }
 
@@ -495,6 +500,8 @@ struct Answer {
     status: u16,
     body: Bytes,
     retry_after: Option<Duration>,
+    /// When the limiter let the request go.
+    sent_at: Instant,
 }
 
 /// `Retry-After` as seconds or an HTTP date, capped.

@@ -2,6 +2,7 @@
 //! to text. Nothing here writes to a terminal; `cli` does.
 
 pub mod diagnostics;
+pub mod pacing;
 pub mod plan;
 
 /// Text read from the account made safe to print: control characters

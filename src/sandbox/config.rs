@@ -25,6 +25,9 @@ pub struct SandboxConfig {
     pub credentials: Option<Credentials>,
     /// API rate limit; `None` turns it off.
     pub rate_limit: Option<RateLimit>,
+    /// Requests other integrations spend of the rate limit, spread evenly
+    /// over each window; `None` when pxmctl has the limit to itself.
+    pub background_load: Option<RateLimit>,
     pub faults: FaultConfig,
     pub uploads: UploadConfig,
     /// Which reading of the guides to serve where they are silent.
@@ -40,6 +43,7 @@ impl Default for SandboxConfig {
             seed: None,
             credentials: None,
             rate_limit: Some(RateLimit::default()),
+            background_load: None,
             faults: FaultConfig::default(),
             uploads: UploadConfig::default(),
             readings: Readings::default(),
@@ -62,6 +66,20 @@ impl SandboxConfig {
             return Err(SandboxError::Config(
                 "the rate limit needs a positive request count and window".into(),
             ));
+        }
+        if let Some(load) = &self.background_load {
+            let Some(limit) = &self.rate_limit else {
+                return Err(SandboxError::Config(
+                    "background load spends part of the rate limit: set a rate limit too".into(),
+                ));
+            };
+            if load.per_second() >= limit.per_second() {
+                return Err(SandboxError::Config(format!(
+                    "the background load ({:.2}/s) leaves nothing of the rate limit ({:.2}/s)",
+                    load.per_second(),
+                    limit.per_second()
+                )));
+            }
         }
         if let Some(c) = &self.credentials
             && (c.client_id.is_empty() || c.client_secret.is_empty() || c.client_id.contains(':'))
@@ -95,6 +113,12 @@ impl Default for RateLimit {
             max_requests: 1000,
             window: Duration::from_secs(60),
         }
+    }
+}
+
+impl RateLimit {
+    pub fn per_second(&self) -> f64 {
+        f64::from(self.max_requests) / self.window.as_secs_f64()
     }
 }
 

@@ -72,6 +72,31 @@ pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
     secs.max(1)
 }
 
+/// Other integrations' traffic (`SandboxConfig::background_load`): one
+/// request every `window / max_requests`, admitted or refused by the same
+/// limiter as the API's callers, until the sandbox shuts down. A refused
+/// one is dropped, as a client that backs off would.
+pub(crate) async fn spend_in_background(
+    app: Arc<App>,
+    load: RateLimit,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let Some(limiter) = &app.limiter else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(load.window / load.max_requests);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                let admitted = limiter.admit(Instant::now()).is_ok();
+                app.stats.count_background(admitted);
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// Middleware on API routes.
 pub(crate) async fn middleware(
     State(app): State<Arc<App>>,

@@ -16,7 +16,7 @@ use super::config::{Credentials, SandboxConfig};
 use super::db::{Change, Db, Meta, State};
 use super::faults::Faults;
 use super::ids::{IdGen, os_random, random_hex};
-use super::limit::Limiter;
+use super::limit::{self, Limiter};
 use super::presign::Signer;
 use super::processing::Processing;
 use super::stats::{Stats, StatsSnapshot};
@@ -106,6 +106,13 @@ impl Sandbox {
 
         let (shutdown, receiver) = watch::channel(false);
         let router = routes::router(app.clone());
+        if let Some(load) = config.background_load {
+            tokio::spawn(limit::spend_in_background(
+                app.clone(),
+                load,
+                receiver.clone(),
+            ));
+        }
         let task = tokio::spawn(server::serve(listener, router, receiver));
         Ok(RunningSandbox {
             app,

@@ -20,6 +20,8 @@ use super::kind::Kind;
 pub(crate) struct Stats {
     requests: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
     rate_limited: AtomicU64,
+    background_admitted: AtomicU64,
+    background_refused: AtomicU64,
     faults: Mutex<BTreeMap<String, u64>>,
     /// When each API request arrived, admitted or not, so tests can check
     /// a client's traffic over any sliding window.
@@ -35,6 +37,12 @@ pub struct StatsSnapshot {
     pub requests: BTreeMap<String, BTreeMap<String, u64>>,
     /// 429s answered by the rate limiter (scripted 429s count as faults).
     pub rate_limited: u64,
+    /// Background requests (`--background-load`) the limiter admitted and
+    /// refused; absent from the JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub background_admitted: u64,
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub background_refused: u64,
     /// Faults served by name: `status_500`, `drop`, `lost_answer`, ...
     pub faults: BTreeMap<String, u64>,
     /// Bytes held by the object store (files and unconfirmed uploads).
@@ -50,6 +58,10 @@ pub struct StatsSnapshot {
 }
 
 fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 
@@ -100,6 +112,15 @@ impl Stats {
             .clone()
     }
 
+    pub(crate) fn count_background(&self, admitted: bool) {
+        let counter = if admitted {
+            &self.background_admitted
+        } else {
+            &self.background_refused
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn count_rate_limited(&self) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
@@ -123,6 +144,8 @@ impl Stats {
             requests_total: requests.values().flat_map(BTreeMap::values).sum(),
             requests,
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            background_admitted: self.background_admitted.load(Ordering::Relaxed),
+            background_refused: self.background_refused.load(Ordering::Relaxed),
             faults: self
                 .faults
                 .lock()

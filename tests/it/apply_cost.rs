@@ -173,7 +173,7 @@ fn what_each_kind_of_change_costs() {
         ),
         (
             "replaced asset",
-            4,
+            3,
             cost(
                 with_file(&crate::sandbox_support::png(2000, 2), &[]),
                 &format!("{head}{}files:\n  hero: {{ path: hero.png }}\n", aurora("")),

@@ -251,6 +251,72 @@ async fn a_name_conflict_follows_on_conflict() {
 }
 
 #[tokio::test]
+async fn new_content_for_a_file_renamed_since_it_was_read_is_refused_not_uploaded_as_a_second_file()
+{
+    let s = setup(SingleUploadType::Single).await;
+    let a = asset(
+        s.root(),
+        "hero.jpg",
+        &bytes(10_000, 3),
+        OnConflict::Overwrite,
+    );
+    let original = s.upload_file(&a, "hero.jpg").await;
+    let other = asset(
+        s.root(),
+        "other.jpg",
+        &bytes(3_000, 4),
+        OnConflict::Overwrite,
+    );
+    let other = s.upload_file(&other, "other.jpg").await;
+    let changed = asset(
+        s.root(),
+        "new.jpg",
+        &bytes(20_000, 5),
+        OnConflict::Overwrite,
+    );
+    let replace = |name: &'static str| UploadJob {
+        root: s.root(),
+        asset: &changed,
+        name,
+        replaces: Some(original.id.as_str()),
+        metadata: Map::new(),
+        progress: None,
+    };
+    let confirms = s.count_any(CONFIRM_UPLOAD);
+
+    // Renamed in the UI after the read: no file holds the read name.
+    let err = s
+        .uploader
+        .upload(&s.client, &replace("hero-old.jpg"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("renamed or deleted since it was read"),
+        "{err}"
+    );
+    // The read name now belongs to another file.
+    let err = s
+        .uploader
+        .upload(&s.client, &replace("other.jpg"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("belongs to file {}", other.id)),
+        "{err}"
+    );
+
+    assert_eq!(s.count_any(CONFIRM_UPLOAD), confirms, "nothing confirmed");
+    assert!(
+        s.files_named("hero-old.jpg").await.is_empty(),
+        "no second file"
+    );
+    assert_eq!(s.get_file(&original.id).await["size"], 10_000);
+    assert_eq!(s.get_file(&other.id).await["size"], 3_000);
+}
+
+#[tokio::test]
 async fn metadata_publishes_and_scopes_the_file() {
     let s = setup(SingleUploadType::Single).await;
     let a = asset(

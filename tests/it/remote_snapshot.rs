@@ -168,6 +168,44 @@ async fn the_client_limit_holds_in_every_sliding_window() {
 }
 
 #[tokio::test]
+async fn on_a_limit_others_spend_too_the_client_paces_itself_to_what_is_left() {
+    // Others spend half of 60 per 2 s; the client is configured for 57.
+    let sandbox = start(SandboxConfig {
+        rate_limit: Some(ServerLimit {
+            max_requests: 60,
+            window: Duration::from_secs(2),
+        }),
+        background_load: Some(ServerLimit {
+            max_requests: 30,
+            window: Duration::from_secs(2),
+        }),
+        ..config(seed(CATEGORIES, 1200))
+    })
+    .await;
+    let mut conn = connection(&sandbox, 20);
+    conn.rate_limit = RateLimit::new(57, Duration::from_secs(2));
+    let client = Client::new(&conn).unwrap();
+    let snapshot = LiveSnapshot::fetch(&client).await.unwrap();
+    assert_eq!(snapshot.collections.len(), 1200, "nothing lost to the 429s");
+    let stats = client.stats();
+    let served = sandbox.stats();
+    assert!(served.background_admitted > 0, "{served:?}");
+    assert_eq!(
+        stats.rate_limited, served.rate_limited,
+        "every 429 the sandbox sent was met by the client"
+    );
+    assert!(
+        stats.rate_limited > 0,
+        "the shared limit was met: {stats:?}"
+    );
+    assert!(stats.pacing.slowdowns >= 1, "{stats:?}");
+    assert!(
+        stats.pacing.lowest < 0.75,
+        "paced to about half, not kept at the configured rate: {stats:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_429_stops_all_traffic_until_retry_after() {
     let sandbox = start(config(seed(CATEGORIES, COLLECTIONS))).await;
     let mut conn = connection(&sandbox, 10);

@@ -153,3 +153,74 @@ async fn with_the_limit_off_nothing_is_refused() {
     }
     assert_eq!(h.sandbox.stats().rate_limited, 0);
 }
+
+#[tokio::test]
+async fn background_load_spends_part_of_the_limit() {
+    let h = Harness::start(SandboxConfig {
+        background_load: Some(RateLimit {
+            max_requests: 16,
+            window: Duration::from_secs(1),
+        }),
+        ..limited(20, Duration::from_secs(1))
+    })
+    .await;
+    // Let the others fill most of a window.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let mut codes = Vec::new();
+    for _ in 0..10 {
+        let answer = h
+            .http
+            .get(h.url("/v2.1/region"))
+            .bearer_auth(&h.token)
+            .send()
+            .await
+            .unwrap();
+        codes.push(answer.status().as_u16());
+    }
+    let refused = codes.iter().filter(|c| **c == 429).count();
+    assert!(refused >= 4, "others hold most of the window: {codes:?}");
+    let stats: Value = h
+        .http
+        .get(h.url("/_sandbox/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        stats["background_admitted"].as_u64().unwrap() >= 16,
+        "{stats}"
+    );
+}
+
+#[test]
+fn background_load_needs_a_limit_it_leaves_room_in() {
+    let load = Some(RateLimit {
+        max_requests: 10,
+        window: Duration::from_secs(1),
+    });
+    let without_limit = SandboxConfig {
+        rate_limit: None,
+        background_load: load,
+        ..config()
+    };
+    assert!(
+        without_limit
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("set a rate limit")
+    );
+    let all_of_it = SandboxConfig {
+        background_load: load,
+        ..limited(10, Duration::from_secs(1))
+    };
+    assert!(
+        all_of_it
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("leaves nothing")
+    );
+}
