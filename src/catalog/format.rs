@@ -20,11 +20,13 @@ macro_rules! managed_entry {
         $(#[$attr])*
         pub struct $name {
             $($body)*
-            /// The live object's id. When pinned, identity is the id;
-            /// `pxmctl export` writes it.
+            /// Pins the entry to a live object by id instead of its
+            /// natural identity: ids per environment
+            /// (`id: { production: "90210" }`), or one id for every
+            /// environment. `pxmctl export` writes a pin only where the
+            /// natural identity is shared by several live objects.
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[schemars(length(min = 1))]
-            pub id: Option<String>,
+            pub id: Option<Pin>,
             /// The entry's previous live identity (its old name; for a
             /// collection with a sku, its old sku; for a file, its old file
             /// name), so a rename is planned as an update instead of a
@@ -37,7 +39,18 @@ macro_rules! managed_entry {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub protect: Option<bool>,
         }
+
+        impl Pinned for $name {
+            fn pin_mut(&mut self) -> &mut Option<Pin> {
+                &mut self.id
+            }
+        }
     };
+}
+
+/// Entries that may carry a pin.
+pub trait Pinned {
+    fn pin_mut(&mut self) -> &mut Option<Pin>;
 }
 
 /// An entry key: a stable slug other entries use to refer to this one.
@@ -120,10 +133,41 @@ pub struct Region {
     /// The region's display name in PXM.
     #[schemars(length(min = 1))]
     pub name: String,
-    /// The live region id, when pinned.
+    /// Pins the region to a live one by id (see `Pin`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
-    pub id: Option<String>,
+    pub id: Option<Pin>,
+}
+
+/// Which live object an entry is pinned to. Ids belong to one account,
+/// so a pin names the environment (from `pxmctl.yaml`) it is for; in
+/// any other environment the entry is matched by its natural identity.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Pin {
+    /// The same id in every environment: only right for a catalog that
+    /// serves one account.
+    Everywhere(#[schemars(length(min = 1))] String),
+    /// Environment name → id.
+    #[schemars(extend("minProperties" = 1, "additionalProperties" = {"type": "string", "minLength": 1}))]
+    PerEnvironment(BTreeMap<String, String>),
+}
+
+impl Pinned for Region {
+    fn pin_mut(&mut self) -> &mut Option<Pin> {
+        &mut self.id
+    }
+}
+
+impl Pin {
+    /// A pin for `environment`, or for every environment when none is
+    /// named (a catalog reached through variables alone).
+    #[must_use]
+    pub fn for_environment(environment: Option<&str>, id: &str) -> Self {
+        match environment {
+            Some(env) => Self::PerEnvironment(BTreeMap::from([(env.to_owned(), id.to_owned())])),
+            None => Self::Everywhere(id.to_owned()),
+        }
+    }
 }
 
 /// The value type of an attribute.

@@ -23,7 +23,11 @@ pub type Key = String;
 pub struct Entry<T> {
     pub key: Key,
     pub value: T,
+    /// The pin in force: an id for every environment, or, once
+    /// [`Catalog::select_environment`] has run, the selected one's.
     pub id: Option<String>,
+    /// Ids per environment name (`id: { production: "90210" }`).
+    pub pins: BTreeMap<String, String>,
     pub renamed_from: Option<String>,
     pub protect: bool,
     pub declared_at: Location,
@@ -46,9 +50,54 @@ pub struct Catalog {
     /// The key of the Text attribute recording each asset's SHA-256 on
     /// its live file, once [`Catalog::declare_hash_attribute`] has run.
     pub hash_attribute: Option<Key>,
+    /// The environment whose pins are in force, once
+    /// [`Catalog::select_environment`] has run with one.
+    pub environment: Option<String>,
 }
 
 impl Catalog {
+    /// Puts `environment`'s pins in force: an entry pinned for it is
+    /// matched by that id, and one pinned only for other environments by
+    /// its natural identity. An id for every environment stays.
+    pub fn select_environment(&mut self, environment: Option<&str>) {
+        fn select<T>(entries: &mut BTreeMap<Key, Entry<T>>, environment: &str) {
+            for e in entries.values_mut() {
+                if let Some(id) = e.pins.get(environment) {
+                    e.id = Some(id.clone());
+                }
+            }
+        }
+        let Some(env) = environment else {
+            return;
+        };
+        select(&mut self.regions, env);
+        select(&mut self.attributes, env);
+        select(&mut self.attribute_groups, env);
+        select(&mut self.categories, env);
+        select(&mut self.collections, env);
+        select(&mut self.files, env);
+        select(&mut self.resources, env);
+        self.environment = Some(env.to_owned());
+    }
+
+    /// Every environment name a pin is written for.
+    #[must_use]
+    pub fn pinned_environments(&self) -> BTreeSet<&str> {
+        fn names<T>(entries: &BTreeMap<Key, Entry<T>>) -> impl Iterator<Item = &str> {
+            entries
+                .values()
+                .flat_map(|e| e.pins.keys().map(String::as_str))
+        }
+        names(&self.regions)
+            .chain(names(&self.attributes))
+            .chain(names(&self.attribute_groups))
+            .chain(names(&self.categories))
+            .chain(names(&self.collections))
+            .chain(names(&self.files))
+            .chain(names(&self.resources))
+            .collect()
+    }
+
     /// Makes the asset hash attribute (`name`, Text) part of the catalog
     /// when any file entry has content: the entry declaring it, or one
     /// added under the key `name`. Being an entry, it is matched, created
@@ -95,6 +144,7 @@ impl Catalog {
                 description: None,
             },
             id: None,
+            pins: BTreeMap::new(),
             renamed_from: None,
             protect: false,
             declared_at: Location::file(Arc::from(self.root.as_path())),

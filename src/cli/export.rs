@@ -80,6 +80,7 @@ fn export_to(args: &ExportArgs, out: &Output) -> Result<(), ()> {
     let options = ExportOptions {
         with_assets: args.with_assets,
         hash_attribute: connected.settings.hash_attribute.clone(),
+        environment: connected.settings.environment.clone(),
     };
     let exported = export(&snapshot, &options).map_err(|e| out.error(&e.to_string()))?;
     drop(snapshot);

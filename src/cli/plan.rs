@@ -284,6 +284,7 @@ pub(super) fn prepare(
         ExitCode::FAILURE
     })?;
 
+    catalog.select_environment(connected.settings.environment.as_deref());
     if let Err(d) = catalog.declare_hash_attribute(&connected.settings.hash_attribute) {
         let mut diagnostics = Diagnostics::default();
         diagnostics.push(*d);

@@ -118,6 +118,12 @@ fn notes(c: &Converted) -> BTreeMap<(&'static str, &str), Vec<&str>> {
                 .push(w.message.as_str());
         }
     }
+    for (section, key, note) in &c.pin_notes {
+        notes
+            .entry((*section, key.as_str()))
+            .or_default()
+            .push(note.as_str());
+    }
     notes
 }
 
@@ -146,7 +152,7 @@ fn render_file(
     notes: &BTreeMap<(&'static str, &str), Vec<&str>>,
 ) -> Result<Option<String>, ExportError> {
     let mut text = pragma(path);
-    text.push_str("# Written by `pxmctl export`: each `id` pins an entry to its live object.\n");
+    text.push_str("# Written by `pxmctl export`: entries are matched by name (sku, parent, file name);\n# an `id:` pins one whose identity another live object shares, for the environment named.\n");
     let before = text.len();
     section(&mut text, "regions", &file.regions, notes)?;
     section(&mut text, "attributes", &file.attributes, notes)?;
@@ -211,7 +217,7 @@ mod tests {
             published: None,
             attributes: None,
             regions: None,
-            id: Some("42".to_owned()),
+            id: Some(crate::catalog::format::Pin::Everywhere("42".to_owned())),
             renamed_from: None,
             protect: None,
         }

@@ -4,7 +4,9 @@
 //! download); [`write`] puts them on disk atomically, [`download`] fetches
 //! asset bytes from their presigned URLs.
 //!
-//! Every entry pins its live `id`; keys are slugs of names, unique per
+//! Entries are matched by their natural identity; only an object whose
+//! identity another live object shares is pinned by `id:`, for the
+//! environment read (see `pins`). Keys are slugs of names, unique per
 //! kind and stable across runs (see [`keys`]). What the catalog cannot say
 //! (a reference to an object that is not in the account, a value that does
 //! not fit its type, publishing without a start date) is left out with a
@@ -18,6 +20,7 @@ pub mod download;
 mod error;
 pub mod keys;
 mod layout;
+mod pins;
 pub mod values;
 pub mod write;
 
@@ -41,6 +44,9 @@ pub struct ExportOptions {
     /// The Text attribute pxmctl keeps asset hashes in: neither it nor its
     /// values are exported.
     pub hash_attribute: String,
+    /// The environment the account was read as: the few pins export
+    /// writes are for it (see `pins`).
+    pub environment: Option<String>,
 }
 
 impl Default for ExportOptions {
@@ -48,6 +54,7 @@ impl Default for ExportOptions {
         Self {
             with_assets: false,
             hash_attribute: crate::config::DEFAULT_HASH_ATTRIBUTE.to_owned(),
+            environment: None,
         }
     }
 }
@@ -109,7 +116,8 @@ impl fmt::Display for Warning {
 /// [`ExportError::Serialize`] if an entry cannot be written as YAML, which
 /// the format types rule out in practice.
 pub fn export(snapshot: &LiveSnapshot, options: &ExportOptions) -> Result<Export, ExportError> {
-    let converted = convert::convert(snapshot, options);
+    let mut converted = convert::convert(snapshot, options);
+    pins::keep_needed(&mut converted, snapshot, options.environment.as_deref());
     let counts = converted.counts();
     let files = layout::render(&converted)?;
     Ok(Export {

@@ -80,6 +80,8 @@ struct Index<'a> {
     live_ids: Vec<&'a str>,
     claimed: HashMap<usize, Key>,
     by_key: HashMap<Key, usize>,
+    /// The environment whose pins are in force, for messages.
+    environment: Option<&'a str>,
 }
 
 impl<'a> Index<'a> {
@@ -106,6 +108,20 @@ impl<'a> Index<'a> {
             live_ids,
             claimed: HashMap::new(),
             by_key: HashMap::new(),
+            environment: None,
+        }
+    }
+
+    fn in_environment(mut self, environment: Option<&'a str>) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// `id: { staging: "42" }`, or `id: "42"` without an environment.
+    fn pin_example(&self, id: &str) -> String {
+        match self.environment {
+            Some(env) => format!("id: {{ {env}: \"{id}\" }}"),
+            None => format!("id: \"{id}\""),
         }
     }
 
@@ -129,8 +145,12 @@ impl<'a> Index<'a> {
                             Code::VanishedId,
                             entry.declared_at.clone(),
                             format!(
-                                "{noun} `{}` is pinned to id `{id}`, which does not exist in the account",
-                                entry.key
+                                "{noun} `{}` is pinned to id `{id}`{}, which does not exist in the account",
+                                entry.key,
+                                self.environment
+                                    .filter(|env| entry.pins.contains_key(*env))
+                                    .map(|env| format!(" for environment `{env}`"))
+                                    .unwrap_or_default()
                             ),
                         )
                         .with_hint(format!(
@@ -170,7 +190,9 @@ impl<'a> Index<'a> {
                             ),
                         )
                         .with_hint(format!(
-                            "pin the one this entry means with `id: {a}` (or `id: {b}`); `pxmctl export` shows every id"
+                            "pin the one this entry means with `{}` (or `{}`); `pxmctl export` pins what it cannot tell apart",
+                            self.pin_example(a),
+                            self.pin_example(b)
                         )),
                     );
                     return None;
@@ -214,16 +236,121 @@ fn join(parts: &[&str]) -> String {
     parts.join("\u{1f}")
 }
 
+/// The identities each kind's live objects are found by, first the one an
+/// entry written from the object (by export) looks it up by.
+mod by {
+    use super::join;
+    use crate::remote::wire::{
+        LiveAttribute, LiveAttributeGroup, LiveCategory, LiveCollection, LiveFile, LiveRegion,
+        LiveResource,
+    };
+
+    pub(super) fn region(r: &LiveRegion) -> Vec<String> {
+        vec![r.name.clone()]
+    }
+
+    pub(super) fn attribute(a: &LiveAttribute) -> Vec<String> {
+        vec![a.name.clone()]
+    }
+
+    pub(super) fn attribute_group(g: &LiveAttributeGroup) -> Vec<String> {
+        vec![g.name.clone()]
+    }
+
+    pub(super) fn category(c: &LiveCategory) -> Vec<String> {
+        vec![join(&[c.parent_id.as_deref().unwrap_or(""), &c.name])]
+    }
+
+    /// A live collection is findable by its sku and by its name in place,
+    /// so an entry without `sku:` still finds a live object that has one.
+    pub(super) fn collection(c: &LiveCollection) -> Vec<String> {
+        let mut ids = Vec::with_capacity(2);
+        if let Some(sku) = c.additional_title.as_deref().filter(|s| !s.is_empty()) {
+            ids.push(join(&["sku", sku]));
+        }
+        match (c.collection_type.as_deref(), &c.parent_topic_id) {
+            (Some("variant"), Some(parent)) => ids.push(join(&["family", parent, &c.name])),
+            _ => ids.push(join(&[
+                "category",
+                c.parent_id.as_deref().unwrap_or(""),
+                &c.name,
+            ])),
+        }
+        ids
+    }
+
+    pub(super) fn file(f: &LiveFile) -> Vec<String> {
+        vec![f.file_name.clone()]
+    }
+
+    pub(super) fn resource(r: &LiveResource) -> Vec<String> {
+        let owner = match (&r.category_id, r.collections.is_empty()) {
+            (Some(c), _) => join(&["category", c]),
+            (None, false) => {
+                let mut ids: Vec<&str> = r.collections.iter().map(String::as_str).collect();
+                ids.sort_unstable();
+                join(&["collections", &ids.join(",")])
+            }
+            (None, true) => "account".to_owned(),
+        };
+        vec![join(&[&r.link, &owner])]
+    }
+}
+
+/// The live objects an entry cannot find by its natural identity alone,
+/// because another live object of its kind shares it: the ones `export`
+/// pins, by kind and id.
+#[must_use]
+pub fn shared_identities(live: &LiveSnapshot) -> HashMap<Kind, std::collections::HashSet<String>> {
+    fn shared<'a, L>(
+        objects: &'a [L],
+        id: impl Fn(&'a L) -> &'a str,
+        identities: impl Fn(&'a L) -> Vec<String>,
+    ) -> std::collections::HashSet<String> {
+        let all: Vec<Vec<String>> = objects.iter().map(&identities).collect();
+        let mut count: HashMap<&str, usize> = HashMap::with_capacity(objects.len());
+        for identity in all.iter().flatten() {
+            *count.entry(identity.as_str()).or_default() += 1;
+        }
+        objects
+            .iter()
+            .zip(&all)
+            .filter(|(_, ids)| ids.first().is_some_and(|first| count[first.as_str()] > 1))
+            .map(|(o, _)| id(o).to_owned())
+            .collect()
+    }
+    HashMap::from([
+        (Kind::Region, shared(&live.regions, |r| &r.id, by::region)),
+        (
+            Kind::Attribute,
+            shared(&live.attributes, |a| &a.id, by::attribute),
+        ),
+        (
+            Kind::AttributeGroup,
+            shared(&live.attribute_groups, |g| &g.id, by::attribute_group),
+        ),
+        (
+            Kind::Category,
+            shared(&live.categories, |c| &c.id, by::category),
+        ),
+        (
+            Kind::Collection,
+            shared(&live.collections, |c| &c.id, by::collection),
+        ),
+        (Kind::File, shared(&live.files, |f| &f.id, by::file)),
+        (
+            Kind::Resource,
+            shared(&live.resources, |r| &r.id, by::resource),
+        ),
+    ])
+}
+
 /// Matches every entry of `catalog` in `live`.
 pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagnostics) -> Matches {
     let mut m = Matches::default();
 
-    let mut idx = Index::new(
-        Kind::Region,
-        &live.regions,
-        |r| &r.id,
-        |r| vec![r.name.clone()],
-    );
+    let mut idx = Index::new(Kind::Region, &live.regions, |r| &r.id, by::region)
+        .in_environment(catalog.environment.as_deref());
     for e in catalog.regions.values() {
         let found = idx.find(e, Some(e.value.name.clone()), None, "name", diagnostics);
         if found.is_none() && e.id.is_none() {
@@ -239,12 +366,8 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
     }
     idx.finish(&mut m.regions, &mut m.owners);
 
-    let mut idx = Index::new(
-        Kind::Attribute,
-        &live.attributes,
-        |a| &a.id,
-        |a| vec![a.name.clone()],
-    );
+    let mut idx = Index::new(Kind::Attribute, &live.attributes, |a| &a.id, by::attribute)
+        .in_environment(catalog.environment.as_deref());
     for e in catalog.attributes.values() {
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
@@ -255,8 +378,9 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
         Kind::AttributeGroup,
         &live.attribute_groups,
         |g| &g.id,
-        |g| vec![g.name.clone()],
-    );
+        by::attribute_group,
+    )
+    .in_environment(catalog.environment.as_deref());
     for e in catalog.attribute_groups.values() {
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
@@ -264,12 +388,8 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
     idx.finish(&mut m.attribute_groups, &mut m.owners);
 
     // Categories, parents first: a child's identity holds its parent's id.
-    let mut idx = Index::new(
-        Kind::Category,
-        &live.categories,
-        |c| &c.id,
-        |c| vec![join(&[c.parent_id.as_deref().unwrap_or(""), &c.name])],
-    );
+    let mut idx = Index::new(Kind::Category, &live.categories, |c| &c.id, by::category)
+        .in_environment(catalog.environment.as_deref());
     for key in parents_first(catalog) {
         let Some(e) = catalog.categories.get(key) else {
             continue;
@@ -288,12 +408,8 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
 
     match_collections(catalog, live, &mut m, diagnostics);
 
-    let mut idx = Index::new(
-        Kind::File,
-        &live.files,
-        |f| &f.id,
-        |f| vec![f.file_name.clone()],
-    );
+    let mut idx = Index::new(Kind::File, &live.files, |f| &f.id, by::file)
+        .in_environment(catalog.environment.as_deref());
     for e in catalog.files.values() {
         let found = idx.find(
             e,
@@ -318,23 +434,8 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
     }
     idx.finish(&mut m.files, &mut m.owners);
 
-    let mut idx = Index::new(
-        Kind::Resource,
-        &live.resources,
-        |r| &r.id,
-        |r| {
-            let owner = match (&r.category_id, r.collections.is_empty()) {
-                (Some(c), _) => join(&["category", c]),
-                (None, false) => {
-                    let mut ids: Vec<&str> = r.collections.iter().map(String::as_str).collect();
-                    ids.sort_unstable();
-                    join(&["collections", &ids.join(",")])
-                }
-                (None, true) => "account".to_owned(),
-            };
-            vec![join(&[&r.link, &owner])]
-        },
-    );
+    let mut idx = Index::new(Kind::Resource, &live.resources, |r| &r.id, by::resource)
+        .in_environment(catalog.environment.as_deref());
     for e in catalog.resources.values() {
         let owner = match &e.value.owner {
             ResourceOwner::Account => Some("account".to_owned()),
@@ -375,28 +476,13 @@ fn match_collections(
     m: &mut Matches,
     diagnostics: &mut Diagnostics,
 ) {
-    // A live collection is findable by its sku and by its name in place,
-    // so an entry without `sku:` still finds a live object that has one.
     let mut idx = Index::new(
         Kind::Collection,
         &live.collections,
         |c| &c.id,
-        |c| {
-            let mut ids = Vec::with_capacity(2);
-            if let Some(sku) = c.additional_title.as_deref().filter(|s| !s.is_empty()) {
-                ids.push(join(&["sku", sku]));
-            }
-            match (c.collection_type.as_deref(), &c.parent_topic_id) {
-                (Some("variant"), Some(parent)) => ids.push(join(&["family", parent, &c.name])),
-                _ => ids.push(join(&[
-                    "category",
-                    c.parent_id.as_deref().unwrap_or(""),
-                    &c.name,
-                ])),
-            }
-            ids
-        },
-    );
+        by::collection,
+    )
+    .in_environment(catalog.environment.as_deref());
     let variants_last = catalog
         .collections
         .values()

@@ -131,7 +131,7 @@ async fn an_exported_account_plans_empty_and_prune_exits_3() {
     let file = walkdir::WalkDir::new(pruned.join("collections"))
         .into_iter()
         .map(|e| e.unwrap().into_path())
-        .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("id: col39")))
+        .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("  product-39:")))
         .unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     let start = text.find("  product-39:").unwrap();

@@ -213,13 +213,26 @@ async fn an_account_with_every_kind_exports_to_a_catalog_that_loads_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = write_and_load(&exported, dir.path());
 
-    // Every entry pins its live id.
-    assert!(catalog.regions.values().all(|e| e.id.is_some()));
-    assert!(catalog.collections.values().all(|e| e.id.is_some()));
-    assert!(catalog.files.values().all(|e| e.id.is_some()));
+    // Only the two regions named Europe share an identity, so only they
+    // are pinned: the rest fits any account holding the same objects.
+    assert!(
+        catalog
+            .regions
+            .values()
+            .all(|e| e.id.is_some() == (e.value.name == "Europe"))
+    );
+    assert!(catalog.collections.values().all(|e| e.id.is_none()));
+    assert!(catalog.files.values().all(|e| e.id.is_none()));
+    assert!(
+        exported
+            .files
+            .iter()
+            .filter(|(path, _)| path.as_str() != "regions.yaml")
+            .all(|(_, t)| !t.contains("\n    id:"))
+    );
 
     let rain = &catalog.collections["rain-jacket"];
-    assert_eq!(rain.id.as_deref(), Some("p1"));
+    assert_eq!(rain.value.name, "Rain Jacket");
     assert_eq!(rain.value.family, Family::Parent);
     assert_eq!(rain.value.category.as_deref(), Some("jackets"));
     assert_eq!(rain.value.also_in, set(&["apparel-sale", "sale"]));
@@ -338,7 +351,23 @@ async fn colliding_names_get_unique_readable_keys() {
             "shoes-sale"
         ]
     );
-    assert_eq!(catalog.categories["apparel-sale"].id.as_deref(), Some("c4"));
+    // Same name, other parents: told apart without a pin.
+    assert_eq!(catalog.categories["apparel-sale"].id, None);
+    assert_eq!(catalog.categories["apparel-sale"].value.name, "Sale");
+    assert_eq!(
+        catalog.categories["apparel-sale"].value.parent.as_deref(),
+        Some("apparel")
+    );
+    // Two live regions named Europe: only the ids tell them apart.
+    assert!(catalog.regions["europe"].id.is_some());
+    assert!(catalog.regions["europe-2"].id.is_some());
+    assert_eq!(catalog.regions["united-states"].id, None);
+    assert!(
+        exported.files["regions.yaml"]
+            .contains("# pxmctl: pinned: another live region in this account has the same name"),
+        "{}",
+        exported.files["regions.yaml"]
+    );
     assert_eq!(
         catalog.categories["shoes-sale"].value.parent.as_deref(),
         Some("shoes")
@@ -356,10 +385,8 @@ async fn colliding_names_get_unique_readable_keys() {
             "tee-tee-2"
         ]
     );
-    assert_eq!(
-        catalog.collections["parka-blue-m"].id.as_deref(),
-        Some("v2")
-    );
+    // Blue M in two families: told apart by the family, without a pin.
+    assert_eq!(catalog.collections["parka-blue-m"].id, None);
     assert_eq!(
         catalog.collections["tee-tee-2"].value.sku.as_deref(),
         Some("TEE-2")
@@ -499,15 +526,15 @@ async fn with_assets_the_bytes_are_downloaded_exactly_and_the_catalog_names_them
     assert_eq!(done.files, 5);
     let catalog = write_and_load(&exported, dir.path());
 
-    let by_id = |id: &str| {
+    let by_name = |name: &str| {
         catalog
             .files
             .values()
-            .find(|e| e.id.as_deref() == Some(id))
+            .find(|e| e.value.name == name)
             .unwrap()
     };
     for (name, data) in &uploads {
-        let entry = by_id(&ids[name]);
+        let entry = by_name(name);
         assert_eq!(entry.value.name, *name);
         assert_eq!(entry.value.collections, set(&["rain-jacket"]));
         if *name == "spec.yaml" {
@@ -519,14 +546,14 @@ async fn with_assets_the_bytes_are_downloaded_exactly_and_the_catalog_names_them
         assert_eq!(asset.size, data.len() as u64);
         assert_eq!(&std::fs::read(dir.path().join(&asset.path)).unwrap(), data);
     }
-    let photo = by_id(&ids["photo.png"]).value.content.clone().unwrap();
+    let photo = by_name("photo.png").value.content.clone().unwrap();
     assert_eq!(
         (photo.path.as_str(), photo.mime_type.as_str()),
         ("assets/photo.png", "image/png")
     );
-    let odd = by_id(&ids["odd: name?.txt"]).value.content.clone().unwrap();
+    let odd = by_name("odd: name?.txt").value.content.clone().unwrap();
     assert_eq!(odd.path, "assets/odd- name-.txt");
-    let hero = by_id("f1").value.content.clone().unwrap();
+    let hero = by_name("hero.jpg").value.content.clone().unwrap();
     assert_eq!(
         std::fs::read(dir.path().join(hero.path)).unwrap(),
         b"not really a jpeg"

@@ -18,6 +18,7 @@ mod cli_remote;
 mod cli_validate;
 mod config;
 mod duplicate_content;
+mod environments;
 mod examples;
 mod export;
 mod export_values;

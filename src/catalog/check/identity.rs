@@ -75,9 +75,16 @@ impl Checker<'_> {
             };
             let mut claims = identity(key, value);
             let pinned = value.meta().0;
-            if let Some(id) = pinned {
+            match pinned {
                 // A pinned id is the identity: names may then repeat.
-                claims = vec![format!("id `{id}`")];
+                Some(format::Pin::Everywhere(id)) => claims = vec![format!("id `{id}`")],
+                Some(format::Pin::PerEnvironment(ids)) => {
+                    claims = ids
+                        .iter()
+                        .map(|(env, id)| format!("id `{id}` in environment `{env}`"))
+                        .collect();
+                }
+                None => {}
             }
             for claim in claims {
                 if let Some(first) = seen.get(&claim) {

@@ -114,6 +114,7 @@ impl Checker<'_> {
             resources: resources?,
             prune: raw.prune.clone(),
             hash_attribute: None,
+            environment: None,
         })
     }
 
@@ -136,13 +137,15 @@ impl Checker<'_> {
             };
             match one(self, entry, value) {
                 Some(v) => {
-                    let (id, renamed_from, protect) = value.meta();
+                    let (pin, renamed_from, protect) = value.meta();
+                    let (id, pins) = pin_parts(pin);
                     out.insert(
                         key.clone(),
                         Entry {
                             key: key.clone(),
                             value: v,
-                            id: id.cloned(),
+                            id,
+                            pins,
                             renamed_from: renamed_from.cloned(),
                             protect: protect.unwrap_or(false),
                             declared_at: entry.source.key_location(),
@@ -352,13 +355,25 @@ fn type_name(t: format::AttributeType) -> &'static str {
 
 /// Access to the fields every kind shares.
 pub(super) trait HasMeta {
-    fn meta(&self) -> (Option<&String>, Option<&String>, Option<bool>);
+    fn meta(&self) -> (Option<&format::Pin>, Option<&String>, Option<bool>);
+}
+
+/// A written pin as the model holds it: the id for every environment,
+/// and the ids per environment.
+pub(super) fn pin_parts(
+    pin: Option<&format::Pin>,
+) -> (Option<String>, std::collections::BTreeMap<String, String>) {
+    match pin {
+        None => (None, std::collections::BTreeMap::new()),
+        Some(format::Pin::Everywhere(id)) => (Some(id.clone()), std::collections::BTreeMap::new()),
+        Some(format::Pin::PerEnvironment(ids)) => (None, ids.clone()),
+    }
 }
 
 macro_rules! has_meta {
     ($($t:ty),*) => {$(
         impl HasMeta for $t {
-            fn meta(&self) -> (Option<&String>, Option<&String>, Option<bool>) {
+            fn meta(&self) -> (Option<&format::Pin>, Option<&String>, Option<bool>) {
                 (self.id.as_ref(), self.renamed_from.as_ref(), self.protect)
             }
         }
@@ -374,7 +389,7 @@ has_meta!(
 );
 
 impl HasMeta for format::Region {
-    fn meta(&self) -> (Option<&String>, Option<&String>, Option<bool>) {
+    fn meta(&self) -> (Option<&format::Pin>, Option<&String>, Option<bool>) {
         (self.id.as_ref(), None, None)
     }
 }

@@ -3,6 +3,7 @@
 //! file is named after.
 
 use crate::api::fields::category;
+use crate::catalog::format::Pin;
 use std::collections::{HashMap, HashSet};
 
 use super::{Converter, KindKeysRef, noun, subject};
@@ -64,7 +65,7 @@ impl Converter<'_> {
                     name: c.name.clone(),
                     parent,
                     prune: None,
-                    id: Some(c.id.clone()),
+                    id: Some(Pin::Everywhere(c.id.clone())),
                     renamed_from: None,
                     protect: None,
                 },

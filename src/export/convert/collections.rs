@@ -3,6 +3,7 @@
 //! of each attribute's type.
 
 use crate::api::fields::{collection, common};
+use crate::catalog::format::Pin;
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Converter, KindKeysRef, noun, section_noun, subject};
@@ -191,7 +192,7 @@ impl Converter<'_> {
             published,
             attributes,
             regions,
-            id: Some(c.id.clone()),
+            id: Some(Pin::Everywhere(c.id.clone())),
             renamed_from: None,
             protect: None,
         }

@@ -2,6 +2,7 @@
 //! others refer to, exported first. pxmctl's hash attribute is left out
 //! here, and so are its values and group memberships everywhere.
 
+use crate::catalog::format::Pin;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -35,7 +36,7 @@ impl Converter<'_> {
                     key,
                     format::Region {
                         name: r.name.clone(),
-                        id: Some(r.id.clone()),
+                        id: Some(Pin::Everywhere(r.id.clone())),
                     },
                 );
             }
@@ -124,7 +125,7 @@ impl Converter<'_> {
                     kind,
                     options: (kind == AttributeType::PickList).then_some(options),
                     description: a.description.clone().filter(|d| !d.is_empty()),
-                    id: Some(a.id.clone()),
+                    id: Some(Pin::Everywhere(a.id.clone())),
                     renamed_from: None,
                     protect: None,
                 },
@@ -194,7 +195,7 @@ impl Converter<'_> {
                 format::AttributeGroup {
                     name: g.name.clone(),
                     attributes: (!members.is_empty()).then_some(members),
-                    id: Some(g.id.clone()),
+                    id: Some(Pin::Everywhere(g.id.clone())),
                     renamed_from: None,
                     protect: None,
                 },

@@ -5,6 +5,7 @@
 use super::{Converter, KindKeysRef, noun, subject};
 use crate::api::fields::{common, file};
 use crate::catalog::check::{canonical_mime, implied_mime_type};
+use crate::catalog::format::Pin;
 use crate::catalog::format::{self, Key};
 use crate::export::Download;
 use crate::export::asset_names::{AssetNames, Refusal};
@@ -60,7 +61,7 @@ impl Converter<'_> {
                 published,
                 on_conflict: None,
                 if_duplicate: None,
-                id: Some(f.id.clone()),
+                id: Some(Pin::Everywhere(f.id.clone())),
                 renamed_from: None,
                 protect: None,
             };

@@ -34,6 +34,8 @@ pub(super) struct Converted {
     pub resources: BTreeMap<Key, format::Resource>,
     pub downloads: Vec<Download>,
     pub warnings: Vec<Warning>,
+    /// Why an entry is pinned, by section and key: written above it.
+    pub pin_notes: Vec<(&'static str, Key, String)>,
 }
 
 impl Converted {

@@ -2,6 +2,7 @@
 //! descriptions repeat.
 
 use super::{Converter, KindKeysRef, noun, subject};
+use crate::catalog::format::Pin;
 use crate::catalog::format::{self, Key};
 use crate::export::keys::{self, Hint, Wanted};
 use crate::remote::wire::LiveResource;
@@ -62,7 +63,7 @@ impl Converter<'_> {
                     link: r.link.clone(),
                     category,
                     collections,
-                    id: Some(r.id.clone()),
+                    id: Some(Pin::Everywhere(r.id.clone())),
                     renamed_from: None,
                     protect: None,
                 },

@@ -18,8 +18,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use pxmctl::catalog::format::{
-    self as f, AttributeType, CatalogFile, CollectionType, OnConflict, PruneKind, PublishWindow,
-    Published,
+    self as f, AttributeType, CatalogFile, CollectionType, OnConflict, Pin, PruneKind,
+    PublishWindow, Published,
 };
 use pxmctl::config::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::remote::file_values::{self, ValueCache};
@@ -922,7 +922,7 @@ impl Gen {
             let key = self.unique_key(name);
             let is_declared = declared.contains(&i);
             if is_declared {
-                let pin = self.chance(0.1).then(|| id.clone());
+                let pin = self.chance(0.1).then(|| Pin::Everywhere(id.clone()));
                 self.taxonomy.regions.insert(
                     key.clone(),
                     f::Region {
@@ -986,7 +986,7 @@ impl Gen {
                     entry.renamed_from = Some(live_name.clone());
                 }
                 if self.chance(0.1) {
-                    entry.id = Some(id.clone());
+                    entry.id = Some(Pin::Everywhere(id.clone()));
                 }
                 let mut a = json!({"id": id, "name": live_name, "type": api_type(kind)});
                 match (&description, self.rng.usize(0..3)) {
@@ -1132,11 +1132,11 @@ impl Gen {
                 }
                 let moved = !force && !elsewhere.is_empty() && (!can_match || self.chance(0.15));
                 let (live_parent, live_name) = if moved {
-                    entry.id = Some(id.clone());
+                    entry.id = Some(Pin::Everywhere(id.clone()));
                     (self.pick(&elsewhere), name.clone())
                 } else if can_match {
                     if self.chance(0.1) {
-                        entry.id = Some(id.clone());
+                        entry.id = Some(Pin::Everywhere(id.clone()));
                     }
                     let live_name = if self.chance(0.15) {
                         let old = self.unique_name(&format!("{name} (old)"));
@@ -1417,7 +1417,7 @@ impl Gen {
                 live_name = self.unique_name(&format!("{name} (2024)"));
             }
             if self.chance(0.1) {
-                entry.id = Some(id.clone());
+                entry.id = Some(Pin::Everywhere(id.clone()));
             }
             let mut c = obj(json!({"id": id, "name": live_name}));
             match fam {
@@ -1551,7 +1551,7 @@ impl Gen {
                 published: self.chance(0.3).then(|| self.published()),
                 on_conflict: None,
                 if_duplicate: None,
-                id: self.chance(0.2).then(|| id.clone()),
+                id: self.chance(0.2).then(|| Pin::Everywhere(id.clone())),
                 renamed_from: None,
                 protect: None,
             };

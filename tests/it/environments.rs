@@ -1,0 +1,190 @@
+//! One catalog, two accounts: ids belong to one account, so `export`
+//! pins only what the account it reads cannot tell apart, for that
+//! environment, and the same catalog plans cleanly against another
+//! account holding the same objects under other ids.
+#![allow(clippy::unwrap_used)]
+
+use crate::cli_support::{Served, pxmctl, text};
+
+use std::path::Path;
+
+use pxmctl::sandbox::Seed;
+use serde_json::json;
+
+/// The same account, its ids prefixed with `prefix`: two Aurora kettles
+/// share a name in one category (only their ids tell them apart).
+fn seed(prefix: &str) -> Seed {
+    let id = |s: &str| format!("{prefix}{s}");
+    Seed::from_json(
+        &json!({
+            "regions": [{"id": id("r1"), "name": "Global", "is_primary": true}],
+            "categories": [
+                {"id": id("k1"), "name": "Kitchen"},
+                {"id": id("k2"), "name": "Kettles", "parent_id": id("k1")}
+            ],
+            "collections": [
+                {"id": id("c1"), "name": "Aurora", "parent_id": id("k2"), "additional_title": "AUR-1"},
+                {"id": id("c2"), "name": "Boreal", "parent_id": id("k2")},
+                {"id": id("c3"), "name": "Twin", "parent_id": id("k2")},
+                {"id": id("c4"), "name": "Twin", "parent_id": id("k2")}
+            ]
+        })
+        .to_string(),
+        "test",
+    )
+    .unwrap()
+}
+
+struct Accounts {
+    production: Served,
+    staging: Served,
+}
+
+impl Accounts {
+    fn start() -> Self {
+        Self {
+            production: Served::start(seed("prod-")),
+            staging: Served::start(seed("stg-")),
+        }
+    }
+
+    /// `pxmctl.yaml` naming both, and the variables holding their secrets.
+    fn configure(&self, dir: &Path) -> Vec<(String, String)> {
+        let env = |name: &str, s: &Served| {
+            format!(
+                "  {name}:\n    base_url: {}\n    client_id: {}\n    client_secret_env: {}_SECRET\n",
+                s.sandbox.base_url(),
+                s.sandbox.client_id(),
+                name.to_uppercase()
+            )
+        };
+        std::fs::write(
+            dir.join("pxmctl.yaml"),
+            format!(
+                "default_environment: staging\nenvironments:\n{}{}",
+                env("production", &self.production),
+                env("staging", &self.staging)
+            ),
+        )
+        .unwrap();
+        vec![
+            (
+                "PRODUCTION_SECRET".into(),
+                self.production.sandbox.client_secret().into(),
+            ),
+            (
+                "STAGING_SECRET".into(),
+                self.staging.sandbox.client_secret().into(),
+            ),
+            ("PXM_TOKEN_CACHE".into(), "off".into()),
+            ("NO_COLOR".into(), "1".into()),
+        ]
+    }
+}
+
+fn run(dir: &Path, env: &[(String, String)], code: i32, args: &[&str]) -> String {
+    let o = pxmctl(dir, env, args);
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "pxmctl {}\n{t}",
+        args.join(" ")
+    );
+    t
+}
+
+#[test]
+fn an_export_of_one_account_plans_clean_against_another_and_both_converge() {
+    let accounts = Accounts::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = accounts.configure(dir.path());
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).unwrap();
+    std::fs::rename(dir.path().join("pxmctl.yaml"), catalog.join("pxmctl.yaml")).unwrap();
+    let c = catalog.to_str().unwrap();
+
+    run(
+        dir.path(),
+        &env,
+        0,
+        &["export", "--env", "production", "--out", c, "--force"],
+    );
+    let collections = std::fs::read_to_string(catalog.join("collections/kitchen.yaml")).unwrap();
+    // Only the twins are pinned, for production, with the reason above.
+    assert_eq!(collections.matches("    id:\n").count(), 2, "{collections}");
+    assert!(
+        collections.contains("id:\n      production: prod-c3"),
+        "{collections}"
+    );
+    assert!(
+        collections.contains("# pxmctl: pinned: another live collection in environment `production` has the same sku, or name and place"),
+        "{collections}"
+    );
+    assert!(!collections.contains("prod-c1"), "{collections}");
+
+    // Production: the export's own account, no changes.
+    run(
+        dir.path(),
+        &env,
+        0,
+        &["plan", c, "--env", "production", "--detailed-exitcode"],
+    );
+
+    // Staging holds the same objects under other ids: only the twins, which
+    // nothing but an id tells apart, need a pin for staging, and the
+    // error says which to write.
+    let t = run(dir.path(), &env, 1, &["plan", c, "--env", "staging"]);
+    assert!(!t.contains("vanished-id"), "{t}");
+    assert!(t.contains("ambiguous-match"), "{t}");
+    assert!(t.contains("id: { staging: \"stg-c3\" }"), "{t}");
+    let pinned = collections
+        .replace(
+            "production: prod-c3",
+            "production: prod-c3\n      staging: stg-c3",
+        )
+        .replace(
+            "production: prod-c4",
+            "production: prod-c4\n      staging: stg-c4",
+        );
+    std::fs::write(catalog.join("collections/kitchen.yaml"), &pinned).unwrap();
+    let t = run(
+        dir.path(),
+        &env,
+        0,
+        &["plan", c, "--env", "staging", "--detailed-exitcode"],
+    );
+    assert!(t.contains("No changes."), "{t}");
+    run(
+        dir.path(),
+        &env,
+        0,
+        &["plan", c, "--env", "production", "--detailed-exitcode"],
+    );
+
+    // A change goes to staging first, then to production: both converge.
+    let changed = pinned.replace(
+        "name: Boreal\n",
+        "name: Boreal Kettle\n    renamed_from: Boreal\n",
+    );
+    assert_ne!(changed, pinned, "{pinned}");
+    std::fs::write(catalog.join("collections/kitchen.yaml"), &changed).unwrap();
+    for account in ["staging", "production"] {
+        let t = run(
+            dir.path(),
+            &env,
+            0,
+            &["apply", c, "--env", account, "--auto-approve"],
+        );
+        assert!(t.contains("1 done"), "{account}: {t}");
+        run(
+            dir.path(),
+            &env,
+            0,
+            &["plan", c, "--env", account, "--detailed-exitcode"],
+        );
+    }
+    for served in [&accounts.staging, &accounts.production] {
+        assert_eq!(served.count("collection"), 4, "nothing created twice");
+    }
+}
