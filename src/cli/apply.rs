@@ -55,6 +55,11 @@ pub struct ApplyArgs {
     pub target: Vec<String>,
     #[command(flatten)]
     pub assets: AssetArgs,
+    /// Allow a plan that deletes or retires up to N objects when that is
+    /// more than `max_deletes` (pxmctl.yaml, default 25): a second yes for
+    /// a mass deletion, naming how many.
+    #[arg(long, value_name = "N")]
+    pub allow_deletes: Option<usize>,
     /// Wait up to SECONDS for another pxmctl writing to the account to
     /// finish (default: fail at once, naming the holder).
     #[arg(long, default_value_t = 0, value_name = "SECONDS")]
@@ -118,6 +123,7 @@ fn run_prepared(
         no_changes(args, out);
         return Ok(ExitCode::SUCCESS);
     }
+    deletions_allowed(&plan, args, prepared, &out)?;
     if !args.quiet && !args.json {
         out.stdout(&render_plan::text::text(&plan, out.text_style()));
     }
@@ -146,7 +152,37 @@ fn run_prepared(
             out.stdout(&render_plan::text::text(&locked, out.text_style()));
         }
     }
+    deletions_allowed(&locked, args, prepared, &out)?;
     Ok(execute(args, prepared, &locked, out))
+}
+
+/// A plan that deletes more than `max_deletes` needs `--allow-deletes`
+/// naming at least as many: a prune gone wrong (a catalog file left out,
+/// the wrong environment) is refused before anything is written.
+fn deletions_allowed(
+    plan: &Plan,
+    args: &ApplyArgs,
+    prepared: &Prepared,
+    out: &Output,
+) -> Result<(), ExitCode> {
+    let settings = &prepared.connected.settings;
+    let (n, max) = (plan.summary.removals(), settings.max_deletes);
+    if n <= max || args.allow_deletes.is_some_and(|allowed| allowed >= n) {
+        return Ok(());
+    }
+    let whose = settings
+        .environment
+        .as_deref()
+        .map(|env| format!(" for environment `{env}`"))
+        .unwrap_or_default();
+    let given = match args.allow_deletes {
+        Some(allowed) => format!(" (`--allow-deletes {allowed}` allows fewer)"),
+        None => String::new(),
+    };
+    out.error(&format!(
+        "the plan deletes or retires {n} objects, more than `max_deletes` ({max}){whose} allows{given}; nothing was applied: review the deletions the plan lists, then run again with `--allow-deletes {n}` (or raise `max_deletes` in pxmctl.yaml)"
+    ));
+    Err(ExitCode::FAILURE)
 }
 
 /// What an apply with nothing to do says.

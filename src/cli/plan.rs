@@ -190,11 +190,16 @@ impl Prepared {
             hashes: self.hashes.by_path.clone(),
             force_upload: assets.force_upload,
         };
-        crate::plan::plan(&self.catalog, &self.live, &options).map_err(|diagnostics| {
-            report(&diagnostics, &self.sources, out);
-            out.error("the catalog cannot be planned against this account; fix the problems above");
-            ExitCode::FAILURE
-        })
+        let mut plan =
+            crate::plan::plan(&self.catalog, &self.live, &options).map_err(|diagnostics| {
+                report(&diagnostics, &self.sources, out);
+                out.error(
+                    "the catalog cannot be planned against this account; fix the problems above",
+                );
+                ExitCode::FAILURE
+            })?;
+        plan.summary.max_deletes = Some(self.connected.settings.max_deletes);
+        Ok(plan)
     }
 }
 

@@ -15,7 +15,8 @@ use super::base_url;
 use super::error::ConfigError;
 use super::redact::{Masks, secret_field};
 use super::settings::{
-    CONCURRENCY, PAGE_SIZE, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS, TIMEOUT_SECONDS,
+    CONCURRENCY, MAX_DELETES, PAGE_SIZE, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS,
+    TIMEOUT_SECONDS,
 };
 use super::vars;
 use crate::catalog::format::is_valid_key;
@@ -25,7 +26,12 @@ use crate::catalog::tree::{Node, Pos, Value, parse_options};
 use crate::diag::{Code, Diagnostic, Diagnostics, SourceFile, Sources};
 use crate::remote::limiter::RateLimit;
 
-const TOP_FIELDS: &[&str] = &["default_environment", "hash_attribute", "environments"];
+const TOP_FIELDS: &[&str] = &[
+    "default_environment",
+    "hash_attribute",
+    "max_deletes",
+    "environments",
+];
 const ENVIRONMENT_FIELDS: &[&str] = &[
     "base_url",
     "client_id",
@@ -35,6 +41,7 @@ const ENVIRONMENT_FIELDS: &[&str] = &[
     "concurrency",
     "page_size",
     "timeout_seconds",
+    "max_deletes",
 ];
 const RATE_LIMIT_FIELDS: &[&str] = &["requests", "window_seconds"];
 
@@ -47,6 +54,8 @@ pub struct ConfigFile {
     /// Always one of `environments`.
     pub default_environment: Option<String>,
     pub hash_attribute: Option<String>,
+    /// Deletions a plan may hold before apply needs `--allow-deletes`.
+    pub max_deletes: Option<usize>,
     pub environments: BTreeMap<String, Environment>,
 }
 
@@ -64,6 +73,8 @@ pub struct Environment {
     pub concurrency: Option<usize>,
     pub page_size: Option<u32>,
     pub timeout: Option<Duration>,
+    /// This environment's `max_deletes`, over the file's.
+    pub max_deletes: Option<usize>,
 }
 
 impl ConfigFile {
@@ -262,6 +273,7 @@ impl Checker {
                     out.hash_attribute =
                         self.text("`hash_attribute`", value, "hash_attribute: pxmctl_sha256");
                 }
+                "max_deletes" => out.max_deletes = self.max_deletes("`max_deletes`", value),
                 "environments" => out.environments = self.environments(value),
                 _ => self.unknown(
                     (key, value),
@@ -379,6 +391,7 @@ impl Checker {
                         .number(&what, value, TIMEOUT_SECONDS, "timeout_seconds: 30")
                         .map(Duration::from_secs);
                 }
+                "max_deletes" => env.max_deletes = self.max_deletes(&what, value),
                 _ => self.unknown(
                     (key, value),
                     ENVIRONMENT_FIELDS,
@@ -387,6 +400,11 @@ impl Checker {
             }
         }
         env
+    }
+
+    fn max_deletes(&mut self, what: &str, node: &Node) -> Option<usize> {
+        self.number(what, node, MAX_DELETES, "max_deletes: 25")
+            .and_then(|n| usize::try_from(n).ok())
     }
 
     /// A non-empty string.

@@ -11,8 +11,8 @@ use super::base_url;
 use super::error::{ConfigError, EnvironmentOrigin};
 use super::file::{ConfigFile, Environment};
 use super::settings::{
-    CONCURRENCY, Connection, Credentials, DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
-    PAGE_SIZE, Settings, TokenCacheSetting,
+    CONCURRENCY, Connection, Credentials, DEFAULT_CONCURRENCY, DEFAULT_MAX_DELETES,
+    DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT, PAGE_SIZE, Settings, TokenCacheSetting,
 };
 use super::vars::{
     PXM_BASE_URL, PXM_CLIENT_ID, PXM_CLIENT_SECRET, PXM_CONCURRENCY, PXM_ENV, PXM_PAGE_SIZE,
@@ -102,6 +102,10 @@ impl Settings {
             hash_attribute: file
                 .and_then(|f| f.hash_attribute.clone())
                 .unwrap_or_else(|| DEFAULT_HASH_ATTRIBUTE.to_owned()),
+            max_deletes: environment
+                .max_deletes
+                .or_else(|| file.and_then(|f| f.max_deletes))
+                .unwrap_or(DEFAULT_MAX_DELETES),
             connection: Connection {
                 base_url,
                 credentials,

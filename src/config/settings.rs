@@ -19,6 +19,12 @@ pub const RATE_LIMIT_REQUESTS: RangeInclusive<u64> = 1..=1_000_000;
 /// Length of the rate-limit window in seconds.
 pub const RATE_LIMIT_WINDOW_SECONDS: RangeInclusive<u64> = 1..=3600;
 
+/// Deletions a plan may hold before apply needs `--allow-deletes`.
+pub const MAX_DELETES: RangeInclusive<u64> = 0..=1_000_000;
+/// Enough for a pull request that retires a product line; a prune gone
+/// wrong (a catalog file left out, a wrong environment) deletes more.
+pub const DEFAULT_MAX_DELETES: usize = 25;
+
 pub const DEFAULT_CONCURRENCY: usize = 8;
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -89,5 +95,9 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// The Text attribute holding each asset's SHA-256.
     pub hash_attribute: String,
+    /// Deletions (and retirements) a plan may hold before apply needs
+    /// `--allow-deletes`: the environment's `max_deletes`, else the
+    /// file's, else [`DEFAULT_MAX_DELETES`].
+    pub max_deletes: usize,
     pub connection: Connection,
 }

@@ -117,6 +117,10 @@ pub struct Summary {
     pub upload: usize,
     pub link: usize,
     pub upload_bytes: u64,
+    /// Deletions (and retirements) apply takes without `--allow-deletes`
+    /// (`max_deletes`); absent when no limit was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_deletes: Option<usize>,
 }
 
 impl Summary {
@@ -141,7 +145,23 @@ impl Summary {
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        Self {
+            max_deletes: None,
+            ..*self
+        } == Self::default()
+    }
+
+    /// Objects the plan deletes or retires.
+    #[must_use]
+    pub fn removals(&self) -> usize {
+        self.delete + self.retire
+    }
+
+    /// Whether the removals exceed `max_deletes`, so apply needs
+    /// `--allow-deletes` naming at least [`Summary::removals`].
+    #[must_use]
+    pub fn over_delete_limit(&self) -> bool {
+        self.max_deletes.is_some_and(|max| self.removals() > max)
     }
 }
 

@@ -35,6 +35,16 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The summary counted from the actions as they are (a renderer's
+    /// view), with the plan's delete limit.
+    #[must_use]
+    pub fn counted(&self) -> Summary {
+        Summary {
+            max_deletes: self.summary.max_deletes,
+            ..Summary::of(&self.actions)
+        }
+    }
+
     #[must_use]
     pub fn new(actions: Vec<Action>) -> Self {
         let summary = Summary::of(&actions);

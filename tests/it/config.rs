@@ -743,3 +743,20 @@ fn invalid_file_errors_carry_the_location_in_their_message() {
     );
     assert!(message.contains("did you mean `page_size`?"), "{message}");
 }
+
+#[test]
+fn max_deletes_is_the_environments_then_the_files_then_25() {
+    let text = "max_deletes: 10\nenvironments:\n  production:\n    max_deletes: 2\n  staging: {}\n";
+    let pairs = [("PXM_CLIENT_ID", "c"), ("PXM_CLIENT_SECRET", "s")];
+    assert_eq!(resolve(text, Some("production"), &pairs).max_deletes, 2);
+    assert_eq!(resolve(text, Some("staging"), &pairs).max_deletes, 10);
+    let text = "environments:\n  staging: {}\n";
+    assert_eq!(resolve(text, Some("staging"), &pairs).max_deletes, 25);
+    assert_eq!(
+        problems("max_deletes: -3\nenvironments:\n  a:\n    max_deletes: many\n"),
+        [
+            "1:14 invalid-value `max_deletes` must be from 0 to 1000000, found -3",
+            "4:18 invalid-value `max_deletes` in environment `a` must be a whole number, found a string"
+        ]
+    );
+}

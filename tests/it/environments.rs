@@ -188,3 +188,101 @@ fn an_export_of_one_account_plans_clean_against_another_and_both_converge() {
         assert_eq!(served.count("collection"), 4, "nothing created twice");
     }
 }
+
+#[test]
+fn a_mass_deletion_needs_a_second_yes_naming_how_many() {
+    let accounts = Accounts::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = accounts.configure(dir.path());
+    // Production allows 2 deletions per apply, staging the file's 10.
+    let config = std::fs::read_to_string(dir.path().join("pxmctl.yaml")).unwrap();
+    let config = config
+        .replace(
+            "default_environment: staging\n",
+            "default_environment: staging\nmax_deletes: 10\n",
+        )
+        .replace(
+            "client_secret_env: PRODUCTION_SECRET\n",
+            "client_secret_env: PRODUCTION_SECRET\n    max_deletes: 2\n",
+        );
+    std::fs::write(dir.path().join("pxmctl.yaml"), config).unwrap();
+    // Only Aurora is kept: the other three collections are pruned.
+    std::fs::write(
+        dir.path().join("catalog.yaml"),
+        "prune: [collections]\nregions:\n  global: { name: Global }\ncategories:\n  kitchen: { name: Kitchen }\n  kettles: { name: Kettles, parent: kitchen }\ncollections:\n  aurora: { name: Aurora, category: kettles, sku: AUR-1 }\n",
+    )
+    .unwrap();
+    let d = dir.path();
+
+    let t = run(d, &env, 0, &["plan", ".", "--env", "staging"]);
+    assert!(t.contains("3 to destroy (within max_deletes 10)."), "{t}");
+    let t = run(d, &env, 0, &["plan", ".", "--env", "production"]);
+    assert!(
+        t.contains("3 deletions exceed max_deletes (2): apply needs `--allow-deletes 3`."),
+        "{t}"
+    );
+    let json = pxmctl(
+        d,
+        &env,
+        &["plan", ".", "--env", "production", "--format", "json"],
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(plan["summary"]["max_deletes"], 2, "{plan}");
+    assert_eq!(plan["summary"]["delete"], 3, "{plan}");
+
+    let t = run(
+        d,
+        &env,
+        1,
+        &["apply", ".", "--env", "production", "--auto-approve"],
+    );
+    assert!(
+        t.contains("the plan deletes or retires 3 objects, more than `max_deletes` (2) for environment `production` allows; nothing was applied"),
+        "{t}"
+    );
+    assert!(t.contains("`--allow-deletes 3`"), "{t}");
+    let t = run(
+        d,
+        &env,
+        1,
+        &[
+            "apply",
+            ".",
+            "--env",
+            "production",
+            "--auto-approve",
+            "--allow-deletes",
+            "2",
+        ],
+    );
+    assert!(t.contains("(`--allow-deletes 2` allows fewer)"), "{t}");
+    assert_eq!(
+        accounts.production.count("collection"),
+        4,
+        "nothing deleted"
+    );
+
+    run(
+        d,
+        &env,
+        0,
+        &[
+            "apply",
+            ".",
+            "--env",
+            "production",
+            "--auto-approve",
+            "--allow-deletes",
+            "3",
+        ],
+    );
+    assert_eq!(accounts.production.count("collection"), 1);
+    // Within staging's limit, no second yes is asked for.
+    run(
+        d,
+        &env,
+        0,
+        &["apply", ".", "--env", "staging", "--auto-approve"],
+    );
+    assert_eq!(accounts.staging.count("collection"), 1);
+}

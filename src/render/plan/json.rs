@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{NO_CHANGES, address, address_of, summary_line};
-use crate::plan::{Action, Change, Kind, Op, Plan, Summary};
+use crate::plan::{Action, Change, Kind, Op, Plan};
 
 /// The version of the `--format json` document.
 pub const FORMAT_VERSION: u32 = 1;
@@ -44,6 +44,12 @@ struct JsonSummary {
     delete: usize,
     retire: usize,
     upload_bytes: u64,
+    /// The deletions apply takes without `--allow-deletes`, and whether
+    /// the plan exceeds them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_deletes: Option<usize>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    over_delete_limit: bool,
 }
 
 #[derive(Serialize)]
@@ -83,7 +89,7 @@ enum ChangeKind {
 /// The plan as a pretty-printed JSON document, ending in a newline.
 #[must_use]
 pub fn json(plan: &Plan) -> String {
-    let summary = Summary::of(&plan.actions);
+    let summary = plan.counted();
     let document = Document {
         format_version: FORMAT_VERSION,
         pxmctl_version: env!("CARGO_PKG_VERSION"),
@@ -98,6 +104,8 @@ pub fn json(plan: &Plan) -> String {
             delete: summary.delete,
             retire: summary.retire,
             upload_bytes: summary.upload_bytes,
+            max_deletes: summary.max_deletes,
+            over_delete_limit: summary.over_delete_limit(),
         },
         summary_line: if plan.actions.is_empty() {
             NO_CHANGES.to_owned()

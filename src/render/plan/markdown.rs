@@ -60,7 +60,7 @@ pub fn markdown_with(plan: &Plan, options: &MarkdownOptions) -> String {
         }
         return head;
     }
-    let summary = Summary::of(&plan.actions);
+    let summary = plan.counted();
     head.push_str(&overview(&summary));
     head.push_str(&notes(plan));
 

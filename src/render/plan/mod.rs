@@ -55,7 +55,18 @@ pub fn summary_line(summary: &Summary) -> String {
             summary.retire
         );
     }
+    let limit = summary.max_deletes.filter(|_| summary.removals() > 0);
+    if let Some(max) = limit.filter(|_| !summary.over_delete_limit()) {
+        let _ = write!(line, " (within max_deletes {max})");
+    }
     line.push('.');
+    if let Some(max) = limit.filter(|_| summary.over_delete_limit()) {
+        let n = summary.removals();
+        let _ = write!(
+            line,
+            " {n} deletions exceed max_deletes ({max}): apply needs `--allow-deletes {n}`."
+        );
+    }
     line
 }
 

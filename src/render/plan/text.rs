@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::block::{self, Line, Sign};
 use super::{NO_CHANGES, OPS, TextStyle, note_lines, op_count, op_word, summary_line};
-use crate::plan::{Plan, Summary};
+use crate::plan::Plan;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
@@ -20,7 +20,7 @@ pub fn text(plan: &Plan, style: TextStyle) -> String {
         return format!("{}\n{}", paint.bold(NO_CHANGES), notes(plan));
     }
     // Counted from the actions, the one source of truth.
-    let summary = Summary::of(&plan.actions);
+    let summary = plan.counted();
     let mut out = String::from("Actions are shown with these symbols:\n");
     for op in OPS {
         if op_count(&summary, op) > 0 {
