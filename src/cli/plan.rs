@@ -34,14 +34,17 @@ pub enum Format {
 /// updates, uploads, links and (only inside a `prune:` scope) deletions.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  pxmctl plan\n  pxmctl plan --env production --format markdown > plan.md\n  pxmctl plan --target collections.rain-jacket\n  pxmctl plan --detailed-exitcode --out plan.json   # 0 no changes, 2 changes, 3 with deletions"
+    after_help = "Examples:\n  pxmctl plan\n  pxmctl plan --env production --format markdown > plan.md\n  pxmctl plan --env staging --env production --format markdown > plan.md   # both in one comment\n  pxmctl plan --target collections.rain-jacket\n  pxmctl plan --detailed-exitcode --out plan.json   # 0 no changes, 2 changes, 3 with deletions"
 )]
 pub struct PlanArgs {
     /// The catalog directory.
     #[arg(default_value = "catalog")]
     pub dir: PathBuf,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
+    /// Environment from `pxmctl.yaml` (default: `PXM_ENV`, then the file's
+    /// `default_environment`); repeat it to plan against several in one
+    /// run, one plan after the other.
+    #[arg(long, short = 'e', value_name = "NAME")]
+    pub env: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -396,40 +399,83 @@ impl Checked {
 }
 
 pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
-    let prepared = match prepare(&args.dir, &args.connect, &args.assets, &out) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    if args.env.len() <= 1 {
+        let connect = ConnectArgs {
+            env: args.env.first().cloned(),
+        };
+        return match plan_one(args, &connect, out) {
+            Ok(status) => ExitCode::from(status),
+            Err(code) => code,
+        };
+    }
+    if args.out.is_some() {
+        out.error("a saved plan is for one environment: run `pxmctl plan --env NAME --out FILE` once per environment");
+        return ExitCode::FAILURE;
+    }
+    // Every environment is planned, even after one fails, so a pull
+    // request shows all it can; the exit code is the worst of them.
+    let mut worst = 0;
+    for (i, env) in args.env.iter().enumerate() {
+        if args.format == Format::Text {
+            let gap = if i == 0 { "" } else { "\n" };
+            out.stdout(&format!("{gap}=== Environment `{env}` ===\n\n"));
+        }
+        let connect = ConnectArgs {
+            env: Some(env.clone()),
+        };
+        match plan_one(args, &connect, out) {
+            // 3 (deletions) over 2 (changes) over 0; an error (1) over all.
+            Ok(status) if worst != 1 => worst = worst.max(status),
+            Ok(_) => {}
+            Err(_) => {
+                if args.format == Format::Markdown {
+                    out.stdout(&format!(
+                        "### pxmctl plan ({env})\n\n**The plan failed**; the job log says why.\n\n"
+                    ));
+                }
+                worst = 1;
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+/// Plans against one environment and prints it: its exit status, or `Err`
+/// when it could not be planned (already reported).
+fn plan_one(args: &PlanArgs, connect: &ConnectArgs, out: Output) -> Result<u8, ExitCode> {
+    let prepared = prepare(&args.dir, connect, &args.assets, &out)?;
     let started = std::time::Instant::now();
-    let plan = match prepared.plan(&args.target, &args.assets, &out) {
-        Ok(plan) => plan,
-        Err(code) => return code,
-    };
+    let plan = prepared.plan(&args.target, &args.assets, &out)?;
     let style = out.text_style();
+    let environment = prepared.connected.settings.environment.as_deref();
     out.stdout(&match args.format {
         Format::Text => render_plan::text::text(&plan, style),
-        Format::Json => render_plan::json::json(&plan),
-        Format::Markdown => render_plan::markdown::markdown_with(
-            &plan,
-            &markdown_options(prepared.connected.settings.environment.as_deref()),
-        ),
+        Format::Json => {
+            let layout = if args.env.len() > 1 {
+                render_plan::json::Layout::Line
+            } else {
+                render_plan::json::Layout::Pretty
+            };
+            render_plan::json::json_for(&plan, environment, layout)
+        }
+        Format::Markdown => {
+            render_plan::markdown::markdown_with(&plan, &markdown_options(environment))
+        }
     });
     tracing::debug!(
         "planned and rendered {} actions in {} ms after the snapshot",
         plan.actions.len(),
         started.elapsed().as_millis()
     );
-    if let Some(path) = &args.out
-        && let Err(code) = save(
+    if let Some(path) = &args.out {
+        save(
             path,
             (&plan, &args.target, args.assets.force_upload),
             &prepared,
             &out,
-        )
-    {
-        return code;
+        )?;
     }
-    exit_code(&plan, args.detailed_exitcode)
+    Ok(exit_status(&plan, args.detailed_exitcode))
 }
 
 /// A comment's heading names the environment, so a pull request planned
@@ -483,10 +529,10 @@ pub(super) fn report(diagnostics: &Diagnostics, sources: &Sources, out: &Output)
     ));
 }
 
-fn exit_code(plan: &Plan, detailed: bool) -> ExitCode {
+fn exit_status(plan: &Plan, detailed: bool) -> u8 {
     match (detailed, plan.is_empty(), plan.deletes()) {
-        (false, ..) | (true, true, _) => ExitCode::SUCCESS,
-        (true, false, false) => ExitCode::from(2),
-        (true, false, true) => ExitCode::from(3),
+        (false, ..) | (true, true, _) => 0,
+        (true, false, false) => 2,
+        (true, false, true) => 3,
     }
 }

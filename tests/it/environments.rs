@@ -42,9 +42,13 @@ struct Accounts {
 
 impl Accounts {
     fn start() -> Self {
+        Self::with_staging(seed("stg-"))
+    }
+
+    fn with_staging(staging: Seed) -> Self {
         Self {
             production: Served::start(seed("prod-")),
-            staging: Served::start(seed("stg-")),
+            staging: Served::start(staging),
         }
     }
 
@@ -285,4 +289,68 @@ fn a_mass_deletion_needs_a_second_yes_naming_how_many() {
         &["apply", ".", "--env", "staging", "--auto-approve"],
     );
     assert_eq!(accounts.staging.count("collection"), 1);
+}
+
+#[test]
+fn one_run_plans_every_environment_named() {
+    // Staging lacks Boreal, which production has.
+    let mut staging = seed("stg-");
+    staging.collections.remove(1);
+    let accounts = Accounts::with_staging(staging);
+    let dir = tempfile::tempdir().unwrap();
+    let env = accounts.configure(dir.path());
+    let d = dir.path();
+    run(
+        d,
+        &env,
+        0,
+        &["export", "--env", "production", "--out", ".", "--force"],
+    );
+    let both = ["--env", "staging", "--env", "production"];
+    // The twins need their staging pins (see above); planned anyway, the
+    // staging plan fails and production's still shows.
+    let args = [&["plan", ".", "--format", "markdown"][..], &both].concat();
+    let t = run(d, &env, 1, &args);
+    assert!(
+        t.contains("### pxmctl plan (staging)\n\n**The plan failed**"),
+        "{t}"
+    );
+    assert!(t.contains("(production)"), "{t}");
+
+    let kitchen = d.join("collections/kitchen.yaml");
+    let pinned = std::fs::read_to_string(&kitchen)
+        .unwrap()
+        .replace(
+            "production: prod-c3",
+            "production: prod-c3\n      staging: stg-c3",
+        )
+        .replace(
+            "production: prod-c4",
+            "production: prod-c4\n      staging: stg-c4",
+        );
+    std::fs::write(&kitchen, pinned).unwrap();
+    let args = [&["plan", ".", "--detailed-exitcode"][..], &both].concat();
+    let t = run(d, &env, 2, &args);
+    let staging = t.find("=== Environment `staging` ===").expect(&t);
+    let production = t.find("=== Environment `production` ===").expect(&t);
+    assert!(staging < production, "{t}");
+    assert!(t[staging..production].contains("will be created"), "{t}");
+    assert!(t[production..].contains("No changes."), "{t}");
+
+    let args = [&["plan", ".", "--format", "json"][..], &both].concat();
+    let o = pxmctl(d, &env, &args);
+    let docs: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let named: Vec<&str> = docs
+        .iter()
+        .map(|d| d["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["staging", "production"]);
+
+    let args = [&["plan", ".", "--out", "plan.json"][..], &both].concat();
+    let t = run(d, &env, 1, &args);
+    assert!(t.contains("a saved plan is for one environment"), "{t}");
 }

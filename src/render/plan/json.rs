@@ -17,6 +17,9 @@ pub const FORMAT_VERSION: u32 = 1;
 struct Document<'a> {
     format_version: u32,
     pxmctl_version: &'static str,
+    /// The environment planned against, when one was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<&'a str>,
     empty: bool,
     changes_include_deletion: bool,
     summary: JsonSummary,
@@ -89,10 +92,25 @@ enum ChangeKind {
 /// The plan as a pretty-printed JSON document, ending in a newline.
 #[must_use]
 pub fn json(plan: &Plan) -> String {
+    json_for(plan, None, Layout::Pretty)
+}
+
+/// How a document is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Pretty,
+    /// On one line: several plans in one run are JSON Lines.
+    Line,
+}
+
+/// [`json`], naming the environment planned against.
+#[must_use]
+pub fn json_for(plan: &Plan, environment: Option<&str>, layout: Layout) -> String {
     let summary = plan.counted();
     let document = Document {
         format_version: FORMAT_VERSION,
         pxmctl_version: env!("CARGO_PKG_VERSION"),
+        environment,
         empty: plan.actions.is_empty(),
         changes_include_deletion: summary.delete + summary.retire > 0,
         summary: JsonSummary {
@@ -126,7 +144,11 @@ pub fn json(plan: &Plan) -> String {
             .collect(),
     };
     // Serialising these types cannot fail: every map key is a string.
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let mut text = match layout {
+        Layout::Pretty => serde_json::to_string_pretty(&document),
+        Layout::Line => serde_json::to_string(&document),
+    }
+    .unwrap_or_default();
     text.push('\n');
     text
 }
