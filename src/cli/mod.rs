@@ -2,6 +2,7 @@
 //! The only module that prints or picks an exit code.
 
 mod apply;
+mod compare;
 mod completions;
 mod connect;
 mod demo;
@@ -60,6 +61,7 @@ enum Command {
     Apply(apply::ApplyArgs),
     Unlock(unlock::UnlockArgs),
     Export(export::ExportArgs),
+    Compare(compare::CompareArgs),
     /// Serve a local PXM API and presigned object store until stopped.
     Sandbox(sandbox::SandboxArgs),
     Completions(completions::CompletionsArgs),
@@ -78,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(&args, out),
         Command::Plan(args) => plan::run(&args, out),
         Command::Apply(args) => apply::run(&args, out),
+        Command::Compare(args) => compare::run(&args, out),
         Command::Unlock(args) => unlock::run(&args, out),
         Command::Export(args) => export::run(&args, out),
         Command::Sandbox(args) => sandbox::run(&args),

@@ -354,3 +354,100 @@ fn one_run_plans_every_environment_named() {
     let t = run(d, &env, 1, &args);
     assert!(t.contains("a saved plan is for one environment"), "{t}");
 }
+
+#[test]
+fn two_accounts_are_compared_in_catalog_terms() {
+    // Staging: Boreal renamed, a new collection and a region production
+    // lacks; production: an old collection staging dropped.
+    let staging = Seed::from_json(
+        &json!({
+            "regions": [
+                {"id": "s-r1", "name": "Global", "is_primary": true},
+                {"id": "s-r2", "name": "Nordics"}
+            ],
+            "categories": [
+                {"id": "s-k1", "name": "Kitchen"},
+                {"id": "s-k2", "name": "Kettles", "parent_id": "s-k1"}
+            ],
+            "collections": [
+                {"id": "s-c1", "name": "Aurora", "parent_id": "s-k2", "additional_title": "AUR-1"},
+                {"id": "s-c2", "name": "Aurora", "parent_id": "s-k2", "additional_title": "AUR-2"},
+                {"id": "s-c5", "name": "Comet", "parent_id": "s-k2", "region_ids": ["s-r2"]}
+            ]
+        })
+        .to_string(),
+        "test",
+    )
+    .unwrap();
+    let production = Seed::from_json(
+        &json!({
+            "regions": [{"id": "p-r1", "name": "Global", "is_primary": true}],
+            "categories": [
+                {"id": "p-k1", "name": "Kitchen"},
+                {"id": "p-k2", "name": "Kettles", "parent_id": "p-k1"}
+            ],
+            "collections": [
+                {"id": "p-c1", "name": "Aurora", "parent_id": "p-k2", "additional_title": "AUR-1"},
+                {"id": "p-c2", "name": "Aurora Mk2", "parent_id": "p-k2", "additional_title": "AUR-2"},
+                {"id": "p-c9", "name": "Old \u{1b}[31mkettle", "parent_id": "p-k2"}
+            ]
+        })
+        .to_string(),
+        "test",
+    )
+    .unwrap();
+    let accounts = Accounts {
+        production: Served::start(production),
+        staging: Served::start(staging),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env = accounts.configure(dir.path());
+    let d = dir.path();
+
+    let o = pxmctl(
+        d,
+        &env,
+        &["compare", "staging", "production", "--catalog", "."],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    let only_staging = t.find("Only in `staging` (2):").expect(&t);
+    let only_production = t.find("Only in `production` (1):").expect(&t);
+    let different = t.find("Different (1):").expect(&t);
+    assert!(
+        only_staging < only_production && only_production < different,
+        "{t}"
+    );
+    assert!(
+        t[only_staging..only_production].contains("region \"Nordics\""),
+        "{t}"
+    );
+    assert!(
+        t[only_staging..only_production].contains("collection.comet (Comet)"),
+        "{t}"
+    );
+    // Account text is escaped, never passed to the terminal raw.
+    assert!(
+        t[only_production..different].contains("Old \\u{1b}[31mkettle"),
+        "{t}"
+    );
+    assert!(!t.contains('\u{1b}'), "{t}");
+    assert!(
+        t[different..].contains("name: \"Aurora\" in `staging`, \"Aurora Mk2\" in `production`"),
+        "{t}"
+    );
+    assert!(
+        t.contains("2 only in `staging`, 1 only in `production`, 1 different."),
+        "{t}"
+    );
+    // Nothing was written to either account.
+    assert_eq!(accounts.production.count("collection"), 3);
+    assert_eq!(accounts.staging.count("collection"), 3);
+
+    let o = pxmctl(
+        d,
+        &env,
+        &["compare", "staging", "staging", "--catalog", "."],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}

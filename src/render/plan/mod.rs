@@ -10,6 +10,7 @@
 //! [`Plan`]: crate::plan::Plan
 
 mod block;
+pub mod compare;
 pub mod json;
 pub mod markdown;
 pub mod text;

@@ -1,0 +1,99 @@
+//! Two accounts compared in catalog terms: the plan that would make the
+//! second account hold what the first holds, read as differences. A
+//! create is an object only in the first, a deletion (or a file's
+//! retirement) one only in the second, any other action fields that
+//! differ (`before` is the second account's value, `after` the first's).
+
+use std::fmt::Write as _;
+
+use super::address;
+use super::value::{inline, printable};
+use crate::plan::{Action, Op, Plan};
+
+/// The comparison as text. `only_first_regions` are regions (read-only,
+/// so never planned) that only the first account has.
+#[must_use]
+pub fn text(plan: &Plan, (first, second): (&str, &str), only_first_regions: &[String]) -> String {
+    let (only_first, only_second, differ) = split(plan);
+    let mut out = String::new();
+    let mut section = |title: String, lines: Vec<String>| {
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "{title} ({}):", lines.len());
+        for line in lines {
+            out.push_str(&line);
+        }
+        out.push('\n');
+    };
+    let mut firsts: Vec<String> = only_first_regions
+        .iter()
+        .map(|name| format!("  region {}\n", quoted(name)))
+        .collect();
+    firsts.extend(only_first.iter().map(|a| one_line(a)));
+    let n_first = firsts.len();
+    section(format!("Only in `{first}`"), firsts);
+    section(
+        format!("Only in `{second}`"),
+        only_second.iter().map(|a| one_line(a)).collect(),
+    );
+    section(
+        "Different".to_owned(),
+        differ
+            .iter()
+            .map(|a| {
+                let mut line = one_line(a);
+                for c in &a.changes {
+                    let show = |v: &Option<serde_json::Value>| {
+                        v.as_ref().map_or_else(|| "(not set)".to_owned(), inline)
+                    };
+                    let _ = writeln!(
+                        line,
+                        "      {}: {} in `{first}`, {} in `{second}`",
+                        printable(&c.field),
+                        show(&c.after),
+                        show(&c.before)
+                    );
+                }
+                line
+            })
+            .collect(),
+    );
+    if n_first + only_second.len() + differ.len() == 0 {
+        let _ = writeln!(out, "`{first}` and `{second}` hold the same catalog.");
+    } else {
+        let _ = writeln!(
+            out,
+            "{n_first} only in `{first}`, {} only in `{second}`, {} different.",
+            only_second.len(),
+            differ.len()
+        );
+    }
+    out
+}
+
+/// Whether the accounts differ at all.
+#[must_use]
+pub fn differ(plan: &Plan, only_first_regions: &[String]) -> bool {
+    !plan.actions.is_empty() || !only_first_regions.is_empty()
+}
+
+fn split(plan: &Plan) -> (Vec<&Action>, Vec<&Action>, Vec<&Action>) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for a in &plan.actions {
+        match a.op {
+            Op::Create => out.0.push(a),
+            Op::Delete | Op::Retire => out.1.push(a),
+            Op::Update | Op::Upload | Op::Link => out.2.push(a),
+        }
+    }
+    out
+}
+
+fn one_line(a: &Action) -> String {
+    format!("  {} ({})\n", printable(&address(a)), printable(&a.title))
+}
+
+fn quoted(s: &str) -> String {
+    super::value::quoted(s)
+}
