@@ -2,6 +2,7 @@
 //! The only module that prints or picks an exit code.
 
 mod apply;
+mod catalog_dir;
 mod compare;
 mod completions;
 mod connect;
@@ -44,6 +45,9 @@ struct Cli {
     /// Log each API request to stderr (`-vv`: more). Secrets never appear.
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Run as if started in DIR (as `git -C` and `make -C`).
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    directory: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,7 +76,27 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.color);
     logging::init(cli.verbose);
-    match cli.command {
+    if let Some(dir) = &cli.directory
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        out.error(&format!("-C {}: {e}", dir.display()));
+        return ExitCode::FAILURE;
+    }
+    let locate = |dir: &mut std::path::PathBuf| *dir = catalog_dir::locate(dir);
+    let mut command = cli.command;
+    match &mut command {
+        Command::Validate(a) => locate(&mut a.dir),
+        Command::Status(a) => locate(&mut a.dir),
+        Command::Plan(a) => locate(&mut a.dir),
+        Command::Apply(a) => {
+            locate(&mut a.path);
+            locate(&mut a.catalog);
+        }
+        Command::Compare(a) => locate(&mut a.catalog),
+        Command::Unlock(a) => locate(&mut a.catalog),
+        _ => {}
+    }
+    match command {
         Command::Demo(args) => demo::run(&args, out),
         Command::Init(args) => init::run(&args, out),
         Command::Validate(args) => validate::run(&args, out),

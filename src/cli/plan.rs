@@ -254,6 +254,10 @@ pub(super) fn prepare(
         hash_time,
     } = checked;
     let Some(mut catalog) = catalog else {
+        if !dir.is_dir() {
+            out.error(&super::catalog_dir::missing(dir));
+            return Err(ExitCode::FAILURE);
+        }
         report(&diagnostics, &sources, out);
         out.error(&format!(
             "catalog `{}` is invalid; run `pxmctl validate {}` for details",

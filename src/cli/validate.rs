@@ -112,7 +112,7 @@ pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
             out.stdout(&line);
             if !args.dir.exists() {
                 out.stderr(&format!(
-                    "note: to start a catalog there, run `pxmctl init {dir}`; to start from a PXM account, `pxmctl export --out {dir}`\n"
+                    "note: pxmctl looks for a catalog here and above (a directory with `pxmctl.yaml`, or a `catalog/` directory); to start one, run `pxmctl init {dir}`; to start from a PXM account, `pxmctl export --out {dir}`\n"
                 ));
             }
         }

@@ -11,6 +11,7 @@ mod apply_cost;
 mod apply_upload;
 mod cli_apply;
 mod cli_demo;
+mod cli_discovery;
 mod cli_help;
 mod cli_init;
 mod cli_plan;
