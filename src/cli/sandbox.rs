@@ -16,7 +16,7 @@ use crate::sandbox::{
 /// Arguments of `pxmctl sandbox`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret\n  pxmctl sandbox --data .sandbox --seed seed.yaml     # state kept across restarts, first filled from a seed\n  pxmctl sandbox --fault-rate 0.05 --latency 200      # a flaky, slow API to try apply against\n  pxmctl sandbox --profile strict --page-cap 5        # the other reading of every silent guide, pages of 5"
+    after_help = "Examples:\n  pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret --catalog catalog   # the regions the catalog names\n  pxmctl sandbox --data .sandbox --seed seed.yaml     # state kept across restarts, first filled from a seed\n  pxmctl sandbox --fault-rate 0.05 --latency 200      # a flaky, slow API to try apply against\n  pxmctl sandbox --profile strict --page-cap 5        # the other reading of every silent guide, pages of 5"
 )]
 pub struct SandboxArgs {
     /// Address to listen on; port 0 picks a free port.
@@ -31,6 +31,10 @@ pub struct SandboxArgs {
     /// Load regions and objects from a YAML or JSON FILE into a fresh state.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
+    /// Start with the regions the catalog in DIR names (PXM regions are
+    /// read-only, so an account must hold them before a plan).
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<PathBuf>,
     /// Fixed OAuth client id (default: random, or the persisted one).
     #[arg(long, value_name = "ID", requires = "client_secret")]
     client_id: Option<String>,
@@ -147,10 +151,22 @@ impl SandboxArgs {
             ),
             None => None,
         };
-        let seed = match &self.seed {
+        let mut seed = match &self.seed {
             Some(path) => Some(Seed::from_path(path).map_err(|e| error_chain(&e))?),
             None => None,
         };
+        if let Some(dir) = &self.catalog {
+            let loaded = crate::catalog::load(dir);
+            let catalog = loaded.catalog.ok_or_else(|| {
+                format!(
+                    "--catalog: `{}` is not a valid catalog; run `pxmctl validate {}`",
+                    dir.display(),
+                    dir.display()
+                )
+            })?;
+            seed.get_or_insert_with(Seed::default)
+                .add_regions(catalog.regions.values().map(|r| r.value.name.as_str()));
+        }
         let credentials = match (&self.client_id, &self.client_secret) {
             (Some(id), Some(secret)) => Some(Credentials {
                 client_id: id.clone(),
@@ -233,10 +249,14 @@ async fn serve(config: SandboxConfig) -> Result<(), SandboxError> {
     let sandbox = Sandbox::start(config).await?;
     {
         // Lines a script can `eval` or grep; the secret is the sandbox's own.
+        // PXM_SANDBOX_CLIENT_SECRET is what the `sandbox` environment of
+        // `pxmctl init`'s pxmctl.yaml reads; PXM_CLIENT_SECRET serves a
+        // setup with no pxmctl.yaml.
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "PXM_BASE_URL={}", sandbox.base_url());
         let _ = writeln!(out, "PXM_CLIENT_ID={}", sandbox.client_id());
         let _ = writeln!(out, "PXM_CLIENT_SECRET={}", sandbox.client_secret());
+        let _ = writeln!(out, "PXM_SANDBOX_CLIENT_SECRET={}", sandbox.client_secret());
         let _ = out.flush();
     }
     {

@@ -68,6 +68,26 @@ impl Seed {
         }
     }
 
+    /// Adds a region for each of `names` the seed does not hold yet (the
+    /// first region of an empty seed is the primary).
+    pub fn add_regions<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            let held = self
+                .regions
+                .iter()
+                .any(|r| r.get("name").and_then(Value::as_str) == Some(name));
+            if held {
+                continue;
+            }
+            let mut region = Map::new();
+            let n = self.regions.len() + 1;
+            region.insert("id".into(), Value::String(format!("region-{n}")));
+            region.insert("name".into(), Value::String(name.to_owned()));
+            region.insert("is_primary".into(), Value::Bool(n == 1));
+            self.regions.push(region);
+        }
+    }
+
     /// Reads a seed file: JSON when it ends in `.json`, YAML otherwise.
     pub fn from_path(path: &Path) -> Result<Seed, SandboxError> {
         let text = std::fs::read_to_string(path).map_err(|source| SandboxError::SeedRead {

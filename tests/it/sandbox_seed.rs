@@ -139,3 +139,63 @@ async fn the_cli_prints_the_url_and_fixed_credentials_and_serves() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `pxmctl sandbox --catalog DIR` holds the regions the catalog names, and
+/// what it prints for `eval` is what the scaffolded `sandbox` environment
+/// reads: the bundled catalog plans against it as it is.
+#[test]
+fn a_sandbox_started_for_a_catalog_holds_its_regions_and_serves_its_environment() {
+    let root = tempfile::tempdir().unwrap();
+    let catalog = root.path().join("catalog");
+    crate::cli_support::copy_dir(&crate::cli_support::repo("catalog"), &catalog);
+    // The settings `pxmctl init` scaffolds beside an existing catalog.
+    let init = crate::cli_support::pxmctl(root.path(), &[], &["init", "catalog"]);
+    assert!(init.status.success(), "{}", crate::cli_support::text(&init));
+    assert!(catalog.join("pxmctl.yaml").is_file());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pxmctl"))
+        .args(["sandbox", "--rate-limit", "off", "--catalog"])
+        .arg(&catalog)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .take(4)
+        .map(Result::unwrap)
+        .collect();
+    let vars: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .chain([
+            ("PXM_TOKEN_CACHE".into(), "off".into()),
+            ("NO_COLOR".into(), "1".into()),
+        ])
+        .collect();
+    let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names[..4],
+        [
+            "PXM_BASE_URL",
+            "PXM_CLIENT_ID",
+            "PXM_CLIENT_SECRET",
+            "PXM_SANDBOX_CLIENT_SECRET"
+        ]
+    );
+    // The scaffolded environment reads PXM_SANDBOX_CLIENT_SECRET only.
+    let only_sandbox: Vec<(String, String)> = vars
+        .iter()
+        .filter(|(k, _)| k != "PXM_CLIENT_SECRET")
+        .cloned()
+        .collect();
+    let o = crate::cli_support::pxmctl(root.path(), &only_sandbox, &["plan", "--env", "sandbox"]);
+    let t = crate::cli_support::text(&o);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(o.status.success(), "{t}");
+    assert!(!t.contains("missing-live"), "{t}");
+    assert!(t.contains("to add"), "{t}");
+}
