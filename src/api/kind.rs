@@ -60,6 +60,22 @@ impl Kind {
         }
     }
 
+    /// The kind whose catalog map is `map` (`attribute_groups`).
+    #[must_use]
+    pub fn from_map(map: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.map() == map)
+    }
+
+    /// `1 category`, `2 categories`, `3 attribute groups`.
+    #[must_use]
+    pub fn counted(self, n: usize) -> String {
+        if n == 1 {
+            format!("1 {}", self.noun())
+        } else {
+            format!("{n} {}", self.map().replace('_', " "))
+        }
+    }
+
     /// The catalog map this kind lives in: `attribute_groups`.
     #[must_use]
     pub fn map(self) -> &'static str {

@@ -81,7 +81,7 @@ pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
         timeout: Duration::from_secs(args.lock_timeout),
         lease: Duration::from_secs(args.lock_lease.max(3)),
     };
-    let mut prepared = match prepare(dir, &args.connect, &args.assets, &out) {
+    let mut prepared = match prepare(dir, &args.connect, &args.assets, &out.quieted(args.quiet)) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -211,7 +211,7 @@ fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<
         .collect();
     stale.extend(saved::staleness(
         &saved,
-        &prepared.digest(),
+        (&prepared.digest(), &prepared.file_digests()),
         &saved::live_fingerprints(&prepared.live),
     ));
     stale.extend(saved::asset_changes(&saved, &prepared.hashes.by_path));
@@ -243,8 +243,19 @@ fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<
         "the saved plan `{}` no longer describes what apply would meet:\n",
         path.display()
     );
+    // Name the entry behind a live object: the one that managed it when
+    // the plan was made.
+    let entry = |kind, id: &str| saved.entries.get(&saved::live_key(kind, id)).cloned();
     for s in stale.iter().take(SHOWN) {
-        message.push_str(&format!("  - {s}\n"));
+        let of = s
+            .live_object()
+            .and_then(|(kind, id)| entry(kind, id))
+            .map(|key| format!(" (entry `{}`)", crate::render::printable(&key)))
+            .unwrap_or_default();
+        message.push_str(&format!(
+            "  - {}{of}\n",
+            crate::render::printable(&s.to_string())
+        ));
     }
     if stale.len() > SHOWN {
         message.push_str(&format!("  … and {} more\n", stale.len() - SHOWN));

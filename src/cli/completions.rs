@@ -12,7 +12,7 @@ use super::output::Output;
 /// values).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  pxmctl completions bash > ~/.local/share/bash-completion/completions/pxmctl\n  pxmctl completions zsh > \"${fpath[1]}/_pxmctl\"     # then restart zsh\n  pxmctl completions fish > ~/.config/fish/completions/pxmctl.fish\n  pxmctl completions powershell >> $PROFILE"
+    after_help = "Examples:\n  mkdir -p ~/.local/share/bash-completion/completions && pxmctl completions bash > ~/.local/share/bash-completion/completions/pxmctl\n  pxmctl completions zsh > \"${fpath[1]}/_pxmctl\"     # then restart zsh\n  pxmctl completions fish > ~/.config/fish/completions/pxmctl.fish\n  pxmctl completions powershell >> $PROFILE"
 )]
 pub struct CompletionsArgs {
     /// The shell to complete in.

@@ -135,7 +135,7 @@ fn export_to(args: &ExportArgs, out: &Output) -> Result<(), ()> {
         .counts
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(kind, n)| format!("{n} {}", kind.replace('_', " ")))
+        .map(|(kind, n)| super::output::section_count(kind, *n))
         .collect();
     let counts = if counts.is_empty() {
         "an empty account".to_owned()

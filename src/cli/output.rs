@@ -21,6 +21,8 @@ pub struct Output {
     pub color: bool,
     pub unicode: bool,
     pub width: usize,
+    /// `-q`: progress notes ([`Output::note`]) are not written.
+    pub quiet: bool,
 }
 
 impl Output {
@@ -41,6 +43,20 @@ impl Output {
             color,
             unicode: terminal,
             width,
+            quiet: false,
+        }
+    }
+
+    /// The same output without progress notes (`-q`).
+    #[must_use]
+    pub fn quieted(self, quiet: bool) -> Self {
+        Self { quiet, ..self }
+    }
+
+    /// A progress note on stderr (`hashed …`, `read …`), left out with `-q`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            self.stderr(text);
         }
     }
 
@@ -101,4 +117,13 @@ pub enum Tone {
     Good,
     Bad,
     Warn,
+}
+
+/// `1 category`, `2 collections`: a count of a catalog section's entries
+/// (`categories`, `attribute_groups`).
+pub fn section_count(section: &str, n: usize) -> String {
+    crate::api::Kind::from_map(section).map_or_else(
+        || format!("{n} {}", section.replace('_', " ")),
+        |kind| kind.counted(n),
+    )
 }

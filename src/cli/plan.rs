@@ -181,6 +181,11 @@ impl Prepared {
         saved::catalog_digest(&self.catalog.root, &self.sources)
     }
 
+    /// Each catalog file's digest, so a stale saved plan names the file.
+    pub fn file_digests(&self) -> std::collections::BTreeMap<String, String> {
+        saved::catalog_files(&self.catalog.root, &self.sources)
+    }
+
     /// Plans the catalog against the account; reports why it cannot.
     pub fn plan(
         &self,
@@ -283,7 +288,7 @@ pub(super) fn prepare(
         report(&warnings, &sources, out);
     }
     if !hashes.by_path.is_empty() {
-        out.stderr(&format!(
+        out.note(&format!(
             "hashed {} assets ({} from the cache, {} read) in {} ms\n",
             hashes.by_path.len(),
             hashes.cached,
@@ -322,13 +327,13 @@ pub(super) fn prepare(
             "; the file list carries no attribute values, so {read} file(s) were read one by one ({cached} from the cache)"
         ),
     };
-    out.stderr(&format!(
+    out.note(&format!(
         "read {} live objects from {} ({listed} requests{per_file})\n",
         live.counts().iter().map(|(_, n)| n).sum::<usize>(),
         client.base_url(),
     ));
     if let Some(slowdown) = crate::render::pacing::slowdown(&client.stats().pacing) {
-        out.stderr(&format!("the read {slowdown}\n"));
+        out.note(&format!("the read {slowdown}\n"));
     }
     if values.failed > 0 {
         out.warning(&format!(
@@ -504,6 +509,8 @@ fn save(
     let settings = &prepared.connected.settings;
     let saved = SavedPlan {
         assets: prepared.hashes.by_path.clone(),
+        catalog_files: prepared.file_digests(),
+        entries: saved::managed_entries(&prepared.catalog, &prepared.live),
         account: Some(settings.connection.account()),
         options: saved::SavedOptions {
             targets: targets.to_vec(),

@@ -56,7 +56,7 @@ pub fn run(args: &StatusArgs, out: Output) -> ExitCode {
             let counts: Vec<String> = snapshot
                 .counts()
                 .iter()
-                .map(|(kind, n)| format!("{n} {}", kind.replace('_', " ")))
+                .map(|(kind, n)| super::output::section_count(kind, *n))
                 .collect();
             let stats = client.stats();
             // Regions are read-only in PXM: a catalog names them as they are.

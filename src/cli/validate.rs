@@ -79,7 +79,7 @@ pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
                         .entries
                         .iter()
                         .filter(|(_, n)| **n > 0)
-                        .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+                        .map(|(k, n)| super::output::section_count(k, *n))
                         .collect::<Vec<_>>()
                         .join(", ");
                     let files = plural(s.files, "file");

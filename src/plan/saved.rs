@@ -56,6 +56,14 @@ pub struct SavedPlan {
     /// can make it again and compare.
     #[serde(default)]
     pub options: SavedOptions,
+    /// SHA-256 of each catalog file by path ([`catalog_files`]), so a
+    /// refusal names the files that changed. Absent from older plans.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub catalog_files: BTreeMap<String, String>,
+    /// The entry that managed each live object the plan read ([`live_key`]
+    /// → key), so a refusal names the entry, not only the live id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entries: BTreeMap<String, String>,
     pub plan: Plan,
 }
 
@@ -93,6 +101,8 @@ impl SavedPlan {
             assets: BTreeMap::new(),
             account: None,
             options: SavedOptions::default(),
+            catalog_files: BTreeMap::new(),
+            entries: BTreeMap::new(),
             plan,
         }
     }
@@ -177,18 +187,7 @@ pub enum SavedPlanError {
 /// here: a saved plan records their hashes apart ([`SavedPlan::assets`]).
 #[must_use]
 pub fn catalog_digest(root: &Path, sources: &Sources) -> String {
-    let mut entries: Vec<(String, &[u8])> = sources
-        .iter()
-        .map(|file| {
-            let relative = file.path.strip_prefix(root).unwrap_or(&file.path);
-            let name = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            (name, file.text.as_bytes())
-        })
-        .collect();
+    let mut entries = named_files(root, sources);
     entries.sort();
     let mut hasher = Sha256::new();
     hasher.update(b"pxmctl catalog digest v1\0");
@@ -200,6 +199,32 @@ pub fn catalog_digest(root: &Path, sources: &Sources) -> String {
         hasher.update(bytes);
     }
     hex::encode(hasher.finalize())
+}
+
+/// Hex SHA-256 of each catalog file by its `/`-separated path under
+/// `root`: what tells which file changed when the digest differs.
+#[must_use]
+pub fn catalog_files(root: &Path, sources: &Sources) -> BTreeMap<String, String> {
+    named_files(root, sources)
+        .into_iter()
+        .map(|(name, bytes)| (name, hex::encode(Sha256::digest(bytes))))
+        .collect()
+}
+
+/// Each source as (`/`-separated path under `root`, its bytes).
+fn named_files<'a>(root: &Path, sources: &'a Sources) -> Vec<(String, &'a [u8])> {
+    sources
+        .iter()
+        .map(|file| {
+            let relative = file.path.strip_prefix(root).unwrap_or(&file.path);
+            let name = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            (name, file.text.as_bytes())
+        })
+        .collect()
 }
 
 /// Hex SHA-256 of an object's JSON (`serde_json::to_vec`). Object keys
@@ -216,6 +241,28 @@ pub fn fingerprint<T: Serialize>(object: &T) -> String {
 #[must_use]
 pub fn live_key(kind: Kind, id: &str) -> String {
     format!("{}/{id}", kind.ident())
+}
+
+/// [`live_key`] → entry key of every live object an entry of `catalog`
+/// matches in `live`.
+#[must_use]
+pub fn managed_entries(
+    catalog: &crate::catalog::model::Catalog,
+    live: &LiveSnapshot,
+) -> BTreeMap<String, String> {
+    let mut ignored = crate::diag::Diagnostics::default();
+    let matches = super::identity::match_all(catalog, live, &mut ignored);
+    Kind::ALL
+        .into_iter()
+        .flat_map(|kind| {
+            let matches = &matches;
+            catalog.keys(kind).filter_map(move |key| {
+                matches
+                    .id(live, kind, key)
+                    .map(|id| (live_key(kind, id), key.clone()))
+            })
+        })
+        .collect()
 }
 
 /// A fingerprint of every object in the snapshot, keyed by [`live_key`].
@@ -252,8 +299,11 @@ pub fn live_fingerprints(snapshot: &LiveSnapshot) -> BTreeMap<String, String> {
 /// One reason a saved plan no longer describes what apply would meet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stale {
-    /// The catalog's YAML differs from when the plan was made.
+    /// The catalog's YAML differs from when the plan was made (and the
+    /// plan records no per-file digests to say where).
     Catalog,
+    /// This catalog file changed, appeared or was removed.
+    CatalogFile { path: String, how: &'static str },
     /// A live object the plan read has changed (`collection/1042`).
     Changed(String),
     /// A live object the plan read is gone.
@@ -269,6 +319,21 @@ pub enum Stale {
     OtherAccount,
 }
 
+impl Stale {
+    /// The live object a stale entry is about: (kind, id).
+    #[must_use]
+    pub fn live_object(&self) -> Option<(Kind, &str)> {
+        match self {
+            Self::Changed(key) | Self::Vanished(key) | Self::Appeared(key) => {
+                let (kind, id) = key.split_once('/')?;
+                let kind = Kind::ALL.into_iter().find(|k| k.ident() == kind)?;
+                Some((kind, id))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Stale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let live = |f: &mut fmt::Formatter<'_>, key: &str, what: &str| {
@@ -281,6 +346,9 @@ impl fmt::Display for Stale {
         };
         match self {
             Self::Catalog => f.write_str("the catalog changed since the plan was made"),
+            Self::CatalogFile { path, how } => {
+                write!(f, "catalog file `{path}` {how} since the plan was made")
+            }
             Self::Changed(key) => live(f, key, "changed"),
             Self::Vanished(key) => live(f, key, "was deleted"),
             Self::Appeared(key) => live(f, key, "appeared"),
@@ -303,12 +371,34 @@ impl fmt::Display for Stale {
 #[must_use]
 pub fn staleness(
     saved: &SavedPlan,
-    catalog_digest: &str,
+    (catalog_digest, files_now): (&str, &BTreeMap<String, String>),
     now_live: &BTreeMap<String, String>,
 ) -> Vec<Stale> {
     let mut out = Vec::new();
     if saved.catalog_digest != catalog_digest {
-        out.push(Stale::Catalog);
+        let paths: std::collections::BTreeSet<&String> =
+            saved.catalog_files.keys().chain(files_now.keys()).collect();
+        let files: Vec<Stale> = paths
+            .into_iter()
+            .filter_map(|path| {
+                let how = match (saved.catalog_files.get(path), files_now.get(path)) {
+                    (Some(a), Some(b)) if a == b => return None,
+                    (Some(_), Some(_)) => "changed",
+                    (None, Some(_)) => "was added",
+                    (Some(_), None) => "was removed",
+                    (None, None) => return None,
+                };
+                Some(Stale::CatalogFile {
+                    path: path.clone(),
+                    how,
+                })
+            })
+            .collect();
+        if saved.catalog_files.is_empty() || files.is_empty() {
+            out.push(Stale::Catalog);
+        } else {
+            out.extend(files);
+        }
     }
     let mut then = saved.live.iter().peekable();
     let mut now = now_live.iter().peekable();

@@ -51,6 +51,17 @@ pub enum RemoteError {
         cause: String,
         budget_exhausted: bool,
     },
+    /// No connection could be made to the API at all (refused, no such
+    /// host): the address or the network is wrong, not the request.
+    #[error(
+        "cannot reach the API at {base_url}: `{request}` failed to connect after {attempts} attempt(s): {cause}; check `base_url` (pxmctl.yaml, or PXM_BASE_URL) and the network; for a local sandbox, start one: `pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret`"
+    )]
+    Unreachable {
+        base_url: String,
+        request: RequestName,
+        attempts: u32,
+        cause: String,
+    },
     /// The API answered something we cannot read.
     #[error("`{request}` answered something unexpected: {detail}")]
     Unexpected {

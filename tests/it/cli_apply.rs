@@ -117,7 +117,7 @@ async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
     let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
-        text(&out).contains("live category `k1` changed since the plan was made"),
+        text(&out).contains("live category `k1` changed since the plan was made (entry `"),
         "{}",
         text(&out)
     );
@@ -125,6 +125,18 @@ async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
     // A fresh plan applies, without a question: it was reviewed.
     let out = pxmctl(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // ... unless a catalog file changed since, which the refusal names.
+    let yaml = dir.path().join("catalog/catalog.yaml");
+    let original = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{original}# a comment\n")).unwrap();
+    let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("catalog file `catalog.yaml` changed since the plan was made"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&yaml, original).unwrap();
     let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(

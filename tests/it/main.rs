@@ -14,6 +14,7 @@ mod cli_demo;
 mod cli_discovery;
 mod cli_help;
 mod cli_init;
+mod cli_messages;
 mod cli_plan;
 mod cli_remote;
 mod cli_validate;

@@ -2,6 +2,7 @@
 //! Unicode, JSON, Markdown), Markdown folding at 5,000 actions, and saved
 //! plans: round trip, refusal of other versions, no secret, staleness.
 
+use std::collections::BTreeMap;
 use std::str::FromStr as _;
 
 use pxmctl::plan::saved::{self, SavedPlan, SavedPlanError, Stale};
@@ -547,7 +548,10 @@ fn staleness_nothing_changed() {
     let live = snapshot();
     let plan = saved_plan(&live);
     let now = saved::live_fingerprints(&live);
-    assert_eq!(saved::staleness(&plan, "c0ffee", &now), []);
+    assert_eq!(
+        saved::staleness(&plan, ("c0ffee", &BTreeMap::new()), &now),
+        []
+    );
     assert_eq!(
         saved::other_account(&plan, "https://entapi.amplifi.io/", "acct-1"),
         None
@@ -559,11 +563,33 @@ fn staleness_catalog_changed() {
     let live = snapshot();
     let plan = saved_plan(&live);
     let now = saved::live_fingerprints(&live);
-    let stale = saved::staleness(&plan, "decaf", &now);
+    let stale = saved::staleness(&plan, ("decaf", &BTreeMap::new()), &now);
     assert_eq!(stale, [Stale::Catalog]);
     assert_eq!(
         stale[0].to_string(),
         "the catalog changed since the plan was made"
+    );
+    // With per-file digests, the files are named.
+    let mut plan = plan;
+    plan.catalog_files = BTreeMap::from([
+        ("a.yaml".to_owned(), "1".to_owned()),
+        ("b.yaml".to_owned(), "2".to_owned()),
+    ]);
+    let now_files = BTreeMap::from([
+        ("a.yaml".to_owned(), "1".to_owned()),
+        ("b.yaml".to_owned(), "3".to_owned()),
+        ("c.yaml".to_owned(), "4".to_owned()),
+    ]);
+    let stale: Vec<String> = saved::staleness(&plan, ("decaf", &now_files), &now)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        stale,
+        [
+            "catalog file `b.yaml` changed since the plan was made",
+            "catalog file `c.yaml` was added since the plan was made"
+        ]
     );
 }
 
@@ -574,7 +600,11 @@ fn stale_after(edit: impl FnOnce(&mut LiveSnapshot)) -> Vec<Stale> {
     let plan = saved_plan(&live);
     let mut later = live;
     edit(&mut later);
-    saved::staleness(&plan, "c0ffee", &saved::live_fingerprints(&later))
+    saved::staleness(
+        &plan,
+        ("c0ffee", &BTreeMap::new()),
+        &saved::live_fingerprints(&later),
+    )
 }
 
 #[test]
@@ -635,7 +665,11 @@ fn staleness_reports_everything_catalog_first_then_by_key() {
     later
         .collections
         .push(serde_json::from_value(json!({"id": 7, "name": "New"})).expect("collection"));
-    let stale = saved::staleness(&plan, "other", &saved::live_fingerprints(&later));
+    let stale = saved::staleness(
+        &plan,
+        ("other", &BTreeMap::new()),
+        &saved::live_fingerprints(&later),
+    );
     assert_eq!(
         stale,
         [

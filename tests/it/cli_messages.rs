@@ -1,0 +1,62 @@
+//! Messages a new user meets in the first hour, as they read.
+#![allow(clippy::unwrap_used)]
+
+use crate::cli_support::{Run, pxmctl, text};
+
+use pxmctl::sandbox::{Readings, Seed};
+
+#[test]
+fn an_api_that_is_not_there_is_named_with_what_to_check() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog.yaml"),
+        "categories:\n  gear: { name: Gear }\n",
+    )
+    .unwrap();
+    let env = vec![
+        (
+            "PXM_BASE_URL".to_owned(),
+            format!("http://127.0.0.1:{port}"),
+        ),
+        ("PXM_CLIENT_ID".to_owned(), "demo".to_owned()),
+        ("PXM_CLIENT_SECRET".to_owned(), "s3cret-of-mine".to_owned()),
+        ("PXM_TOKEN_CACHE".to_owned(), "off".to_owned()),
+    ];
+    let o = pxmctl(dir.path(), &env, &["plan", "."]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!("cannot reach the API at http://127.0.0.1:{port}")),
+        "{t}"
+    );
+    assert!(
+        t.contains("check `base_url` (pxmctl.yaml, or PXM_BASE_URL)"),
+        "{t}"
+    );
+    assert!(t.contains("pxmctl sandbox --listen"), "{t}");
+    assert!(!t.contains("s3cret-of-mine"), "{t}");
+}
+
+#[test]
+fn counts_are_singular_for_one_and_quiet_apply_prints_only_the_summary() {
+    let run = Run::new(
+        Seed::with_regions(["Global"]),
+        Readings::default(),
+        &[(
+            "catalog.yaml",
+            b"regions:\n  global: { name: Global }\ncategories:\n  gear: { name: Gear }\n",
+        )],
+    );
+    let t = run.expect(0, &["validate"]);
+    assert!(t.contains("1 category, 1 region"), "{t}");
+    let t = run.expect(0, &["apply", "--auto-approve", "-q"]);
+    assert!(t.contains("Apply complete! 1 done"), "{t}");
+    assert!(!t.contains("read "), "{t}");
+    assert!(!t.contains("will be created"), "{t}");
+}
