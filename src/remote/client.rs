@@ -300,12 +300,14 @@ impl Inner {
                 })
             }
             // Never connected: nothing answers at the base URL.
-            Err(Attempt::Transient { cause, sent: false }) => Err(RemoteError::Unreachable {
-                base_url: self.base_url.clone(),
-                request: request.name(),
-                attempts: attempts.load(Ordering::Relaxed),
-                cause,
-            }),
+            Err(Attempt::Transient { cause, sent: false }) => Err(RemoteError::Unreachable(
+                Box::new(super::error::Unreachable {
+                    base_url: self.base_url.clone(),
+                    request: request.name(),
+                    attempts: attempts.load(Ordering::Relaxed),
+                    cause,
+                }),
+            )),
             Err(Attempt::Transient { cause, .. }) => Err(RemoteError::GaveUp {
                 request: request.name(),
                 attempts: attempts.load(Ordering::Relaxed),

@@ -54,14 +54,10 @@ pub enum RemoteError {
     /// No connection could be made to the API at all (refused, no such
     /// host): the address or the network is wrong, not the request.
     #[error(
-        "cannot reach the API at {base_url}: `{request}` failed to connect after {attempts} attempt(s): {cause}; check `base_url` (pxmctl.yaml, or PXM_BASE_URL) and the network; for a local sandbox, start one: `pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret`"
+        "cannot reach the API at {}: `{}` failed to connect after {} attempt(s): {}; check `base_url` (pxmctl.yaml, or PXM_BASE_URL) and the network; for a local sandbox, start one: `pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret`",
+        .0.base_url, .0.request, .0.attempts, .0.cause
     )]
-    Unreachable {
-        base_url: String,
-        request: RequestName,
-        attempts: u32,
-        cause: String,
-    },
+    Unreachable(Box<Unreachable>),
     /// The API answered something we cannot read.
     #[error("`{request}` answered something unexpected: {detail}")]
     Unexpected {
@@ -71,6 +67,15 @@ pub enum RemoteError {
     /// The client could not be built (TLS, bad base URL).
     #[error("cannot set up the API client: {0}")]
     Setup(String),
+}
+
+/// What [`RemoteError::Unreachable`] knows (boxed: errors stay small).
+#[derive(Debug)]
+pub struct Unreachable {
+    pub base_url: String,
+    pub request: RequestName,
+    pub attempts: u32,
+    pub cause: String,
 }
 
 fn budget_note(exhausted: bool) -> &'static str {
