@@ -57,6 +57,10 @@ pub struct PlanArgs {
     /// repeatable. An address that names nothing is an error.
     #[arg(long, value_name = "KEY")]
     pub target: Vec<String>,
+    /// Text in short: one line per action (symbol and address) and the
+    /// counts, for long plans.
+    #[arg(long, conflicts_with = "format")]
+    pub summary: bool,
     /// Save the plan, with a digest of the catalog and a fingerprint of
     /// every live object read, for `pxmctl apply FILE`.
     #[arg(long, value_name = "FILE")]
@@ -458,6 +462,7 @@ fn plan_one(args: &PlanArgs, connect: &ConnectArgs, out: Output) -> Result<u8, E
     let style = out.text_style();
     let environment = prepared.connected.settings.environment.as_deref();
     out.stdout(&match args.format {
+        Format::Text if args.summary => render_plan::text::summary(&plan, style),
         Format::Text => render_plan::text::text(&plan, style),
         Format::Json => {
             let layout = if args.env.len() > 1 {

@@ -60,3 +60,25 @@ fn counts_are_singular_for_one_and_quiet_apply_prints_only_the_summary() {
     assert!(!t.contains("read "), "{t}");
     assert!(!t.contains("will be created"), "{t}");
 }
+
+#[test]
+fn plan_summary_prints_counts_and_addresses_only() {
+    let run = Run::new(
+        Seed::with_regions(["Global"]),
+        Readings::default(),
+        &[(
+            "catalog.yaml",
+            b"regions:\n  global: { name: Global }\ncategories:\n  gear: { name: Gear }\n  tents: { name: Tents, parent: gear }\n",
+        )],
+    );
+    let t = run.expect(0, &["plan", "--summary"]);
+    assert!(t.contains("  + category.gear\n  + category.tents\n"), "{t}");
+    assert!(
+        t.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+        "{t}"
+    );
+    assert!(!t.contains("will be created"), "{t}");
+    assert!(!t.contains("name"), "{t}");
+    let o = run.pxmctl(&["plan", "catalog", "--summary", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

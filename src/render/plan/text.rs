@@ -43,6 +43,42 @@ pub fn text(plan: &Plan, style: TextStyle) -> String {
     out
 }
 
+/// The plan in short (`plan --summary`): one line per action, its symbol
+/// and address (and the title an address by id cannot show), then the
+/// summary line. For long plans where the counts matter first.
+#[must_use]
+pub fn summary(plan: &Plan, style: TextStyle) -> String {
+    let paint = Paint(style.color);
+    if plan.is_empty() {
+        return format!("{}\n", paint.bold(NO_CHANGES));
+    }
+    let mut out = String::new();
+    for action in &plan.actions {
+        let symbol = paint.sign(action.op.symbol(style.unicode), Sign::of(action.op));
+        let address = super::printable(&super::address(action));
+        let _ = if action.key.starts_with("id:") {
+            writeln!(
+                out,
+                "  {symbol} {address} ({})",
+                super::printable(&action.title)
+            )
+        } else {
+            writeln!(out, "  {symbol} {address}")
+        };
+    }
+    out.push('\n');
+    out.push_str(&paint.bold(&summary_line(&plan.counted())));
+    out.push('\n');
+    if !plan.notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} note(s): run without --summary to read them",
+            plan.notes.len()
+        );
+    }
+    out
+}
+
 /// The plan's notes after a blank line, or nothing.
 fn notes(plan: &Plan) -> String {
     if plan.notes.is_empty() {
