@@ -68,8 +68,8 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
         ),
         (
             "2/3",
-            vec!["apply", &dir, "--auto-approve"],
-            "make the account match the catalog",
+            vec!["apply", &dir, "--auto-approve", "-q"],
+            "make the account match the catalog (-q: the plan is above)",
         ),
         (
             "3/3",
@@ -79,7 +79,7 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
     ];
     let mut code = ExitCode::SUCCESS;
     for (n, step, why) in &steps {
-        out.stderr(&format!(
+        out.stdout(&format!(
             "\n{} pxmctl {}   # {why}\n",
             out.paint(&format!("==> {n}"), Tone::Good),
             step.join(" ")
@@ -108,7 +108,7 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
     }
     let _ = rt.block_on(sandbox.shutdown());
     if code == ExitCode::SUCCESS {
-        out.stderr(&next_steps(&args.dir));
+        out.stdout(&next_steps(&args.dir));
     }
     code
 }
@@ -135,8 +135,10 @@ Done: the sandbox account matched `{dir}` after one apply, and the second plan w
 
 Where to look next:
   - Change a file in {dir}/ (a product's name, an image) and run `pxmctl demo` again.
-  - Keep a sandbox running: `pxmctl sandbox --client-id demo --client-secret demo-secret`
-    prints the variables to export; then `pxmctl plan {dir}` and `pxmctl apply {dir}`.
+  - Keep a sandbox running, holding the regions the catalog names:
+      pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret --catalog {dir}
+    then, in another terminal, `pxmctl init {dir}` (settings and CI files beside it) and
+      PXM_SANDBOX_CLIENT_SECRET=demo-secret pxmctl plan {dir}
   - Start your own catalog with `pxmctl init` (docs/ci.md walks from there to a merged
     pull request). Every catalog field, with examples, is in docs/catalog.md.
   - Connect to a real account: README, \"Connecting to an account\".

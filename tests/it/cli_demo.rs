@@ -32,7 +32,7 @@ fn the_demo_plans_applies_and_plans_empty_on_the_bundled_catalog() {
     assert!(status.success(), "{text}");
     let first = text.find("==> 1/3 pxmctl plan catalog").unwrap();
     let apply = text
-        .find("==> 2/3 pxmctl apply catalog --auto-approve")
+        .find("==> 2/3 pxmctl apply catalog --auto-approve -q")
         .unwrap();
     let last = text
         .find("==> 3/3 pxmctl plan catalog --detailed-exitcode")
@@ -51,6 +51,9 @@ fn the_demo_plans_applies_and_plans_empty_on_the_bundled_catalog() {
         "{text}"
     );
     assert!(text.contains("Where to look next:"), "{text}");
+    // One plan in full, not a second copy from apply.
+    assert_eq!(text.matches("will be created").count(), 28, "{text}");
+    assert_eq!(text.matches("Plan: 28 to add").count(), 1, "{text}");
     assert!(dir.path().join("catalog/.pxmctl/hashes.json").is_file());
 }
 
