@@ -19,6 +19,7 @@ mod cli_plan;
 mod cli_remote;
 mod cli_validate;
 mod config;
+mod docs_commands;
 mod duplicate_content;
 mod environments;
 mod examples;
