@@ -18,6 +18,7 @@ use crate::config::{ALT_FILE_NAME, FILE_NAME};
 use crate::export::SCHEMA_FILE;
 
 const GITHUB_WORKFLOW: &str = include_str!("../../examples/ci/github/pxmctl.yml");
+const GITHUB_DRIFT: &str = include_str!("../../examples/ci/github/pxmctl-drift.yml");
 const GITLAB_CI: &str = include_str!("../../examples/ci/gitlab/.gitlab-ci.yml");
 
 /// The commit this binary was built from (build.rs), empty when unknown or
@@ -33,7 +34,7 @@ pub enum Ci {
     /// Both GitHub Actions and GitLab CI.
     #[default]
     All,
-    /// `.github/workflows/pxmctl.yml`.
+    /// `.github/workflows/pxmctl.yml` and `pxmctl-drift.yml`.
     Github,
     /// `.gitlab-ci.yml`.
     Gitlab,
@@ -48,8 +49,9 @@ pub enum Ci {
 /// `production`; secrets only from environment variables), a starter
 /// `DIR/catalog.yaml`, `DIR/catalog.schema.json` and `DIR/.gitignore`; and,
 /// in the current directory (the repository root), `.vscode/settings.json`
-/// and the CI files that validate and plan every pull request and apply on
-/// merge. Run it at the root of your repository. Files that already exist
+/// and the CI files that validate every pull request and plan it against
+/// staging and production, apply on merge (staging, then production once
+/// approved), and check production for drift on a schedule. Run it at the root of your repository. Files that already exist
 /// and differ are listed and left alone unless given `--force`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -154,6 +156,16 @@ fn init(args: &InitArgs, out: &Output) -> Result<(), String> {
         out.stderr(&format!("note: {note}\n"));
     }
     let shown = dir.display();
+    if args.ci != Ci::None {
+        out.stderr(&format!(
+            "ci: pull requests plan staging and production in one comment; merging applies \
+             staging, then production once approved; a scheduled check reports production drift\n  \
+             set `client_id` of staging and production in `{settings}`, and the secrets \
+             `PXM_STAGING_CLIENT_SECRET` and `PXM_CLIENT_SECRET` in CI, as the comment atop each \
+             CI file says\n",
+            settings = dir.join(FILE_NAME).display(),
+        ));
+    }
     out.stderr(&format!(
         "{} catalog `{shown}` is ready; try it against a local sandbox:\n  \
          pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret   # in another terminal\n  \
@@ -211,13 +223,17 @@ fn planned(dir: &Path, ci: Ci, notes: &mut Vec<String>) -> Result<Vec<Planned>, 
     if matches!(ci, Ci::All | Ci::Github) {
         files.push(Planned {
             path: PathBuf::from(".github/workflows/pxmctl.yml"),
-            text: ci_file(GITHUB_WORKFLOW, &slashed, COMMIT)?,
+            text: ci_file(GITHUB_WORKFLOW, &slashed, COMMIT, Paths::Filtered)?,
+        });
+        files.push(Planned {
+            path: PathBuf::from(".github/workflows/pxmctl-drift.yml"),
+            text: ci_file(GITHUB_DRIFT, &slashed, COMMIT, Paths::Unfiltered)?,
         });
     }
     if matches!(ci, Ci::All | Ci::Gitlab) {
         files.push(Planned {
             path: PathBuf::from(".gitlab-ci.yml"),
-            text: ci_file(GITLAB_CI, &slashed, COMMIT)?,
+            text: ci_file(GITLAB_CI, &slashed, COMMIT, Paths::Filtered)?,
         });
     }
     Ok(files)
@@ -280,9 +296,17 @@ fn slashed(dir: &Path) -> String {
         .join("/")
 }
 
+/// Whether a CI template runs only when the catalog changed (and so names
+/// it in a `catalog/**` path filter), or on a schedule whatever changed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Paths {
+    Filtered,
+    Unfiltered,
+}
+
 /// A CI template pointed at the catalog `dir` and, when known, pinned to
 /// the commit `rev`.
-fn ci_file(template: &str, dir: &str, rev: &str) -> Result<String, String> {
+fn ci_file(template: &str, dir: &str, rev: &str, paths: Paths) -> Result<String, String> {
     let missing = |what: &str| format!("the built-in CI template has no `{what}` line to fill in");
     let catalog_line = "PXMCTL_CATALOG: catalog\n";
     let rev_line = "PXMCTL_REV: \"\"\n";
@@ -292,7 +316,7 @@ fn ci_file(template: &str, dir: &str, rev: &str) -> Result<String, String> {
     if template.matches(rev_line).count() != 1 {
         return Err(missing(rev_line.trim_end()));
     }
-    if !template.contains("catalog/**") {
+    if paths == Paths::Filtered && !template.contains("catalog/**") {
         return Err(missing("catalog/**"));
     }
     let mut text = template
@@ -338,16 +362,18 @@ environments:
     client_id: demo
     client_secret_env: PXM_SANDBOX_CLIENT_SECRET
 
+  # What CI plans on every pull request and applies on merge: staging,
+  # then production once approved. A client id is not a secret: CI reads
+  # it here, each environment its own (PXM_CLIENT_ID, when set, would win
+  # for every environment), and only the secrets from its secret store.
   staging:
     base_url: https://entapi.amplifi.io
-    # client_id: your-staging-client-id   # or set PXM_CLIENT_ID
+    # client_id: your-staging-client-id
     client_secret_env: PXM_STAGING_CLIENT_SECRET
 
-  # What CI plans and applies (PXM_ENV=production in the CI files), with
-  # PXM_CLIENT_ID and PXM_CLIENT_SECRET from the CI's secret store.
   production:
     base_url: https://entapi.amplifi.io
-    # client_id: your-production-client-id   # or set PXM_CLIENT_ID
+    # client_id: your-production-client-id
     client_secret_env: PXM_CLIENT_SECRET
 "#;
 

@@ -1,8 +1,10 @@
 //! `pxmctl init` and the CI files it writes, as a user meets them: the
 //! scaffold validates and its settings resolve, existing files are never
 //! replaced unasked, and the GitHub and GitLab jobs' own scripts, run
-//! with bash against the sandbox, validate, plan, comment-ready Markdown,
-//! and apply the reviewed plan (and only it) on merge.
+//! with bash against two sandboxes (staging and production), validate,
+//! plan both into one comment-ready Markdown file, apply the plan
+//! reviewed for staging on merge and the one reviewed for production
+//! after it (and only those), and tell drift from no drift on a schedule.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use crate::cli_support;
@@ -47,12 +49,21 @@ fn init_writes_a_catalog_that_validates_with_settings_that_resolve() {
         "catalog/.gitignore",
         ".vscode/settings.json",
         ".github/workflows/pxmctl.yml",
+        ".github/workflows/pxmctl-drift.yml",
         ".gitlab-ci.yml",
     ] {
         assert!(root.join(file).is_file(), "{file}");
         assert!(said.contains(&format!("created   {file}")), "{said}");
     }
     assert!(said.contains("next: pxmctl validate catalog"), "{said}");
+    // What CI needs before it can plan: the client ids in the settings,
+    // and the two secrets the settings name.
+    assert!(
+        said.contains("ci: pull requests plan staging and production")
+            && said.contains("`client_id` of staging and production in `catalog/pxmctl.yaml`")
+            && said.contains("`PXM_STAGING_CLIENT_SECRET` and `PXM_CLIENT_SECRET`"),
+        "{said}"
+    );
 
     let validated = pxmctl(root, &[], &["validate", "catalog"]);
     assert_eq!(validated.status.code(), Some(0), "{}", text(&validated));
@@ -91,6 +102,10 @@ fn init_writes_a_catalog_that_validates_with_settings_that_resolve() {
         (
             ".github/workflows/pxmctl.yml",
             "examples/ci/github/pxmctl.yml",
+        ),
+        (
+            ".github/workflows/pxmctl-drift.yml",
+            "examples/ci/github/pxmctl-drift.yml",
         ),
         (".gitlab-ci.yml", "examples/ci/gitlab/.gitlab-ci.yml"),
     ] {
@@ -209,6 +224,8 @@ fn init_in_a_subdirectory_points_ci_and_the_editor_at_it() {
     );
     assert!(workflow.contains("- \"shop/catalog/**\""), "{workflow}");
     assert!(!workflow.contains("\"catalog/**\""), "{workflow}");
+    let drift = read(root.join(".github/workflows/pxmctl-drift.yml"));
+    assert!(drift.contains("PXMCTL_CATALOG: shop/catalog\n"), "{drift}");
     let settings = read(root.join(".vscode/settings.json"));
     assert!(
         settings.contains("\"./shop/catalog/catalog.schema.json\""),
@@ -243,6 +260,11 @@ fn init_beside_an_existing_catalog_adds_no_starter() {
         text(&out)
     );
     assert!(!root.join(".github").exists() && !root.join(".gitlab-ci.yml").exists());
+    assert!(
+        !text(&out).contains("ci:"),
+        "no CI, no CI setup: {}",
+        text(&out)
+    );
     let validated = pxmctl(root, &[], &["validate", "catalog"]);
     assert_eq!(validated.status.code(), Some(0), "{}", text(&validated));
     assert!(text(&validated).contains("1 categories") || text(&validated).contains("1 category"));
@@ -330,11 +352,14 @@ fn parse_yaml(path: &Path) -> Value {
 }
 
 /// The `run:` steps of a GitHub Actions job; `uses:` steps are GitHub's
-/// own actions (checkout, cache, artifacts, the comment) and are skipped.
+/// own actions (checkout, cache, artifacts, the comment, the issue) and
+/// are skipped.
 fn github_steps(workflow: &Value, job: &str) -> Vec<Step> {
     let mut env = plain_vars(&workflow["env"]);
     env.extend(plain_vars(&workflow["jobs"][job]["env"]));
-    let steps = workflow["jobs"][job]["steps"].as_array().unwrap();
+    let steps = workflow["jobs"][job]["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no job `{job}`"));
     steps
         .iter()
         .filter_map(|step| {
@@ -353,18 +378,30 @@ fn github_steps(workflow: &Value, job: &str) -> Vec<Step> {
         .collect()
 }
 
-/// A GitLab job as one script: its template's `before_script`, then its
-/// `script`, each line in turn as the runner does.
+/// A GitLab job's key, looked up through its `extends:` chain (the job
+/// first, then each template it extends, as GitLab merges them).
+fn gitlab_key<'a>(ci: &'a Value, job: &str, key: &str) -> &'a Value {
+    let mut spec = &ci[job];
+    for _ in 0..11 {
+        if !spec[key].is_null() {
+            return &spec[key];
+        }
+        match spec["extends"].as_str() {
+            Some(template) => spec = &ci[template],
+            None => break,
+        }
+    }
+    &Value::Null
+}
+
+/// A GitLab job as one script: its `before_script`, then its `script`,
+/// each line in turn as the runner does, with the file's variables and
+/// those of the job and its templates.
 fn gitlab_job(ci: &Value, job: &str) -> Step {
-    let spec = &ci[job];
-    let template = spec["extends"].as_str().map_or(&Value::Null, |t| &ci[t]);
+    assert!(ci[job].is_object(), "no job `{job}`");
     let lines = |key: &str| -> Vec<String> {
-        let list = if spec[key].is_null() {
-            &template[key]
-        } else {
-            &spec[key]
-        };
-        list.as_array()
+        gitlab_key(ci, job, key)
+            .as_array()
             .into_iter()
             .flatten()
             .map(|l| l.as_str().unwrap().to_owned())
@@ -373,12 +410,68 @@ fn gitlab_job(ci: &Value, job: &str) -> Step {
     let mut script = lines("before_script");
     script.extend(lines("script"));
     let mut env = plain_vars(&ci["variables"]);
-    env.extend(plain_vars(&spec["variables"]));
+    let mut chain = vec![&ci[job]];
+    while let Some(template) = chain.last().unwrap()["extends"].as_str() {
+        chain.push(&ci[template]);
+    }
+    for spec in chain.iter().rev() {
+        env.extend(plain_vars(&spec["variables"]));
+    }
     Step {
         name: job.to_owned(),
         script: script.join("\n"),
         env,
     }
+}
+
+/// The variables a GitLab rule adds to its job (`PXMCTL_APPLY_FRESH` when
+/// run by hand), for the rule whose `if:` contains `source`.
+fn gitlab_rule<'a>(ci: &'a Value, job: &str, source: &str) -> &'a Value {
+    ci[job]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["if"].as_str().unwrap().contains(source))
+        .unwrap_or_else(|| panic!("`{job}` has no rule for {source}"))
+}
+
+/// Points the `staging` and `production` environments of the
+/// `pxmctl.yaml` init wrote at two sandboxes, as a user sets their
+/// accounts: the base URL, and the client id uncommented (it is not a
+/// secret; CI reads only the secrets from its store).
+fn point_environments(root: &Path, staging: &Served, production: &Served) {
+    let path = root.join("catalog/pxmctl.yaml");
+    let settings = read(&path);
+    let mut current = "";
+    let mut pointed = Vec::new();
+    let mut lines = Vec::new();
+    for line in settings.lines() {
+        if let Some(name) = line
+            .strip_prefix("  ")
+            .and_then(|l| l.strip_suffix(':'))
+            .filter(|l| !l.starts_with([' ', '#']))
+        {
+            current = name;
+        }
+        let served = match current {
+            "staging" => staging,
+            "production" => production,
+            _ => {
+                lines.push(line.to_owned());
+                continue;
+            }
+        };
+        lines.push(if line.starts_with("    base_url:") {
+            format!("    base_url: {}", served.sandbox.base_url())
+        } else if line.starts_with("    # client_id:") || line.starts_with("    client_id:") {
+            pointed.push(current);
+            format!("    client_id: {}", served.sandbox.client_id())
+        } else {
+            line.to_owned()
+        });
+    }
+    assert_eq!(pointed, ["staging", "production"], "a client_id line each");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 }
 
 /// A CI runner in `root` (the repository checkout): `pxmctl` on `PATH`,
@@ -388,13 +481,28 @@ struct Runner {
     root: PathBuf,
     _stubs: tempfile::TempDir,
     path: String,
-    /// The platform's variables: the sandbox's credentials (standing in
-    /// for the secret store) and the like.
+    /// The platform's variables: the sandboxes' secrets (standing in for
+    /// the secret store) and the like.
     env: Vec<(String, String)>,
 }
 
 impl Runner {
-    fn new(root: &Path, served: &Served) -> Self {
+    /// A runner for the repository `root` whose `pxmctl.yaml` points
+    /// staging and production at two sandboxes, with their secrets in the
+    /// variables that file names.
+    fn new(root: &Path, staging: &Served, production: &Served) -> Self {
+        point_environments(root, staging, production);
+        let env = vec![
+            (
+                "PXM_STAGING_CLIENT_SECRET".to_owned(),
+                staging.sandbox.client_secret().to_owned(),
+            ),
+            (
+                "PXM_CLIENT_SECRET".to_owned(),
+                production.sandbox.client_secret().to_owned(),
+            ),
+            ("NO_COLOR".to_owned(), "1".to_owned()),
+        ];
         let stubs = tempfile::tempdir().unwrap();
         for tool in ["cargo", "rustup"] {
             let stub = stubs.path().join(tool);
@@ -413,8 +521,6 @@ impl Runner {
             stubs.path().display(),
             std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_owned())
         );
-        let mut env = served.env();
-        env.retain(|(k, _)| k != "PXM_TOKEN_CACHE");
         Self {
             root: root.to_path_buf(),
             _stubs: stubs,
@@ -445,6 +551,8 @@ impl Runner {
                 .env("GITHUB_STEP_SUMMARY", &summary)
                 .env("CI_PROJECT_DIR", &self.root)
                 .envs(step.env.iter())
+                // The secret store wins over the file's variables, as a
+                // GitLab project variable does.
                 .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .envs(extra.iter().copied())
                 .stdin(std::process::Stdio::null())
@@ -500,22 +608,77 @@ fn add_category(root: &Path, key: &str, name: &str) {
     std::fs::write(file, yaml).unwrap();
 }
 
+/// Staging, empty, and production, already holding the starter's
+/// category (made in the PXM UI before the catalog existed): the two
+/// plans of one pull request differ, so each apply shows whose it took.
+fn two_accounts() -> (Served, Served) {
+    let production = Seed::from_yaml(
+        "categories:\n  - { id: made-in-the-ui, name: Tents }\n",
+        "production seed",
+    )
+    .unwrap();
+    (Served::start(Seed::default()), Served::start(production))
+}
+
+/// The sections of a Markdown file holding several plans, by the
+/// environment its heading names, in order.
+fn sections(markdown: &str) -> Vec<(String, String)> {
+    markdown
+        .split("### pxmctl plan (")
+        .skip(1)
+        .map(|s| {
+            let (env, rest) = s.split_once(")\n").unwrap();
+            (env.to_owned(), rest.to_owned())
+        })
+        .collect()
+}
+
+/// The saved plans of a pull request: for staging and production, each
+/// made against its own account.
+fn assert_saved_plans(root: &Path, staging: &Served, production: &Served) {
+    for (env, served) in [("staging", staging), ("production", production)] {
+        let saved: Value =
+            serde_json::from_str(&read(root.join(format!("pxmctl-plan/{env}.json")))).unwrap();
+        assert_eq!(saved["environment"], env, "{saved}");
+        assert_eq!(saved["base_url"], served.sandbox.base_url(), "{saved}");
+    }
+}
+
+fn counts(served: &Served) -> (usize, usize) {
+    (served.count("category"), served.count("collection"))
+}
+
 #[test]
-fn the_github_workflow_plans_pull_requests_and_applies_the_reviewed_plan_on_merge() {
+fn the_github_workflow_plans_both_environments_and_promotes_the_reviewed_plans() {
     if !bash_available() {
         eprintln!("skipped: no bash");
         return;
     }
-    let served = Served::start(Seed::default());
+    let (staging, production) = two_accounts();
     let (root, out) = init(&["--ci", "github"]);
     let root = root.path();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let workflow = parse_yaml(&root.join(".github/workflows/pxmctl.yml"));
     let plan_job = github_steps(&workflow, "plan");
-    let apply_job = github_steps(&workflow, "apply");
+    let to_staging = github_steps(&workflow, "apply-staging");
+    let to_production = github_steps(&workflow, "apply-production");
     assert_eq!(plan_job.len(), 3, "install, validate, plan");
-    assert_eq!(apply_job.len(), 2, "install, apply");
-    let runner = Runner::new(root, &served);
+    assert_eq!(to_staging.len(), 2, "install, apply");
+    assert_eq!(to_production.len(), 2, "install, apply");
+    // Promotion: production waits for staging, and for the approval its
+    // environment asks for; each applies its own plan with one script.
+    let jobs = &workflow["jobs"];
+    assert_eq!(jobs["apply-staging"]["environment"], "staging");
+    assert_eq!(jobs["apply-production"]["environment"], "production");
+    assert_eq!(jobs["apply-production"]["needs"], "apply-staging");
+    assert_eq!(to_staging[1].script, to_production[1].script);
+    assert_eq!(to_staging[1].env["PXM_ENV"], "staging");
+    assert_eq!(to_production[1].env["PXM_ENV"], "production");
+    for job in ["apply-staging", "apply-production"] {
+        assert_eq!(jobs[job]["concurrency"]["cancel-in-progress"], false);
+    }
+
+    let runner = Runner::new(root, &staging, &production);
     let pull_request = [("GITHUB_EVENT_NAME", "pull_request")];
     let merged = [
         ("GITHUB_EVENT_NAME", "push"),
@@ -523,65 +686,91 @@ fn the_github_workflow_plans_pull_requests_and_applies_the_reviewed_plan_on_merg
         ("REVIEWED_IN", "12"),
     ];
 
-    // The pull request: validated, planned, the plan saved and rendered
-    // for the comment.
+    // The pull request: validated, both environments planned into one
+    // Markdown file (the comment), each plan saved for its apply.
     let job = runner.job(&plan_job, &pull_request);
     assert!(job.succeeded(plan_job.len()), "{}", job.log());
     assert_eq!(job.output("planned"), Some("true"), "{}", job.outputs);
     assert_eq!(job.output("changes"), Some("true"), "{}", job.outputs);
     let markdown = read(root.join("pxmctl-plan/plan.md"));
+    let found = sections(&markdown);
+    let names: Vec<&str> = found.iter().map(|(env, _)| env.as_str()).collect();
+    assert_eq!(names, ["staging", "production"], "{markdown}");
+    assert!(found[0].1.contains("2 to add"), "{markdown}");
     assert!(
-        markdown.starts_with("### pxmctl plan (production)\n"),
-        "the heading names the environment: {markdown}"
+        found[1].1.contains("1 to add"),
+        "production holds the category already: {markdown}"
     );
-    assert!(markdown.contains("2 to add"), "{markdown}");
-    assert_eq!(job.summary, markdown, "the job summary shows the plan");
-    let saved: Value = serde_json::from_str(&read(root.join("pxmctl-plan/plan.json"))).unwrap();
-    assert!(saved.is_object());
-    assert_eq!(served.count("category"), 0, "a plan changes nothing");
+    assert_eq!(job.summary, markdown, "the job summary shows both plans");
+    assert_saved_plans(root, &staging, &production);
+    assert_eq!((counts(&staging), counts(&production)), ((0, 0), (1, 0)));
 
-    // The merge: the reviewed plan (the artifact, downloaded to the same
-    // place) is applied, and the account then matches the catalog.
-    let job = runner.job(&apply_job, &merged);
-    assert!(job.succeeded(apply_job.len()), "{}", job.log());
+    // The merge: staging applies the plan reviewed for it, and production
+    // is untouched until its job runs.
+    let job = runner.job(&to_staging, &merged);
+    assert!(job.succeeded(to_staging.len()), "{}", job.log());
     assert!(
-        job.log().contains("reviewed in pull request #12"),
+        job.log()
+            .contains("Applying the staging plan reviewed in pull request #12"),
         "{}",
         job.log()
     );
-    assert_eq!(served.count("category"), 1);
-    assert_eq!(served.count("collection"), 1);
+    assert_eq!((counts(&staging), counts(&production)), ((1, 1), (1, 0)));
+
+    // Approved: production applies the plan reviewed for production (the
+    // staging one would be refused there, as made for another account).
+    let job = runner.job(&to_production, &merged);
+    assert!(job.succeeded(to_production.len()), "{}", job.log());
+    assert!(
+        job.log()
+            .contains("Applying the production plan reviewed in pull request #12"),
+        "{}",
+        job.log()
+    );
+    assert_eq!((counts(&staging), counts(&production)), ((1, 1), (1, 1)));
     let job = runner.job(&plan_job, &pull_request);
     assert!(job.succeeded(plan_job.len()), "{}", job.log());
     assert_eq!(job.output("changes"), Some("false"), "{}", job.log());
-    assert!(read(root.join("pxmctl-plan/plan.md")).contains("No changes"));
+    let again = sections(&read(root.join("pxmctl-plan/plan.md")));
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().all(|(_, s)| s.contains("No changes")));
 
-    // Main moved on after the review: the reviewed plan is refused and
-    // nothing is applied; running the workflow by hand applies main.
+    // Main moved on after the review: the reviewed plans are refused and
+    // nothing is applied; running the workflow by hand plans and applies
+    // main, staging then production.
     add_category(root, "stoves", "Stoves");
     let job = runner.job(&plan_job, &pull_request);
     assert_eq!(job.output("changes"), Some("true"), "{}", job.log());
     add_category(root, "lamps", "Lamps");
-    let job = runner.job(&apply_job, &merged);
-    assert!(!job.succeeded(apply_job.len()), "{}", job.log());
-    assert!(job.log().contains("Run workflow"), "{}", job.log());
-    assert_eq!(served.count("category"), 1, "nothing applied");
+    for apply in [&to_staging, &to_production] {
+        let job = runner.job(apply, &merged);
+        assert!(!job.succeeded(apply.len()), "{}", job.log());
+        assert!(job.log().contains("Run workflow"), "{}", job.log());
+    }
+    assert_eq!((counts(&staging), counts(&production)), ((1, 1), (1, 1)));
     let by_hand = [
         ("GITHUB_EVENT_NAME", "workflow_dispatch"),
         ("PXMCTL_APPLY_FRESH", "true"),
     ];
-    let job = runner.job(&apply_job, &by_hand);
-    assert!(job.succeeded(apply_job.len()), "{}", job.log());
+    let job = runner.job(&to_staging, &by_hand);
+    assert!(job.succeeded(to_staging.len()), "{}", job.log());
     assert!(job.summary.contains("2 to add"), "{}", job.summary);
-    assert_eq!(served.count("category"), 3);
+    assert_eq!((counts(&staging), counts(&production)), ((3, 1), (1, 1)));
+    let job = runner.job(&to_production, &by_hand);
+    assert!(job.succeeded(to_production.len()), "{}", job.log());
+    assert_eq!(counts(&production), (3, 1));
 
     // A push with no reviewed plan applies nothing.
     std::fs::remove_dir_all(root.join("pxmctl-plan")).unwrap();
     add_category(root, "tarps", "Tarps");
-    let job = runner.job(&apply_job, &merged);
-    assert!(!job.succeeded(apply_job.len()), "{}", job.log());
-    assert!(job.log().contains("no reviewed plan"), "{}", job.log());
-    assert_eq!(served.count("category"), 3);
+    let job = runner.job(&to_staging, &merged);
+    assert!(!job.succeeded(to_staging.len()), "{}", job.log());
+    assert!(
+        job.log().contains("no staging plan reviewed"),
+        "{}",
+        job.log()
+    );
+    assert_eq!(counts(&staging), (3, 1));
 }
 
 #[test]
@@ -590,16 +779,39 @@ fn the_github_workflow_fails_an_invalid_catalog_and_validates_forks_only() {
         eprintln!("skipped: no bash");
         return;
     }
-    let served = Served::start(Seed::default());
+    let (staging, production) = two_accounts();
     let (root, _) = init(&["--ci", "github"]);
     let root = root.path();
     let workflow = parse_yaml(&root.join(".github/workflows/pxmctl.yml"));
     let plan_job = github_steps(&workflow, "plan");
-    let mut runner = Runner::new(root, &served);
+    let mut runner = Runner::new(root, &staging, &production);
     let pull_request = [("GITHUB_EVENT_NAME", "pull_request")];
 
+    // One environment that cannot be planned (its secret is wrong): the
+    // comment still shows both, saying which failed, and the check fails.
+    let good = runner.env.clone();
+    for (k, v) in &mut runner.env {
+        if k == "PXM_STAGING_CLIENT_SECRET" {
+            *v = "wrong".to_owned();
+        }
+    }
+    let job = runner.job(&plan_job, &pull_request);
+    assert!(!job.succeeded(plan_job.len()), "{}", job.log());
+    assert_eq!(job.output("planned"), Some("true"), "{}", job.log());
+    let found = sections(&read(root.join("pxmctl-plan/plan.md")));
+    assert_eq!(found.len(), 2);
+    assert!(found[0].1.contains("The plan failed"), "{found:?}");
+    assert!(found[1].1.contains("to add"), "{found:?}");
+    assert!(
+        job.log().contains("the plan failed for: staging"),
+        "{}",
+        job.log()
+    );
+    runner.env = good;
+
     // A fork's pull request has no secrets: validated, not planned.
-    runner.env.retain(|(k, _)| !k.starts_with("PXM_CLIENT"));
+    runner.env.retain(|(k, _)| !k.ends_with("CLIENT_SECRET"));
+    std::fs::remove_dir_all(root.join("pxmctl-plan")).unwrap();
     let job = runner.job(&plan_job, &pull_request);
     assert!(job.succeeded(plan_job.len()), "{}", job.log());
     assert_eq!(job.output("planned"), None, "{}", job.log());
@@ -608,6 +820,7 @@ fn the_github_workflow_fails_an_invalid_catalog_and_validates_forks_only() {
         "{}",
         job.log()
     );
+    assert!(!root.join("pxmctl-plan").exists());
 
     std::fs::write(
         root.join("catalog/more.yaml"),
@@ -622,54 +835,343 @@ fn the_github_workflow_fails_an_invalid_catalog_and_validates_forks_only() {
 }
 
 #[test]
-fn the_gitlab_pipeline_plans_merge_requests_and_applies_the_reviewed_plan() {
+fn the_gitlab_pipeline_plans_both_environments_and_promotes_the_reviewed_plans() {
     if !bash_available() {
         eprintln!("skipped: no bash");
         return;
     }
-    let served = Served::start(Seed::default());
+    let (staging, production) = two_accounts();
     let (root, out) = init(&["--ci", "gitlab"]);
     let root = root.path();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let ci = parse_yaml(&root.join(".gitlab-ci.yml"));
     let plan = [gitlab_job(&ci, "pxmctl-plan")];
-    let apply = [gitlab_job(&ci, "pxmctl-apply")];
-    let runner = Runner::new(root, &served);
+    let to_staging = [gitlab_job(&ci, "pxmctl-apply-staging")];
+    let to_production = [gitlab_job(&ci, "pxmctl-apply-production")];
+    // Promotion: production is a manual job in its own environment, after
+    // staging; both run one script, for the environment in PXM_ENV.
+    assert_eq!(ci["pxmctl-apply-staging"]["environment"], "staging");
+    assert_eq!(ci["pxmctl-apply-production"]["environment"], "production");
+    let push_rule = gitlab_rule(&ci, "pxmctl-apply-production", "\"push\"");
+    assert_eq!(push_rule["when"], "manual", "{push_rule}");
+    assert!(
+        ci["pxmctl-apply-production"]["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["job"] == "pxmctl-apply-staging"),
+        "production waits for staging"
+    );
+    assert_eq!(to_staging[0].script, to_production[0].script);
+    assert_eq!(to_staging[0].env["PXM_ENV"], "staging");
+    assert_eq!(to_production[0].env["PXM_ENV"], "production");
+    let by_hand: Vec<(String, String)> =
+        plain_vars(&gitlab_rule(&ci, "pxmctl-apply-production", "\"web\"")["variables"])
+            .into_iter()
+            .chain([("CI_PIPELINE_SOURCE".to_owned(), "web".to_owned())])
+            .collect();
+    let by_hand: Vec<(&str, &str)> = by_hand
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let runner = Runner::new(root, &staging, &production);
     let mr = [("CI_PIPELINE_SOURCE", "merge_request_event")];
+    let push = [("CI_PIPELINE_SOURCE", "push")];
 
     let job = runner.job(&plan, &mr);
     assert!(job.succeeded(1), "{}", job.log());
     let markdown = read(root.join("pxmctl-plan/plan.md"));
-    assert!(markdown.contains("2 to add"), "{markdown}");
-    assert!(job.log().contains(&markdown), "the plan is in the job log");
+    let found = sections(&markdown);
+    let names: Vec<&str> = found.iter().map(|(env, _)| env.as_str()).collect();
+    assert_eq!(names, ["staging", "production"], "{markdown}");
+    assert!(found[0].1.contains("2 to add"), "{markdown}");
+    assert!(found[1].1.contains("1 to add"), "{markdown}");
+    assert!(
+        job.log().contains(&markdown),
+        "the plans are in the job log"
+    );
+    assert_saved_plans(root, &staging, &production);
     // What the pxmctl-reviewed-plan job leaves beside the artifact.
     std::fs::write(root.join("pxmctl-plan/merge-request"), "7\n").unwrap();
 
-    let job = runner.job(&apply, &[("CI_PIPELINE_SOURCE", "push")]);
+    let job = runner.job(&to_staging, &push);
     assert!(job.succeeded(1), "{}", job.log());
     assert!(
-        job.log().contains("reviewed in merge request !7"),
+        job.log()
+            .contains("Applying the staging plan reviewed in merge request !7"),
         "{}",
         job.log()
     );
-    assert_eq!(served.count("collection"), 1);
+    assert_eq!((counts(&staging), counts(&production)), ((1, 1), (1, 0)));
+    let job = runner.job(&to_production, &push);
+    assert!(job.succeeded(1), "{}", job.log());
+    assert!(
+        job.log()
+            .contains("Applying the production plan reviewed in merge request !7"),
+        "{}",
+        job.log()
+    );
+    assert_eq!((counts(&staging), counts(&production)), ((1, 1), (1, 1)));
     let job = runner.job(&plan, &mr);
     assert!(job.succeeded(1), "{}", job.log());
-    assert!(read(root.join("pxmctl-plan/plan.md")).contains("No changes"));
-
-    // A stale plan is refused; a pipeline run by hand applies the branch.
-    add_category(root, "stoves", "Stoves");
-    let job = runner.job(&apply, &[("CI_PIPELINE_SOURCE", "push")]);
-    assert!(!job.succeeded(1), "{}", job.log());
-    assert!(job.log().contains("Run pipeline"), "{}", job.log());
-    assert_eq!(served.count("category"), 1);
-    let job = runner.job(
-        &apply,
-        &[
-            ("CI_PIPELINE_SOURCE", "web"),
-            ("PXMCTL_APPLY_FRESH", "true"),
-        ],
+    assert!(
+        sections(&read(root.join("pxmctl-plan/plan.md")))
+            .iter()
+            .all(|(_, s)| s.contains("No changes"))
     );
+
+    // A stale plan is refused; a pipeline run by hand applies the branch,
+    // staging then production.
+    add_category(root, "stoves", "Stoves");
+    for apply in [&to_staging, &to_production] {
+        let job = runner.job(apply, &push);
+        assert!(!job.succeeded(1), "{}", job.log());
+        assert!(job.log().contains("Run pipeline"), "{}", job.log());
+    }
+    assert_eq!((counts(&staging), counts(&production)), ((1, 1), (1, 1)));
+    let job = runner.job(&to_staging, &by_hand);
     assert!(job.succeeded(1), "{}", job.log());
-    assert_eq!(served.count("category"), 2);
+    assert_eq!((counts(&staging), counts(&production)), ((2, 1), (1, 1)));
+    let job = runner.job(&to_production, &by_hand);
+    assert!(job.succeeded(1), "{}", job.log());
+    assert_eq!(counts(&production), (2, 1));
+}
+
+/// Changes production behind Git's back, as an edit in the PXM UI would:
+/// the starter's collection renamed, with pxmctl run from elsewhere.
+fn edit_in_the_ui(production: &Served) {
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir(elsewhere.path().join("catalog")).unwrap();
+    std::fs::write(
+        elsewhere.path().join("catalog/ui.yaml"),
+        "categories:\n  tents: { name: Tents }\ncollections:\n  tent:\n    name: Renamed in the UI\n    category: tents\n    sku: TENT-2P\n",
+    )
+    .unwrap();
+    let out = pxmctl(
+        elsewhere.path(),
+        &production.env(),
+        &["apply", "--auto-approve", "catalog"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn the_drift_checks_tell_drift_from_none_by_the_plans_exit_code() {
+    if !bash_available() {
+        eprintln!("skipped: no bash");
+        return;
+    }
+    let (staging, production) = two_accounts();
+    let (root, out) = init(&[]);
+    let root = root.path();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let workflow = parse_yaml(&root.join(".github/workflows/pxmctl-drift.yml"));
+    assert!(
+        workflow["on"]["schedule"][0]["cron"].is_string(),
+        "{workflow}"
+    );
+    assert!(workflow["on"].get("workflow_dispatch").is_some());
+    let github = github_steps(&workflow, "drift");
+    assert_eq!(github.len(), 2, "install, plan");
+    assert_eq!(github[1].env["PXM_ENV"], "production");
+    // The issue is GitHub's part, and acts on the plan step's decision.
+    let steps = workflow["jobs"]["drift"]["steps"].as_array().unwrap();
+    let issue = steps.last().unwrap();
+    assert_eq!(
+        issue["env"]["DRIFTED"],
+        "${{ steps.drift.outputs.drifted }}"
+    );
+    let ci = parse_yaml(&root.join(".gitlab-ci.yml"));
+    let gitlab = [gitlab_job(&ci, "pxmctl-drift")];
+    assert_eq!(gitlab[0].env["PXM_ENV"], "production");
+    gitlab_rule(&ci, "pxmctl-drift", "\"schedule\"");
+    gitlab_rule(&ci, "pxmctl-drift-issue", "\"schedule\"");
+    assert_eq!(ci["pxmctl-drift-issue"]["needs"][0], "pxmctl-drift");
+    let runner = Runner::new(root, &staging, &production);
+    let schedule = [
+        ("GITHUB_EVENT_NAME", "schedule"),
+        ("CI_PIPELINE_SOURCE", "schedule"),
+    ];
+    // Both platforms' checks, on the same account: the GitHub step's
+    // output and the GitLab job's dotenv report carry the decision.
+    let check = |want: &str| {
+        let job = runner.job(&github, &schedule);
+        assert!(job.succeeded(github.len()), "{}", job.log());
+        assert_eq!(job.output("drifted"), Some(want), "{}", job.log());
+        let markdown = read(root.join("pxmctl-drift/plan.md"));
+        assert!(
+            markdown.starts_with("### pxmctl plan (production)\n"),
+            "{markdown}"
+        );
+        assert_eq!(job.summary, markdown, "the run's summary shows the plan");
+        let job = runner.job(&gitlab, &schedule);
+        assert!(job.succeeded(1), "{}", job.log());
+        assert_eq!(
+            read(root.join("pxmctl-drift/drift.env")),
+            format!("PXMCTL_DRIFTED={want}\n")
+        );
+        markdown
+    };
+
+    // Production is behind main (a merge not yet approved there): drift,
+    // and the issue body would be the plan that catches it up.
+    let markdown = check("true");
+    assert!(markdown.contains("1 to add"), "{markdown}");
+    // Caught up: no drift, so an open issue is closed.
+    let ci_plan = github_steps(
+        &parse_yaml(&root.join(".github/workflows/pxmctl.yml")),
+        "plan",
+    );
+    let job = runner.job(&ci_plan, &[("GITHUB_EVENT_NAME", "pull_request")]);
+    assert!(job.succeeded(ci_plan.len()), "{}", job.log());
+    let apply = github_steps(
+        &parse_yaml(&root.join(".github/workflows/pxmctl.yml")),
+        "apply-production",
+    );
+    let job = runner.job(&apply, &[("PXMCTL_APPLY_FRESH", "false")]);
+    assert!(job.succeeded(apply.len()), "{}", job.log());
+    let markdown = check("false");
+    assert!(markdown.contains("No changes"), "{markdown}");
+    // Someone edits production in the PXM UI: drift, and the plan says
+    // what applying main would put back.
+    edit_in_the_ui(&production);
+    let markdown = check("true");
+    assert!(markdown.contains("Renamed in the UI"), "{markdown}");
+    assert_eq!(counts(&staging), (0, 0), "the checks touch no account");
+
+    // An error is neither: the job fails and the issue is left alone.
+    let mut broken = Runner::new(root, &staging, &production);
+    broken.env.retain(|(k, _)| k != "PXM_CLIENT_SECRET");
+    let job = broken.job(&github, &schedule);
+    assert!(!job.succeeded(github.len()), "{}", job.log());
+    assert_eq!(job.ran.last().unwrap().1.status.code(), Some(1));
+    assert_eq!(job.output("drifted"), None, "{}", job.log());
+    let job = broken.job(&gitlab, &schedule);
+    assert!(!job.succeeded(1), "{}", job.log());
+}
+
+/// A stand-in for GitLab's issues API on the runner: `curl` records each
+/// call (and the JSON body it sends) in `dir`, and answers the search for
+/// open issues with `dir/open.json`; `apk` does nothing.
+fn fake_gitlab(dir: &Path) {
+    let tools = [
+        ("apk", "#!/bin/sh\nexit 0\n".to_owned()),
+        (
+            "curl",
+            format!(
+                "#!/bin/bash\nd='{}'\necho \"$*\" >> \"$d/calls\"\nfor a in \"$@\"; do\n  case \"$a\" in @*) cat \"${{a#@}}\" >> \"$d/sent\"; echo >> \"$d/sent\" ;; esac\ndone\ncase \" $* \" in *\" -G \"*) cat \"$d/open.json\" ;; esac\n",
+                dir.display()
+            ),
+        ),
+    ];
+    for (name, script) in tools {
+        let path = dir.join(name);
+        std::fs::write(&path, script).unwrap();
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&path, perms).unwrap();
+    }
+}
+
+#[test]
+fn the_gitlab_drift_issue_is_opened_updated_and_closed_by_the_decision() {
+    if !bash_available() || Command::new("jq").arg("--version").output().is_err() {
+        eprintln!("skipped: no bash or jq");
+        return;
+    }
+    let (staging, production) = two_accounts();
+    let (root, _) = init(&["--ci", "gitlab"]);
+    let root = root.path();
+    let ci = parse_yaml(&root.join(".gitlab-ci.yml"));
+    let drift = [gitlab_job(&ci, "pxmctl-drift")];
+    let issue = [gitlab_job(&ci, "pxmctl-drift-issue")];
+    let api = tempfile::tempdir().unwrap();
+    fake_gitlab(api.path());
+    let mut runner = Runner::new(root, &staging, &production);
+    runner.path = format!("{}:{}", api.path().display(), runner.path);
+    let schedule = [
+        ("CI_PIPELINE_SOURCE", "schedule"),
+        ("CI_API_V4_URL", "https://gitlab.test/api/v4"),
+        ("CI_PROJECT_ID", "42"),
+        ("CI_DEFAULT_BRANCH", "main"),
+        ("CI_COMMIT_SHORT_SHA", "abc1234"),
+        ("CI_PIPELINE_ID", "99"),
+        ("CI_PIPELINE_URL", "https://gitlab.test/p/99"),
+        ("PXMCTL_GITLAB_TOKEN", "glpat-test"),
+    ];
+    let issues = "https://gitlab.test/api/v4/projects/42/issues";
+    let ours = r#"[{"iid": 4, "description": "someone else's"}, {"iid": 5, "description": "<!-- pxmctl-drift -->\nold plan"}]"#;
+    // The issue job with these open issues, after the drift job decided:
+    // the calls it made, and the bodies it sent.
+    let file_issue = |open: &str| -> (Vec<String>, String) {
+        let job = runner.job(&drift, &schedule);
+        assert!(job.succeeded(1), "{}", job.log());
+        let decided = read(root.join("pxmctl-drift/drift.env"));
+        let drifted = decided.trim().strip_prefix("PXMCTL_DRIFTED=").unwrap();
+        for file in ["calls", "sent"] {
+            let _ = std::fs::remove_file(api.path().join(file));
+        }
+        std::fs::write(api.path().join("open.json"), open).unwrap();
+        let mut env = schedule.to_vec();
+        env.push(("PXMCTL_DRIFTED", drifted));
+        let job = runner.job(&issue, &env);
+        assert!(job.succeeded(1), "{}", job.log());
+        let calls = std::fs::read_to_string(api.path().join("calls")).unwrap_or_default();
+        let calls = calls.lines().map(str::to_owned).collect();
+        let sent = std::fs::read_to_string(api.path().join("sent")).unwrap_or_default();
+        (calls, sent)
+    };
+    let wrote = |calls: &[String]| -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| c.contains(" -X "))
+            .map(|c| {
+                let method = c.split(" -X ").nth(1).unwrap().split(' ').next().unwrap();
+                format!("{method} {}", c.split(' ').next_back().unwrap())
+            })
+            .collect()
+    };
+
+    // Drift (production is behind main), no issue yet: one is opened with
+    // the plan as its body, after a search for ours by title.
+    let (calls, sent) = file_issue("[]");
+    assert!(
+        calls[0].contains("-G") && calls[0].contains("in=title"),
+        "{calls:?}"
+    );
+    assert_eq!(wrote(&calls), [format!("POST {issues}")], "{calls:?}");
+    let body: Value = serde_json::from_str(sent.trim()).unwrap();
+    assert_eq!(body["title"], "pxmctl: production differs from main");
+    let description = body["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("<!-- pxmctl-drift -->\n"),
+        "{description}"
+    );
+    assert!(
+        description.contains("### pxmctl plan (production)") && description.contains("1 to add"),
+        "{description}"
+    );
+
+    // Still drifted, our issue open: its body is replaced, no new one.
+    let (calls, _) = file_issue(ours);
+    assert_eq!(wrote(&calls), [format!("PUT {issues}/5")], "{calls:?}");
+
+    // Applied: no drift, so our issue gets a note and is closed...
+    let plan = [gitlab_job(&ci, "pxmctl-plan")];
+    let job = runner.job(&plan, &[("CI_PIPELINE_SOURCE", "merge_request_event")]);
+    assert!(job.succeeded(1), "{}", job.log());
+    let apply = [gitlab_job(&ci, "pxmctl-apply-production")];
+    let job = runner.job(&apply, &[("CI_PIPELINE_SOURCE", "push")]);
+    assert!(job.succeeded(1), "{}", job.log());
+    let (calls, sent) = file_issue(ours);
+    assert_eq!(
+        wrote(&calls),
+        [format!("POST {issues}/5/notes"), format!("PUT {issues}/5")],
+        "{calls:?}"
+    );
+    assert!(calls[2].contains("state_event=close"), "{calls:?}");
+    assert!(sent.contains("No drift any more"), "{sent}");
+    // ... and with none open, nothing is written.
+    let (calls, _) = file_issue("[]");
+    assert_eq!(calls.len(), 1, "only the search: {calls:?}");
 }
