@@ -86,9 +86,12 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
         ));
         match pxmctl(
             step,
-            sandbox.base_url(),
-            sandbox.client_id(),
-            sandbox.client_secret(),
+            &args.dir,
+            (
+                sandbox.base_url(),
+                sandbox.client_id(),
+                sandbox.client_secret(),
+            ),
         ) {
             Ok(0) => {}
             Ok(status) => {
@@ -114,17 +117,37 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
 }
 
 /// Runs this binary with `args` against the sandbox; its exit status.
-fn pxmctl(args: &[&str], base_url: &str, id: &str, secret: &str) -> std::io::Result<i32> {
-    let status = Command::new(std::env::current_exe()?)
+/// Whatever environment a `pxmctl.yaml` beside the catalog selects, its
+/// secret variable holds the sandbox's secret and its token variable is
+/// unset, so the children reach the demo's sandbox and nothing else.
+fn pxmctl(
+    args: &[&str],
+    dir: &Path,
+    (base_url, id, secret): (&str, &str, &str),
+) -> std::io::Result<i32> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command
         .args(args)
         .env("PXM_BASE_URL", base_url)
         .env("PXM_CLIENT_ID", id)
         .env("PXM_CLIENT_SECRET", secret)
         .env("PXM_TOKEN_CACHE", "off")
         .env_remove("PXM_ENV")
-        .env_remove("PXM_TOKEN")
-        .status()?;
-    Ok(status.code().unwrap_or(1))
+        .env_remove("PXM_TOKEN");
+    let settings = dir.join(crate::config::FILE_NAME);
+    if let Ok(text) = std::fs::read_to_string(&settings)
+        && let Ok(file) = crate::config::ConfigFile::parse(&settings, &text)
+    {
+        for env in file.environments.values() {
+            if let Some(var) = &env.client_secret_env {
+                command.env(var, secret);
+            }
+            if let Some(var) = &env.token_env {
+                command.env_remove(var);
+            }
+        }
+    }
+    Ok(command.status()?.code().unwrap_or(1))
 }
 
 fn next_steps(dir: &Path) -> String {

@@ -5,7 +5,9 @@
 //! line on its own through bash. A line passes when it exits 0, 2 or 3
 //! (plan's "changes" and "deletions"); 1 is an error. A block that cannot
 //! run here says why in a `<!-- docs-test: skip … -->` line above it;
-//! `<!-- docs-test: empty -->` runs it in an empty directory instead.
+//! `<!-- docs-test: empty -->` runs it in an empty directory instead. A
+//! line whose comment says it `asks` (on a terminal) is not run. The
+//! sandbox has the credentials the docs use (`demo` / `demo-secret`).
 #![allow(clippy::unwrap_used)]
 
 use crate::cli_support::{Served, bin_dir, copy_dir, repo, text};
@@ -13,7 +15,7 @@ use crate::cli_support::{Served, bin_dir, copy_dir, repo, text};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pxmctl::sandbox::Seed;
+use pxmctl::sandbox::{Credentials, SandboxConfig, Seed};
 
 struct Block {
     file: String,
@@ -75,9 +77,17 @@ fn workspace(empty: bool) -> (tempfile::TempDir, Served) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("home")).unwrap();
     let catalog = pxmctl::catalog::load(&repo("catalog")).catalog.unwrap();
-    let served = Served::start(Seed::with_regions(
-        catalog.regions.values().map(|r| r.value.name.as_str()),
-    ));
+    let served = Served::configured(SandboxConfig {
+        rate_limit: None,
+        seed: Some(Seed::with_regions(
+            catalog.regions.values().map(|r| r.value.name.as_str()),
+        )),
+        credentials: Some(Credentials {
+            client_id: "demo".into(),
+            client_secret: "demo-secret".into(),
+        }),
+        ..SandboxConfig::default()
+    });
     if !empty {
         copy_dir(&repo("catalog"), &dir.path().join("catalog"));
         let init = run(dir.path(), &served, "pxmctl init catalog --ci none");
@@ -130,11 +140,25 @@ fn every_documented_command_runs_as_written() {
             }
             let (dir, served) = workspace(marker == "empty");
             for command in &block.commands {
+                if command
+                    .split_once('#')
+                    .is_some_and(|(_, c)| c.contains("asks"))
+                {
+                    continue;
+                }
                 let o = run(dir.path(), &served, command);
                 ran += 1;
                 if !matches!(o.status.code(), Some(0 | 2 | 3)) {
                     let t = text(&o);
-                    let tail: String = t.lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                    let tail: String = t
+                        .lines()
+                        .rev()
+                        .take(6)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<Vec<_>>()
+                        .join("\n");
                     failures.push(format!(
                         "{}:{}: `{command}` exited {:?}:\n{tail}",
                         block.file,
