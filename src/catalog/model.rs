@@ -80,6 +80,24 @@ impl Catalog {
         self.environment = Some(env.to_owned());
     }
 
+    /// Whether the entry `key` of `kind` is protected, and where it is
+    /// declared; `None` when there is no such entry.
+    #[must_use]
+    pub fn protection(&self, kind: Kind, key: &str) -> Option<(bool, Location)> {
+        fn of<T>(entries: &BTreeMap<Key, Entry<T>>, key: &str) -> Option<(bool, Location)> {
+            entries.get(key).map(|e| (e.protect, e.declared_at.clone()))
+        }
+        match kind {
+            Kind::Region => of(&self.regions, key),
+            Kind::Attribute => of(&self.attributes, key),
+            Kind::AttributeGroup => of(&self.attribute_groups, key),
+            Kind::Category => of(&self.categories, key),
+            Kind::Collection => of(&self.collections, key),
+            Kind::File => of(&self.files, key),
+            Kind::Resource => of(&self.resources, key),
+        }
+    }
+
     /// Every environment name a pin is written for.
     #[must_use]
     pub fn pinned_environments(&self) -> BTreeSet<&str> {

@@ -59,6 +59,9 @@ pub enum Code {
     AmbiguousMatch,
     VanishedId,
     MissingLive,
+    /// A protected entry's live object would be deleted (a rename the
+    /// catalog did not declare, with its kind pruned).
+    Protected,
 }
 
 impl Code {
@@ -93,6 +96,7 @@ impl Code {
             Self::AmbiguousMatch => "ambiguous-match",
             Self::VanishedId => "vanished-id",
             Self::MissingLive => "missing-live",
+            Self::Protected => "protected",
         }
     }
 }

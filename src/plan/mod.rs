@@ -81,6 +81,47 @@ pub struct PlanOptions {
     pub force_upload: bool,
 }
 
+/// A protected entry's object must never be deleted. The one way a plan
+/// could: the entry no longer matches its live object (renamed in the
+/// UI, or in the catalog without `renamed_from`), so it is created anew
+/// while a prune deletes the old one, which the rename hints name.
+fn protected(
+    catalog: &Catalog,
+    renames: &[renames::Rename],
+    deletions: &[diff::Draft],
+    diagnostics: &mut Diagnostics,
+) {
+    for r in renames {
+        let kind = r.note.kind;
+        let Some((true, at)) = catalog.protection(kind, &r.note.key) else {
+            continue;
+        };
+        let deleted = deletions
+            .iter()
+            .any(|d| d.action.kind == kind && d.action.id.as_deref() == Some(r.live_id.as_str()));
+        if deleted {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::Protected,
+                    at,
+                    format!(
+                        "{} `{}` is protected, but the plan would create it anew and delete live {} {} \"{}\", which looks like it: its identity no longer matches",
+                        kind.noun(),
+                        r.note.key,
+                        kind.noun(),
+                        r.live_id,
+                        crate::render::printable(&r.live_name)
+                    ),
+                )
+                .with_hint(format!(
+                    "if it was renamed, add `renamed_from: {}` (or pin it with `id:`); nothing is deleted while this stands",
+                    crate::render::printable(&r.live_name)
+                )),
+            );
+        }
+    }
+}
+
 /// The live files whose attribute values planning needs but the list
 /// left out (see [`diff::values_needed`]); read them
 /// (`remote::file_values`) before planning.
@@ -130,13 +171,14 @@ pub fn plan(
     }
     let mut drafts = differ.drafts;
     let mut notes = differ.notes;
-    notes.extend(renames::hints(
-        catalog,
-        live,
-        &matches,
-        drafts.iter().map(|d| &d.action),
-    ));
-    drafts.extend(prune::deletions(catalog, live, &matches));
+    let renames = renames::hints(catalog, live, &matches, drafts.iter().map(|d| &d.action));
+    let deletions = prune::deletions(catalog, live, &matches);
+    protected(catalog, &renames, &deletions, &mut diagnostics);
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    notes.extend(renames.into_iter().map(|r| r.note));
+    drafts.extend(deletions);
     let actions = match graph::order(drafts, live) {
         Ok(actions) => actions,
         Err(path) => {

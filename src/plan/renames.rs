@@ -21,13 +21,22 @@ type Place = (Kind, Option<String>, Option<String>);
 /// catalog does not manage there: no guess is worth making.
 const MOST_CANDIDATES: usize = 200;
 
+/// A create that looks like an undeclared rename of a live object.
+#[derive(Debug)]
+pub struct Rename {
+    pub note: Note,
+    /// The live object it looks like.
+    pub live_id: String,
+    pub live_name: String,
+}
+
 /// The notes for the creates among `actions`.
 pub fn hints<'a, 'l>(
     catalog: &Catalog,
     live: &'l LiveSnapshot,
     matches: &Matches,
     actions: impl Iterator<Item = &'a Action>,
-) -> Vec<Note> {
+) -> Vec<Rename> {
     let mut places: HashMap<Place, Vec<(&'l str, &'l str)>> = HashMap::new();
     let mut add = |place: Place, id: &'l str, name: &'l str| {
         if matches.owner(place.0, id).is_none() {
@@ -100,14 +109,18 @@ pub fn hints<'a, 'l>(
         let Some((id, _)) = candidates.iter().find(|(_, n)| *n == old) else {
             continue;
         };
-        out.push(Note {
-            kind: a.kind,
-            key: a.key.clone(),
-            title: name.clone(),
-            message: format!(
-                "created as new, while live {} {id} \"{old}\" in the same place is matched by no entry; if this is a rename, add `renamed_from: {old}` to keep that object (and what hangs from it) instead of making a second one",
-                a.kind.noun()
-            ),
+        out.push(Rename {
+            note: Note {
+                kind: a.kind,
+                key: a.key.clone(),
+                title: name.clone(),
+                message: format!(
+                    "created as new, while live {} {id} \"{old}\" in the same place is matched by no entry; if this is a rename, add `renamed_from: {old}` to keep that object (and what hangs from it) instead of making a second one",
+                    a.kind.noun()
+                ),
+            },
+            live_id: (*id).to_owned(),
+            live_name: old.to_owned(),
         });
     }
     out

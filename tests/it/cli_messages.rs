@@ -82,3 +82,38 @@ fn plan_summary_prints_counts_and_addresses_only() {
     let o = run.pxmctl(&["plan", "catalog", "--summary", "--format", "json"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+#[test]
+fn a_protected_entry_whose_object_a_prune_would_delete_stops_the_plan() {
+    let seed = Seed::from_json(
+        &serde_json::json!({
+            "regions": [{"id": "r1", "name": "Global", "is_primary": true}],
+            "categories": [{"id": "k1", "name": "Kettles"}],
+            "collections": [{"id": "c1", "name": "Aurora Kettle", "parent_id": "k1"}]
+        })
+        .to_string(),
+        "test",
+    )
+    .unwrap();
+    // Renamed in the UI: "Aurora Kettle" is what the catalog calls "Aurora".
+    let catalog = |protect: &str| {
+        format!(
+            "prune: [collections]\nregions:\n  global: {{ name: Global }}\ncategories:\n  kettles: {{ name: Kettles }}\ncollections:\n  aurora: {{ name: Aurora, category: kettles{protect} }}\n"
+        )
+    };
+    let run = Run::new(
+        seed,
+        Readings::default(),
+        &[("catalog.yaml", catalog(", protect: true").as_bytes())],
+    );
+    let t = run.expect(1, &["plan"]);
+    assert!(t.contains("protected"), "{t}");
+    assert!(t.contains("error[protected]: collection `aurora` is protected"), "{t}");
+    assert!(t.contains("delete live collection c1 \"Aurora Kettle\""), "{t}");
+    assert!(t.contains("add `renamed_from: Aurora Kettle`"), "{t}");
+    // Unprotected, the same plan is shown, with the rename note.
+    run.write("catalog.yaml", catalog("").as_bytes());
+    let t = run.expect(0, &["plan"]);
+    assert!(t.contains("will be deleted"), "{t}");
+    assert!(t.contains("renamed_from: Aurora Kettle"), "{t}");
+}
