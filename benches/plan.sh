@@ -7,11 +7,22 @@
 # peak RSS, and the time spent after the snapshot (match, diff, graph,
 # render; target < 1 s).
 #
-# Usage: benches/plan.sh   (env: COLLECTIONS=100000 PAGE_SIZE=1000)
+# The other kinds grow with COLLECTIONS (a tenth as many categories, one
+# in 200 attributes, a fifth as many files: the default sizes at 100,000),
+# unless CATEGORIES, ATTRIBUTES or FILES say otherwise. Files are 1,000 to
+# 1,999 bytes (FILE_SIZE): the sandbox keeps every file's bytes in memory,
+# and the plan reads only their metadata.
+#
+# Usage: benches/plan.sh   (env: COLLECTIONS=100000 PAGE_SIZE=1000
+#                           CATEGORIES ATTRIBUTES FILES FILE_SIZE)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 collections=${COLLECTIONS:-100000}
+categories=${CATEGORIES:-$(( collections / 10 > 1 ? collections / 10 : 1 ))}
+attributes=${ATTRIBUTES:-$(( collections / 200 > 1 ? collections / 200 : 1 ))}
+files=${FILES:-$(( collections / 5 ))}
+file_size=${FILE_SIZE:-1000}
 page=${PAGE_SIZE:-1000}
 work=$(mktemp -d)
 pid=""
@@ -23,7 +34,9 @@ trap cleanup EXIT
 
 cargo build --release --quiet --bin pxmctl
 bin="${CARGO_TARGET_DIR:-target}/release/pxmctl"
-python3 scripts/gen_seed.py "$work/seed.json" --collections "$collections"
+python3 scripts/gen_seed.py "$work/seed.json" --collections "$collections" \
+  --categories "$categories" --attributes "$attributes" --files "$files" --file-size "$file_size"
+echo "account: $collections collections, $categories categories, $attributes attributes, $files files"
 "$bin" sandbox --seed "$work/seed.json" --rate-limit off \
   --client-id bench --client-secret bench-secret >"$work/env" 2>/dev/null &
 pid=$!

@@ -12,7 +12,7 @@ use super::asset_cache::Census;
 use super::check;
 use super::format::PruneKind;
 use super::model::Catalog;
-use super::parse::{RawEntry, RawFile, kind_noun, parse_file};
+use super::parse::{RawEntry, RawFile, kind_noun, parse_text};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, SourceFile, Sources};
 
 /// File names inside a catalog directory that are not catalog files.
@@ -92,7 +92,7 @@ pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
         .map(|path| {
             let file: Arc<Path> = Arc::from(path.as_path());
             let result = read_text(&file).map(|text| {
-                let parsed = parse_file(&file, &text);
+                let parsed = parse_text(&file, &text);
                 (text, parsed.entries, parsed.diagnostics)
             });
             (file, result)

@@ -13,7 +13,7 @@ use super::format::{
     Attribute, AttributeGroup, Category, Collection, File, PruneKind, Region, Resource,
 };
 use super::schema;
-use super::source::{EntrySource, location};
+use super::source::{EntrySource, FileTree, location};
 use super::suggest::did_you_mean;
 use super::tree::{Node, Pos, Value, parse_options};
 use crate::diag::{Code, Diagnostic};
@@ -66,6 +66,13 @@ pub fn kind_noun(kind: &str) -> &str {
 /// Parses one file's text.
 #[must_use]
 pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
+    parse_text(file, &Arc::from(text))
+}
+
+/// Parses one file's text, which its entries share to point into it
+/// later ([`FileTree`]).
+#[must_use]
+pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
     let mut diagnostics = Vec::new();
     let root: Node = match serde_saphyr::from_str_with_options(text, parse_options()) {
         Ok(node) => node,
@@ -88,6 +95,9 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
     let json = root.to_json();
     let mut broken = BTreeSet::new();
     match schema::validator() {
+        // Most files are valid, and proving it is much cheaper than
+        // gathering errors.
+        Ok(validator) if validator.is_valid(&json) => {}
         Ok(validator) => {
             for err in validator.iter_errors(&json) {
                 let path: Vec<String> = err
@@ -128,23 +138,29 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
             diagnostics,
         };
     };
-    for (kind_key, kind_node) in kinds {
+    let tree = Arc::new(FileTree::new(Arc::clone(text)));
+    for (section, (kind_key, kind_node)) in kinds.into_iter().enumerate() {
         let kind = kind_key.key_text();
         if broken.contains(&vec![kind.clone()]) {
             continue;
         }
         let is_broken = |key: &str| broken.contains(&vec![kind.clone(), key.to_owned()]);
         let d = &mut diagnostics;
+        let at = Section {
+            file,
+            tree: &tree,
+            index: section,
+        };
         match kind.as_str() {
-            "regions" => entries.regions = decode(file, &kind, kind_node, is_broken, d),
-            "attributes" => entries.attributes = decode(file, &kind, kind_node, is_broken, d),
+            "regions" => entries.regions = decode(&at, &kind, kind_node, is_broken, d),
+            "attributes" => entries.attributes = decode(&at, &kind, kind_node, is_broken, d),
             "attribute_groups" => {
-                entries.attribute_groups = decode(file, &kind, kind_node, is_broken, d);
+                entries.attribute_groups = decode(&at, &kind, kind_node, is_broken, d);
             }
-            "categories" => entries.categories = decode(file, &kind, kind_node, is_broken, d),
-            "collections" => entries.collections = decode(file, &kind, kind_node, is_broken, d),
-            "files" => entries.files = decode(file, &kind, kind_node, is_broken, d),
-            "resources" => entries.resources = decode(file, &kind, kind_node, is_broken, d),
+            "categories" => entries.categories = decode(&at, &kind, kind_node, is_broken, d),
+            "collections" => entries.collections = decode(&at, &kind, kind_node, is_broken, d),
+            "files" => entries.files = decode(&at, &kind, kind_node, is_broken, d),
+            "resources" => entries.resources = decode(&at, &kind, kind_node, is_broken, d),
             "prune" => {
                 entries.prune = serde_json::from_value(kind_node.to_json()).unwrap_or_default();
             }
@@ -157,8 +173,16 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
     }
 }
 
+/// Where a kind's section is: its file and its place in the file's
+/// top-level mapping.
+struct Section<'a> {
+    file: &'a Arc<Path>,
+    tree: &'a Arc<FileTree>,
+    index: usize,
+}
+
 fn decode<T: DeserializeOwned>(
-    file: &Arc<Path>,
+    section: &Section<'_>,
     kind: &str,
     kind_node: Node,
     is_broken: impl Fn(&str) -> bool,
@@ -170,8 +194,9 @@ fn decode<T: DeserializeOwned>(
     let Value::Map(pairs) = kind_node.value else {
         return Vec::new();
     };
+    let file = section.file;
     let mut out = Vec::with_capacity(pairs.len());
-    for (key_node, entry_node) in pairs {
+    for (index, (key_node, entry_node)) in pairs.into_iter().enumerate() {
         let key = key_node.key_text();
         let broken = is_broken(&key);
         let mut json = entry_node.to_json();
@@ -203,7 +228,9 @@ fn decode<T: DeserializeOwned>(
             source: EntrySource {
                 file: Arc::clone(file),
                 key: key_node.pos,
-                node: entry_node,
+                tree: Arc::clone(section.tree),
+                section: section.index,
+                index,
             },
         });
     }

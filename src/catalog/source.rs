@@ -1,10 +1,18 @@
 //! Where a catalog entry came from: its file, the position of its key, and
-//! its YAML subtree, so any checker can point at any of its fields.
+//! the way to its YAML subtree, so any checker can point at any of its
+//! fields.
+//!
+//! The subtrees are not kept: a tree with a position on every value is
+//! ten times the size of its text, and the checks need it only to point at
+//! a problem. So an entry keeps its file's text and the entry's place in
+//! the file's top-level mapping, and the first location asked for in a
+//! file parses that text again, the same way, once for all its entries. A
+//! valid catalog is parsed once; each file with a problem, twice.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use super::tree::{Node, Pos};
+use super::tree::{Node, Pos, parse_options};
 use crate::diag::Location;
 
 /// A file path and a position in it, turned into a diagnostic location.
@@ -19,15 +27,53 @@ pub fn location(file: &Arc<Path>, pos: Pos) -> Location {
     }
 }
 
+/// A catalog file's text, and its tree once a location in it is needed.
+#[derive(Debug)]
+pub struct FileTree {
+    text: Arc<str>,
+    root: OnceLock<Option<Node>>,
+}
+
+impl FileTree {
+    /// The text of a file that parsed (its first parse is dropped).
+    #[must_use]
+    pub fn new(text: Arc<str>) -> Self {
+        Self {
+            text,
+            root: OnceLock::new(),
+        }
+    }
+
+    /// The file's tree: the text parsed again with the same options, so
+    /// every position is the one the first parse saw.
+    fn root(&self) -> Option<&Node> {
+        self.root
+            .get_or_init(|| serde_saphyr::from_str_with_options(&self.text, parse_options()).ok())
+            .as_ref()
+    }
+}
+
 /// The origin of one entry.
 #[derive(Debug, Clone)]
 pub struct EntrySource {
     pub file: Arc<Path>,
     pub key: Pos,
-    pub node: Node,
+    /// The file the entry is in.
+    pub tree: Arc<FileTree>,
+    /// Which pair of the file's top-level mapping holds the entry's kind
+    /// (a repeated section is its own pair), and which pair of that
+    /// section the entry is.
+    pub section: usize,
+    pub index: usize,
 }
 
 impl EntrySource {
+    /// The entry's value in its file's tree (parsed on first use).
+    fn node(&self) -> Option<&Node> {
+        let (_, section) = self.tree.root()?.entries().get(self.section)?;
+        section.entries().get(self.index).map(|(_, value)| value)
+    }
+
     /// The entry's key, where a problem with the whole entry is shown.
     #[must_use]
     pub fn key_location(&self) -> Location {
@@ -41,15 +87,18 @@ impl EntrySource {
         if path.is_empty() {
             return self.key_location();
         }
-        location(&self.file, self.node.locate(path.iter().copied()).pos)
+        match self.node() {
+            Some(node) => location(&self.file, node.locate(path.iter().copied()).pos),
+            None => self.key_location(),
+        }
     }
 
     /// The key of a field inside the entry (for "this field should not be
     /// here" problems), or the entry key when absent.
     #[must_use]
     pub fn field_key(&self, field: &str) -> Location {
-        self.node
-            .get_key(field)
+        self.node()
+            .and_then(|n| n.get_key(field))
             .map_or_else(|| self.key_location(), |k| location(&self.file, k.pos))
     }
 
@@ -57,8 +106,8 @@ impl EntrySource {
     /// `attributes:`), or the field.
     #[must_use]
     pub fn field_key_in(&self, field: &str, key: &str) -> Location {
-        self.node
-            .get(field)
+        self.node()
+            .and_then(|n| n.get(field))
             .and_then(|m| m.get_key(key))
             .map_or_else(|| self.field_key(field), |k| location(&self.file, k.pos))
     }

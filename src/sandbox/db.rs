@@ -171,6 +171,20 @@ impl State {
         self.tables.get(&kind).into_iter().flat_map(|t| t.values())
     }
 
+    /// The records of `kind` at `range` in table order (as [`Self::table`]
+    /// yields them), without walking the ones before.
+    pub(crate) fn table_range(
+        &self,
+        kind: Kind,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = &Record> {
+        self.tables
+            .get(&kind)
+            .and_then(|t| t.get_range(range))
+            .into_iter()
+            .flat_map(|s| s.values())
+    }
+
     pub(crate) fn get(&self, kind: Kind, id: &str) -> Option<&Record> {
         self.tables.get(&kind).and_then(|t| t.get(id))
     }

@@ -141,10 +141,14 @@ impl ListParams {
 
     /// Whether `record` passes every filter given.
     pub(crate) fn matches(&self, kind: Kind, record: &Record) -> bool {
-        let any_of = |filter: &Option<Vec<String>>, have: Vec<&str>| {
-            filter
-                .as_ref()
-                .is_none_or(|wanted| have.iter().any(|h| wanted.iter().any(|w| w == h)))
+        // The record's list is read only when the filter is given.
+        let any_of = |filter: &Option<Vec<String>>, field: &str| {
+            filter.as_ref().is_none_or(|wanted| {
+                record
+                    .id_list(field)
+                    .iter()
+                    .any(|h| wanted.iter().any(|w| w == h))
+            })
         };
         let in_window = |bounds: &[Option<Bound>; 2], at: Timestamp| {
             bounds[0].is_none_or(|b| at >= b.at)
@@ -157,8 +161,8 @@ impl ListParams {
                 })
         };
         self.ids.as_ref().is_none_or(|ids| ids.contains(&record.id))
-            && any_of(&self.region_ids, record.id_list("region_ids"))
-            && any_of(&self.collection_ids, record.id_list("collections"))
+            && any_of(&self.region_ids, "region_ids")
+            && any_of(&self.collection_ids, "collections")
             && self
                 .parent_id
                 .as_ref()
@@ -171,12 +175,35 @@ impl ListParams {
                 .is_none_or(|k| keyword_matches(kind, record, k))
     }
 
+    /// Whether any filter is given. Without one every record matches, so
+    /// a page is a range of the table ([`Self::page_range`]) and costs
+    /// what it holds, not what the table holds: reading a table of a
+    /// million records page by page would otherwise be quadratic.
+    pub(crate) fn filters(&self) -> bool {
+        self.ids.is_some()
+            || self.region_ids.is_some()
+            || self.collection_ids.is_some()
+            || self.parent_id.is_some()
+            || self.keyword.is_some()
+            || self
+                .created
+                .iter()
+                .chain(&self.updated)
+                .any(Option::is_some)
+    }
+
+    /// The positions, among `len` matching items, of the page that
+    /// `limit` and `offset` select (at most `cap` long).
+    pub(crate) fn page_range(&self, len: usize) -> std::ops::Range<usize> {
+        let limit = self.cap.map_or(self.limit, |cap| self.limit.min(cap));
+        let start = self.offset.min(len);
+        let end = start.saturating_add(limit).min(len);
+        start..end
+    }
+
     /// The page of `items` that `limit` and `offset` select (at most `cap` long).
     pub(crate) fn page<'a, T>(&self, items: &'a [T]) -> &'a [T] {
-        let limit = self.cap.map_or(self.limit, |cap| self.limit.min(cap));
-        let start = self.offset.min(items.len());
-        let end = start.saturating_add(limit).min(items.len());
-        &items[start..end]
+        &items[self.page_range(items.len())]
     }
 }
 

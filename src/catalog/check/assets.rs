@@ -157,12 +157,14 @@ fn probe(
     e: &RawEntry<format::File>,
     text: &str,
 ) -> Result<Probe, Diagnostic> {
-    let at = e.source.at(&["path"]);
+    // Where `path:` is, asked only for a problem: finding it parses the
+    // entry's file again (`source`).
+    let at = || e.source.at(&["path"]);
     match path_refusal(text) {
         Some(PathRefusal::Absolute) => {
             return Err(Diagnostic::error(
                 Code::AssetOutsideCatalog,
-                at,
+                at(),
                 format!("asset path `{}` is absolute", text),
             )
             .with_hint("asset paths are relative to the catalog directory: move the file into the catalog and write a path like `assets/hero.jpg`"));
@@ -170,7 +172,7 @@ fn probe(
         Some(PathRefusal::ParentDir) => {
             return Err(Diagnostic::error(
                 Code::AssetOutsideCatalog,
-                at,
+                at(),
                 format!("asset path `{}` uses `..`", text),
             )
             .with_hint("asset paths may not use `..`: move the file into the catalog directory and name it from there"));
@@ -183,7 +185,7 @@ fn probe(
     if !meta.is_file() {
         return Err(Diagnostic::error(
             Code::AssetMissing,
-            at,
+            at(),
             format!("asset path `{}` is not a regular file", text),
         )
         .with_hint("point `path:` at a file, not a directory"));
@@ -191,7 +193,7 @@ fn probe(
     if meta.len() == 0 {
         return Err(Diagnostic::error(
             Code::AssetEmpty,
-            at,
+            at(),
             format!("asset `{}` is empty (0 bytes)", text),
         )
         .with_hint(

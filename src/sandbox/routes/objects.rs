@@ -57,17 +57,24 @@ fn status(code: u16) -> StatusCode {
 async fn list(State(app): AppState, kind: Kind, params: Params) -> Result<Response, ApiError> {
     let params = ListParams::parse(&params, &app.readings)?;
     let db = app.db();
-    let matching: Vec<&Record> = db
-        .state()
-        .table(kind)
-        .filter(|r| params.matches(kind, r))
-        .collect();
+    let state = db.state();
     let renderer = app.renderer(&db);
-    let items = params
-        .page(&matching)
-        .iter()
-        .map(|r| renderer.object(kind, r, params.detail))
-        .collect();
+    let items = if params.filters() {
+        let matching: Vec<&Record> = state
+            .table(kind)
+            .filter(|r| params.matches(kind, r))
+            .collect();
+        params
+            .page(&matching)
+            .iter()
+            .map(|r| renderer.object(kind, r, params.detail))
+            .collect()
+    } else {
+        state
+            .table_range(kind, params.page_range(state.count(kind)))
+            .map(|r| renderer.object(kind, r, params.detail))
+            .collect()
+    };
     Ok(list_response(kind, items))
 }
 
