@@ -366,6 +366,9 @@ async fn watch_interrupts(stop: Arc<AtomicBool>, bars: MultiProgress, out: Outpu
         );
     });
     if tokio::signal::ctrl_c().await.is_ok() {
+        // Exiting skips the bars' own cleanup: clear them, so no stale
+        // frame stays above the prompt.
+        let _ = bars.clear();
         std::process::exit(i32::from(INTERRUPTED));
     }
 }

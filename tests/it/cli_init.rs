@@ -1175,3 +1175,82 @@ fn the_gitlab_drift_issue_is_opened_updated_and_closed_by_the_decision() {
     let (calls, _) = file_issue("[]");
     assert_eq!(calls.len(), 1, "only the search: {calls:?}");
 }
+
+/// The install step takes a pinned release binary when one is named, and
+/// refuses one whose checksum differs; without one it would build (not
+/// run here). A local "release" stands in for the download.
+#[test]
+fn the_github_install_step_takes_a_checked_release_binary() {
+    if !bash_available() {
+        return;
+    }
+    let workflow = parse_yaml(&repo("examples/ci/github/pxmctl.yml"));
+    let steps = github_steps(&workflow, "plan");
+    let install = steps.iter().find(|s| s.name == "Install pxmctl").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let tag = "v0.1.0";
+    let name = format!("pxmctl-{tag}-x86_64-unknown-linux-gnu");
+    let release = root.path().join("releases/download").join(tag);
+    std::fs::create_dir_all(release.join(&name)).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_pxmctl"),
+        release.join(&name).join("pxmctl"),
+    )
+    .unwrap();
+    let packed = Command::new("tar")
+        .args(["-czf", &format!("{name}.tar.gz"), &name])
+        .current_dir(&release)
+        .status()
+        .unwrap();
+    assert!(packed.success());
+    let bytes = std::fs::read(release.join(format!("{name}.tar.gz"))).unwrap();
+    let sha = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    let home = root.path().join("home");
+    let runner_temp = root.path().join("tmp");
+    std::fs::create_dir_all(&runner_temp).unwrap();
+    let run = |sha256: &str| {
+        let mut env = install.env.clone();
+        env.insert(
+            "PXMCTL_GIT".into(),
+            format!("file://{}", root.path().display()),
+        );
+        env.insert("PXMCTL_RELEASE".into(), tag.into());
+        env.insert("PXMCTL_SHA256".into(), sha256.into());
+        Command::new("bash")
+            .args(["-eo", "pipefail", "-c", &install.script])
+            .env_clear()
+            .envs(env)
+            .env("HOME", &home)
+            .env("RUNNER_TEMP", &runner_temp)
+            .env(
+                "PATH",
+                format!("{}/.cargo/bin:/usr/bin:/bin", home.display()),
+            )
+            .output()
+            .unwrap()
+    };
+    let wrong = run(&"0".repeat(64));
+    assert!(!wrong.status.success(), "{}", text(&wrong));
+    let unset = run("");
+    assert!(
+        text(&unset).contains("PXMCTL_RELEASE is set but PXMCTL_SHA256 is empty"),
+        "{}",
+        text(&unset)
+    );
+    assert!(
+        !home.join(".cargo/bin/pxmctl").exists(),
+        "an unchecked binary was installed"
+    );
+    let right = run(&sha);
+    assert!(right.status.success(), "{}", text(&right));
+    assert!(
+        text(&right).contains(concat!("pxmctl ", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        text(&right)
+    );
+    // Installed now: the step does nothing more, whatever the checksum.
+    assert!(run("").status.success());
+}

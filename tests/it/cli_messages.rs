@@ -108,8 +108,14 @@ fn a_protected_entry_whose_object_a_prune_would_delete_stops_the_plan() {
     );
     let t = run.expect(1, &["plan"]);
     assert!(t.contains("protected"), "{t}");
-    assert!(t.contains("error[protected]: collection `aurora` is protected"), "{t}");
-    assert!(t.contains("delete live collection c1 \"Aurora Kettle\""), "{t}");
+    assert!(
+        t.contains("error[protected]: collection `aurora` is protected"),
+        "{t}"
+    );
+    assert!(
+        t.contains("delete live collection c1 \"Aurora Kettle\""),
+        "{t}"
+    );
     assert!(t.contains("add `renamed_from: Aurora Kettle`"), "{t}");
     // Unprotected, the same plan is shown, with the rename note.
     run.write("catalog.yaml", catalog("").as_bytes());
