@@ -306,6 +306,7 @@ pub(super) fn prepare(
     })?;
 
     catalog.select_environment(connected.settings.environment.as_deref());
+    unknown_pin_environments(&catalog, &connected.settings.environments, out);
     if let Err(d) = catalog.declare_hash_attribute(&connected.settings.hash_attribute) {
         let mut diagnostics = Diagnostics::default();
         diagnostics.push(*d);
@@ -490,6 +491,26 @@ fn plan_one(args: &PlanArgs, connect: &ConnectArgs, out: Output) -> Result<u8, E
         )?;
     }
     Ok(exit_status(&plan, args.detailed_exitcode))
+}
+
+/// A pin for an environment pxmctl.yaml does not define is never used:
+/// most likely a typo, so say so (with the nearest name).
+fn unknown_pin_environments(catalog: &Catalog, defined: &[String], out: &Output) {
+    if defined.is_empty() {
+        return;
+    }
+    for name in catalog.pinned_environments() {
+        if defined.iter().any(|d| d == name) {
+            continue;
+        }
+        let hint = crate::catalog::suggest::did_you_mean(name, defined.iter().map(String::as_str))
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        out.warning(&format!(
+            "the catalog pins ids for environment `{}`, which pxmctl.yaml does not define, so those pins are never used{hint}",
+            crate::render::printable(name)
+        ));
+    }
 }
 
 /// A comment's heading names the environment, so a pull request planned

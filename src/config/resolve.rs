@@ -98,6 +98,7 @@ impl Settings {
         };
         Ok(Settings {
             environment: name,
+            environments: file.map(ConfigFile::environment_names).unwrap_or_default(),
             config_file: file.map(|f| f.path.clone()),
             hash_attribute: file
                 .and_then(|f| f.hash_attribute.clone())

@@ -91,6 +91,8 @@ impl Connection {
 pub struct Settings {
     /// The environment of `pxmctl.yaml` in use, if any.
     pub environment: Option<String>,
+    /// Every environment `pxmctl.yaml` defines, sorted (none without one).
+    pub environments: Vec<String>,
     /// The settings file read, if there was one.
     pub config_file: Option<PathBuf>,
     /// The Text attribute holding each asset's SHA-256.

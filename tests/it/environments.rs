@@ -451,3 +451,20 @@ fn two_accounts_are_compared_in_catalog_terms() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+#[test]
+fn a_pin_for_an_environment_nobody_defined_is_a_warning() {
+    let accounts = Accounts::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = accounts.configure(dir.path());
+    std::fs::write(
+        dir.path().join("catalog.yaml"),
+        "regions:\n  global: { name: Global }\ncategories:\n  kitchen: { name: Kitchen, id: { prodution: prod-k1 } }\n",
+    )
+    .unwrap();
+    let t = run(dir.path(), &env, 0, &["plan", ".", "--env", "production"]);
+    assert!(
+        t.contains("the catalog pins ids for environment `prodution`, which pxmctl.yaml does not define, so those pins are never used; did you mean `production`?"),
+        "{t}"
+    );
+}
