@@ -30,6 +30,8 @@ const INTERRUPTED: u8 = 130;
     after_help = "Examples:\n  pxmctl apply                          # plan, show, ask, apply\n  pxmctl apply --auto-approve --json    # in CI: no question, one JSON event per action\n  pxmctl plan --out plan.json && pxmctl apply plan.json   # exactly the reviewed plan"
 )]
 pub struct ApplyArgs {
+    #[command(flatten)]
+    pub log: super::logging::LogArgs,
     /// The catalog directory, or a plan saved with `pxmctl plan --out`
     /// (applied without asking: it was reviewed when it was made).
     #[arg(default_value = "catalog", value_name = "DIR|PLANFILE")]

@@ -27,6 +27,8 @@ use crate::render::plan::compare;
     after_help = "Examples:\n  pxmctl compare staging production          # what staging holds that production does not\n  pxmctl compare production staging --catalog shop/catalog\n\nExit status: 0 when the accounts hold the same catalog, 2 when they differ, 1 on error."
 )]
 pub struct CompareArgs {
+    #[command(flatten)]
+    pub log: super::logging::LogArgs,
     /// The environment read as the catalog (from `pxmctl.yaml`).
     #[arg(value_name = "FROM")]
     pub from: String,

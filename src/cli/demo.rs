@@ -18,6 +18,8 @@ use crate::sandbox::{Credentials, Sandbox, SandboxConfig, Seed};
     after_help = "Examples:\n  pxmctl demo                 # the bundled catalog/\n  pxmctl demo examples/apparel"
 )]
 pub struct DemoArgs {
+    #[command(flatten)]
+    pub log: super::logging::LogArgs,
     /// The catalog directory.
     #[arg(default_value = "catalog")]
     pub dir: PathBuf,

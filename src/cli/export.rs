@@ -29,6 +29,8 @@ const WARNINGS_SHOWN: usize = 20;
     after_help = "Examples:\n  pxmctl export\n  pxmctl export --env production --out catalog\n  pxmctl export --with-assets --out catalog && pxmctl validate catalog"
 )]
 pub struct ExportArgs {
+    #[command(flatten)]
+    pub log: super::logging::LogArgs,
     /// The directory to write the catalog to (where `pxmctl.yaml` is read
     /// from, too).
     #[arg(long, value_name = "DIR", default_value = "catalog")]

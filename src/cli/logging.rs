@@ -11,6 +11,15 @@ use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::remote::secret::redact;
 
+/// `-v` of the commands that talk to an API (the others have no request
+/// to log, so their help does not offer it).
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct LogArgs {
+    /// Log each API request to stderr (`-vv`: more). Secrets never appear.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
 /// Installs the subscriber: warnings always, `-v` adds pxmctl's request
 /// lines, `-vv` also the HTTP library's connection events.
 pub fn init(verbosity: u8) {

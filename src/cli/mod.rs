@@ -42,9 +42,6 @@ struct Cli {
     /// When to use colour.
     #[arg(long, value_enum, global = true, default_value_t)]
     color: ColorChoice,
-    /// Log each API request to stderr (`-vv`: more). Secrets never appear.
-    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
     /// Run as if started in DIR (as `git -C` and `make -C`).
     #[arg(short = 'C', global = true, value_name = "DIR")]
     directory: Option<std::path::PathBuf>,
@@ -75,7 +72,17 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.color);
-    logging::init(cli.verbose);
+    logging::init(match &cli.command {
+        Command::Plan(a) => a.log.verbose,
+        Command::Apply(a) => a.log.verbose,
+        Command::Status(a) => a.log.verbose,
+        Command::Unlock(a) => a.log.verbose,
+        Command::Export(a) => a.log.verbose,
+        Command::Compare(a) => a.log.verbose,
+        Command::Sandbox(a) => a.log.verbose,
+        Command::Demo(a) => a.log.verbose,
+        Command::Init(_) | Command::Validate(_) | Command::Schema(_) | Command::Completions(_) => 0,
+    });
     if let Some(dir) = &cli.directory
         && let Err(e) = std::env::set_current_dir(dir)
     {

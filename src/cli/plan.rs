@@ -37,6 +37,8 @@ pub enum Format {
     after_help = "Examples:\n  pxmctl plan\n  pxmctl plan --env production --format markdown > plan.md\n  pxmctl plan --env staging --env production --format markdown > plan.md   # both in one comment\n  pxmctl plan --target collections.rain-jacket\n  pxmctl plan --detailed-exitcode --out plan.json   # 0 no changes, 2 changes, 3 with deletions"
 )]
 pub struct PlanArgs {
+    #[command(flatten)]
+    pub log: super::logging::LogArgs,
     /// The catalog directory.
     #[arg(default_value = "catalog")]
     pub dir: PathBuf,

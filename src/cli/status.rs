@@ -15,6 +15,8 @@ use crate::remote::LiveSnapshot;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  pxmctl status\n  pxmctl status --env production catalog")]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub log: super::logging::LogArgs,
     /// The catalog directory (where `pxmctl.yaml` lives).
     #[arg(default_value = "catalog")]
     pub dir: PathBuf,

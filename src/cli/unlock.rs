@@ -17,6 +17,8 @@ use crate::render::printable;
     after_help = "Examples:\n  pxmctl unlock                 # who holds the lock, and its id\n  pxmctl unlock 6f1c2e…         # remove that lock"
 )]
 pub struct UnlockArgs {
+    #[command(flatten)]
+    pub log: super::logging::LogArgs,
     /// The id of the lock to remove, as `pxmctl unlock` or apply's error shows it.
     pub id: Option<String>,
     /// The catalog directory (where `pxmctl.yaml` lives).

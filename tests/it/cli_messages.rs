@@ -123,3 +123,25 @@ fn a_protected_entry_whose_object_a_prune_would_delete_stops_the_plan() {
     assert!(t.contains("will be deleted"), "{t}");
     assert!(t.contains("renamed_from: Aurora Kettle"), "{t}");
 }
+
+#[test]
+fn verbose_is_offered_only_where_there_are_requests_to_log() {
+    let dir = tempfile::tempdir().unwrap();
+    for (command, offered) in [
+        ("validate", false),
+        ("init", false),
+        ("schema", false),
+        ("completions", false),
+        ("plan", true),
+        ("apply", true),
+        ("status", true),
+        ("export", true),
+        ("compare", true),
+        ("unlock", true),
+        ("sandbox", true),
+    ] {
+        let o = pxmctl(dir.path(), &[], &[command, "--help"]);
+        assert!(o.status.success(), "{command}: {}", text(&o));
+        assert_eq!(text(&o).contains("--verbose"), offered, "{command} --help");
+    }
+}
