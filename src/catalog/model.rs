@@ -98,6 +98,28 @@ impl Catalog {
         }
     }
 
+    /// Every entry's pins per environment, by catalog section and key.
+    #[must_use]
+    pub fn environment_pins(&self) -> BTreeMap<(String, String), BTreeMap<String, String>> {
+        fn of<T>(
+            section: &str,
+            entries: &BTreeMap<Key, Entry<T>>,
+        ) -> impl Iterator<Item = ((String, String), BTreeMap<String, String>)> {
+            entries
+                .values()
+                .filter(|e| !e.pins.is_empty())
+                .map(move |e| ((section.to_owned(), e.key.clone()), e.pins.clone()))
+        }
+        of(Kind::Region.map(), &self.regions)
+            .chain(of(Kind::Attribute.map(), &self.attributes))
+            .chain(of(Kind::AttributeGroup.map(), &self.attribute_groups))
+            .chain(of(Kind::Category.map(), &self.categories))
+            .chain(of(Kind::Collection.map(), &self.collections))
+            .chain(of(Kind::File.map(), &self.files))
+            .chain(of(Kind::Resource.map(), &self.resources))
+            .collect()
+    }
+
     /// Every environment name a pin is written for.
     #[must_use]
     pub fn pinned_environments(&self) -> BTreeSet<&str> {

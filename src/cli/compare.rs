@@ -88,6 +88,7 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
             with_assets: false,
             hash_attribute: from.settings.hash_attribute.clone(),
             environment: Some(args.from.clone()),
+            other_pins: std::collections::BTreeMap::new(),
         },
     )
     .map_err(|e| {

@@ -79,10 +79,26 @@ fn export_to(args: &ExportArgs, out: &Output) -> Result<(), ()> {
     let snapshot = rt
         .block_on(LiveSnapshot::fetch(&client))
         .map_err(|e| out.error(&e.to_string()))?;
+    // Other environments' pins in the catalog being replaced stay on
+    // their entries: an export reads one account only.
+    let other_pins = if before.catalog_files.is_empty() {
+        std::collections::BTreeMap::new()
+    } else {
+        match crate::catalog::load(dir).catalog {
+            Some(catalog) => catalog.environment_pins(),
+            None => {
+                out.warning(&format!(
+                    "`{shown}` does not load as a catalog, so pins of other environments in it cannot be kept; run `pxmctl validate {shown}` first to keep them"
+                ));
+                std::collections::BTreeMap::new()
+            }
+        }
+    };
     let options = ExportOptions {
         with_assets: args.with_assets,
         hash_attribute: connected.settings.hash_attribute.clone(),
         environment: connected.settings.environment.clone(),
+        other_pins,
     };
     let exported = export(&snapshot, &options).map_err(|e| out.error(&e.to_string()))?;
     drop(snapshot);

@@ -47,6 +47,11 @@ pub struct ExportOptions {
     /// The environment the account was read as: the few pins export
     /// writes are for it (see `pins`).
     pub environment: Option<String>,
+    /// Pins of other environments already in the catalog being replaced,
+    /// by section and key (`collections`, `twin`): kept on the entry of the
+    /// same key, so exporting staging over a catalog with production's
+    /// pins loses none.
+    pub other_pins: BTreeMap<(String, String), BTreeMap<String, String>>,
 }
 
 impl Default for ExportOptions {
@@ -55,6 +60,7 @@ impl Default for ExportOptions {
             with_assets: false,
             hash_attribute: crate::config::DEFAULT_HASH_ATTRIBUTE.to_owned(),
             environment: None,
+            other_pins: BTreeMap::new(),
         }
     }
 }
@@ -117,7 +123,12 @@ impl fmt::Display for Warning {
 /// the format types rule out in practice.
 pub fn export(snapshot: &LiveSnapshot, options: &ExportOptions) -> Result<Export, ExportError> {
     let mut converted = convert::convert(snapshot, options);
-    pins::keep_needed(&mut converted, snapshot, options.environment.as_deref());
+    pins::keep_needed(
+        &mut converted,
+        snapshot,
+        options.environment.as_deref(),
+        &options.other_pins,
+    );
     let counts = converted.counts();
     let files = layout::render(&converted)?;
     Ok(Export {

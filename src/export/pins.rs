@@ -15,8 +15,14 @@ use crate::plan::identity;
 use crate::remote::LiveSnapshot;
 
 /// Drops every pin that the account does not need, and moves the others
-/// under `environment`.
-pub(super) fn keep_needed(c: &mut Converted, live: &LiveSnapshot, environment: Option<&str>) {
+/// under `environment`; keeps `others` (other environments' pins of the
+/// catalog being replaced) on the entry of the same section and key.
+pub(super) fn keep_needed(
+    c: &mut Converted,
+    live: &LiveSnapshot,
+    environment: Option<&str>,
+    others: &BTreeMap<(String, String), BTreeMap<String, String>>,
+) {
     let shared = identity::shared_identities(live);
     let mut notes = Vec::new();
     let mut pass = |section: &'static str,
@@ -28,6 +34,13 @@ pub(super) fn keep_needed(c: &mut Converted, live: &LiveSnapshot, environment: O
             let Some(Pin::Everywhere(id)) = pin.take() else {
                 continue;
             };
+            let mut kept: BTreeMap<String, String> = others
+                .get(&(section.to_owned(), key.clone()))
+                .into_iter()
+                .flatten()
+                .filter(|(env, _)| Some(env.as_str()) != environment)
+                .map(|(env, id)| (env.clone(), id.clone()))
+                .collect();
             if shared.is_some_and(|ids: &HashSet<String>| ids.contains(&id)) {
                 let whose = environment.map_or_else(
                     || "this account".to_owned(),
@@ -42,7 +55,15 @@ pub(super) fn keep_needed(c: &mut Converted, live: &LiveSnapshot, environment: O
                         describe(kind)
                     ),
                 ));
-                *pin = Some(Pin::for_environment(environment, &id));
+                match environment {
+                    Some(env) => {
+                        kept.insert(env.to_owned(), id);
+                    }
+                    None => *pin = Some(Pin::Everywhere(id)),
+                }
+            }
+            if !kept.is_empty() && pin.is_none() {
+                *pin = Some(Pin::PerEnvironment(kept));
             }
         }
     };

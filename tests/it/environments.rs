@@ -159,6 +159,22 @@ fn an_export_of_one_account_plans_clean_against_another_and_both_converge() {
         &["plan", c, "--env", "staging", "--detailed-exitcode"],
     );
     assert!(t.contains("No changes."), "{t}");
+    // Exported again from production over it, staging's pins stay.
+    run(
+        dir.path(),
+        &env,
+        0,
+        &["export", "--env", "production", "--out", c, "--force"],
+    );
+    let again = std::fs::read_to_string(catalog.join("collections/kitchen.yaml")).unwrap();
+    assert!(again.contains("staging: stg-c3"), "{again}");
+    assert!(again.contains("production: prod-c3"), "{again}");
+    run(
+        dir.path(),
+        &env,
+        0,
+        &["plan", c, "--env", "staging", "--detailed-exitcode"],
+    );
     run(
         dir.path(),
         &env,

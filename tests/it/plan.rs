@@ -315,7 +315,7 @@ async fn an_exported_account_plans_nothing() {
         &pxmctl::export::ExportOptions {
             with_assets: false,
             hash_attribute: "pxmctl_sha256".into(),
-            environment: None,
+            ..pxmctl::export::ExportOptions::default()
         },
     )
     .unwrap();
