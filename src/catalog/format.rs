@@ -158,18 +158,6 @@ impl Pinned for Region {
     }
 }
 
-impl Pin {
-    /// A pin for `environment`, or for every environment when none is
-    /// named (a catalog reached through variables alone).
-    #[must_use]
-    pub fn for_environment(environment: Option<&str>, id: &str) -> Self {
-        match environment {
-            Some(env) => Self::PerEnvironment(BTreeMap::from([(env.to_owned(), id.to_owned())])),
-            None => Self::Everywhere(id.to_owned()),
-        }
-    }
-}
-
 /// The value type of an attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
