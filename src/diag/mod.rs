@@ -5,7 +5,9 @@
 mod code;
 mod diagnostic;
 mod location;
+mod printable;
 
 pub use code::Code;
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity};
 pub use location::{Location, SourceFile, Sources};
+pub use printable::printable;

@@ -110,12 +110,12 @@ fn protected(
                         r.note.key,
                         kind.noun(),
                         r.live_id,
-                        crate::render::printable(&r.live_name)
+                        crate::diag::printable(&r.live_name)
                     ),
                 )
                 .with_hint(format!(
                     "if it was renamed, add `renamed_from: {}` (or pin it with `id:`); nothing is deleted while this stands",
-                    crate::render::printable(&r.live_name)
+                    crate::diag::printable(&r.live_name)
                 )),
             );
         }

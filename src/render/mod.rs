@@ -5,9 +5,4 @@ pub mod diagnostics;
 pub mod pacing;
 pub mod plan;
 
-/// Text read from the account made safe to print: control characters
-/// and bidi overrides escaped (see `plan::value::printable`).
-#[must_use]
-pub fn printable(text: &str) -> String {
-    plan::printable(text)
-}
+pub use crate::diag::printable;

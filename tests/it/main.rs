@@ -26,6 +26,7 @@ mod examples;
 mod export;
 mod export_values;
 mod hashes;
+mod layers;
 mod loader_never_panics;
 mod lock;
 mod plan;
