@@ -168,7 +168,8 @@ fn deletions_allowed(
     out: &Output,
 ) -> Result<(), ExitCode> {
     let settings = &prepared.connected.settings;
-    let (n, max) = (plan.summary.removals(), settings.max_deletes);
+    // Counted from the actions: a saved plan's own summary is only text.
+    let (n, max) = (plan.counted().removals(), settings.max_deletes);
     if n <= max || args.allow_deletes.is_some_and(|allowed| allowed >= n) {
         return Ok(());
     }
@@ -277,10 +278,7 @@ fn confirm(plan: &Plan, base_url: &str, out: &Output) -> Result<(), ExitCode> {
         return Err(ExitCode::FAILURE);
     }
     let deletes = if plan.deletes() {
-        format!(
-            " including {} deletion(s)",
-            plan.summary.delete + plan.summary.retire
-        )
+        format!(" including {} deletion(s)", plan.counted().removals())
     } else {
         String::new()
     };

@@ -63,7 +63,7 @@ impl Plan {
     /// Whether any action deletes (CI may ask for a second approval).
     #[must_use]
     pub fn deletes(&self) -> bool {
-        self.summary.delete + self.summary.retire > 0
+        self.actions.iter().any(|a| a.op.removes())
     }
 }
 

@@ -470,19 +470,23 @@ pub fn other_account(saved: &SavedPlan, base_url: &str, account: &str) -> Option
 pub fn tampering(saved: &Plan, now: &Plan) -> Vec<String> {
     let label = |a: &super::Action| format!("{} `{}.{}`", a.op.verb(), a.kind.ident(), a.key);
     let key = |a: &super::Action| (a.kind, a.key.clone(), a.op);
+    // Indexed, not searched: a saved plan may hold 100,000 actions.
+    let planned: std::collections::HashMap<_, _> =
+        now.actions.iter().map(|b| (key(b), b)).collect();
+    let kept: std::collections::HashSet<_> = saved.actions.iter().map(key).collect();
     let mut out = Vec::new();
     for a in &saved.actions {
-        match now.actions.iter().find(|b| key(b) == key(a)) {
+        match planned.get(&key(a)) {
             None => out.push(format!(
                 "it has an action pxmctl does not plan: {}",
                 label(a)
             )),
-            Some(b) if b != a => out.push(format!("its action {} was edited", label(a))),
+            Some(b) if *b != a => out.push(format!("its action {} was edited", label(a))),
             Some(_) => {}
         }
     }
     for b in &now.actions {
-        if !saved.actions.iter().any(|a| key(a) == key(b)) {
+        if !kept.contains(&key(b)) {
             out.push(format!("it lacks an action pxmctl plans: {}", label(b)));
         }
     }

@@ -261,6 +261,34 @@ fn a_mass_deletion_needs_a_second_yes_naming_how_many() {
         "{t}"
     );
     assert!(t.contains("`--allow-deletes 3`"), "{t}");
+    // A saved plan whose summary was edited to hide the deletions is
+    // counted from its actions all the same.
+    run(
+        d,
+        &env,
+        0,
+        &["plan", ".", "--env", "production", "--out", "plan.json"],
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("plan.json")).unwrap()).unwrap();
+    let mut hidden = saved.clone();
+    hidden["plan"]["summary"]["delete"] = json!(0);
+    std::fs::write(d.join("plan.json"), hidden.to_string()).unwrap();
+    let t = run(
+        d,
+        &env,
+        1,
+        &[
+            "apply",
+            "plan.json",
+            "--catalog",
+            ".",
+            "--env",
+            "production",
+        ],
+    );
+    assert!(t.contains("the plan deletes or retires 3 objects"), "{t}");
+    std::fs::remove_file(d.join("plan.json")).unwrap();
     let t = run(
         d,
         &env,
