@@ -1,18 +1,19 @@
 //! Which catalog directory a command works on when none is named: like
 //! cargo finding `Cargo.toml`, from the current directory upward, the
 //! first directory holding `pxmctl.yaml`, or holding a `catalog/`
-//! directory. A directory named on the command line is used as given.
+//! directory. A directory named on the command line is used as given
+//! (`cli::main` calls this only for a defaulted argument).
 
 use std::path::{Path, PathBuf};
 
 /// What every command's catalog argument defaults to.
 pub const DEFAULT: &str = "catalog";
 
-/// `given`, unless it is the default and no such directory is here: then
-/// the nearest catalog upward, if any.
+/// The defaulted `given`, unless no such directory is here: then the
+/// nearest catalog upward, if any.
 #[must_use]
 pub fn locate(given: &Path) -> PathBuf {
-    if given != Path::new(DEFAULT) || given.exists() {
+    if given.exists() {
         return given.to_path_buf();
     }
     let Ok(here) = std::env::current_dir() else {
@@ -39,7 +40,12 @@ fn relative(here: &Path, dir: &Path) -> PathBuf {
     let mut up = PathBuf::new();
     for ancestor in here.ancestors() {
         if let Ok(rest) = dir.strip_prefix(ancestor) {
-            let path = up.join(rest);
+            // `join("")` would add a trailing `/`.
+            let path = if rest.as_os_str().is_empty() {
+                up
+            } else {
+                up.join(rest)
+            };
             return if path.as_os_str().is_empty() {
                 PathBuf::from(".")
             } else {

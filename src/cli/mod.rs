@@ -20,7 +20,7 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use output::{ColorChoice, Output};
 
@@ -70,7 +70,8 @@ enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let out = Output::new(cli.color);
     logging::init(match &cli.command {
         Command::Plan(a) => a.log.verbose,
@@ -89,18 +90,38 @@ pub fn main() -> ExitCode {
         out.error(&format!("-C {}: {e}", dir.display()));
         return ExitCode::FAILURE;
     }
-    let locate = |dir: &mut std::path::PathBuf| *dir = catalog_dir::locate(dir);
+    // Only a directory nobody named is looked for: one named on the
+    // command line is used as given, even when it does not exist.
+    let named = |id: &str| {
+        matches
+            .subcommand()
+            .and_then(|(_, m)| m.value_source(id))
+            .is_some_and(|source| source != clap::parser::ValueSource::DefaultValue)
+    };
+    let locate = |dir: &mut std::path::PathBuf, id: &str| {
+        if named(id) {
+            return;
+        }
+        let found = catalog_dir::locate(dir);
+        if found != *dir {
+            out.stderr(&format!(
+                "note: using the catalog `{}` (found from the current directory upward)\n",
+                found.display()
+            ));
+        }
+        *dir = found;
+    };
     let mut command = cli.command;
     match &mut command {
-        Command::Validate(a) => locate(&mut a.dir),
-        Command::Status(a) => locate(&mut a.dir),
-        Command::Plan(a) => locate(&mut a.dir),
+        Command::Validate(a) => locate(&mut a.dir, "dir"),
+        Command::Status(a) => locate(&mut a.dir, "dir"),
+        Command::Plan(a) => locate(&mut a.dir, "dir"),
         Command::Apply(a) => {
-            locate(&mut a.path);
-            locate(&mut a.catalog);
+            locate(&mut a.path, "path");
+            locate(&mut a.catalog, "catalog");
         }
-        Command::Compare(a) => locate(&mut a.catalog),
-        Command::Unlock(a) => locate(&mut a.catalog),
+        Command::Compare(a) => locate(&mut a.catalog, "catalog"),
+        Command::Unlock(a) => locate(&mut a.catalog, "catalog"),
         _ => {}
     }
     match command {

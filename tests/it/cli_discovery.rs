@@ -22,6 +22,17 @@ fn inside_a_catalog_or_beside_one_it_is_found_without_naming_it() {
         assert!(o.status.success(), "from {}: {}", dir.display(), text(&o));
         assert!(text(&o).contains("is valid"), "{}", text(&o));
     }
+    // Found upward, it says which; named, it is used as given.
+    let o = pxmctl(&deep, &env(), &["validate"]);
+    assert!(
+        text(&o)
+            .contains("note: using the catalog `../..` (found from the current directory upward)"),
+        "{}",
+        text(&o)
+    );
+    let o = pxmctl(&deep, &env(), &["validate", "catalog"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(!text(&o).contains("is valid"), "{}", text(&o));
     // -C works as if started there, on any command.
     let o = pxmctl(root.path(), &env(), &["-C", "shop", "validate"]);
     assert!(o.status.success(), "{}", text(&o));
