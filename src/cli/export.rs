@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, connect, runtime};
-use super::output::{Output, Tone};
+use super::output::{Output, Tone, plural};
 use crate::catalog;
 use crate::diag::Severity;
 use crate::export::download::{DEFAULT_CONCURRENCY, download_all};
@@ -202,14 +202,6 @@ fn report_warnings(exported: &Export, out: &Output) {
 /// The directory as the user will type it again.
 fn shown(dir: &Path) -> String {
     dir.display().to_string()
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 fn human_bytes(bytes: u64) -> String {

@@ -127,3 +127,12 @@ pub fn section_count(section: &str, n: usize) -> String {
         |kind| kind.counted(n),
     )
 }
+
+/// `1 file`, `3 files`: a count of a regular noun.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -445,9 +445,7 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
             Ok(_) => {}
             Err(_) => {
                 if args.format == Format::Markdown {
-                    out.stdout(&format!(
-                        "### pxmctl plan ({env})\n\n**The plan failed**; the job log says why.\n\n"
-                    ));
+                    out.stdout(&render_plan::markdown::failed(&markdown_options(Some(env))));
                 }
                 worst = 1;
             }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::output::{Output, Tone};
+use super::output::{Output, Tone, plural};
 use crate::catalog;
 use crate::diag::Severity;
 use crate::render::diagnostics as render;
@@ -121,13 +121,5 @@ pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }

@@ -51,21 +51,9 @@ impl Seed {
     /// read-only, so they must exist before the catalog is applied.
     #[must_use]
     pub fn with_regions<'a>(names: impl IntoIterator<Item = &'a str>) -> Seed {
-        let regions = names
-            .into_iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let mut region = Map::new();
-                region.insert("id".into(), Value::String(format!("region-{}", i + 1)));
-                region.insert("name".into(), Value::String(name.to_owned()));
-                region.insert("is_primary".into(), Value::Bool(i == 0));
-                region
-            })
-            .collect();
-        Seed {
-            regions,
-            ..Seed::default()
-        }
+        let mut seed = Seed::default();
+        seed.add_regions(names);
+        seed
     }
 
     /// Adds a region for each of `names` the seed does not hold yet (the

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::address;
-use super::value::{inline, printable};
+use super::value::{inline, printable, quoted};
 use crate::plan::{Action, Op, Plan};
 
 /// The comparison as text. `only_first_regions` are regions (read-only,
@@ -92,8 +92,4 @@ fn split(plan: &Plan) -> (Vec<&Action>, Vec<&Action>, Vec<&Action>) {
 
 fn one_line(a: &Action) -> String {
     format!("  {} ({})\n", printable(&address(a)), printable(&a.title))
-}
-
-fn quoted(s: &str) -> String {
-    super::value::quoted(s)
 }

@@ -47,10 +47,23 @@ pub fn markdown(plan: &Plan) -> String {
     markdown_with(plan, &MarkdownOptions::default())
 }
 
+/// The section a comment shows for a plan that could not be made.
+#[must_use]
+pub fn failed(options: &MarkdownOptions) -> String {
+    format!(
+        "{}**The plan failed**; the job log says why.\n\n",
+        heading(options)
+    )
+}
+
+fn heading(options: &MarkdownOptions) -> String {
+    format!("### {}\n\n", options.heading)
+}
+
 /// The plan as a pull-request comment, with a chosen heading and limit.
 #[must_use]
 pub fn markdown_with(plan: &Plan, options: &MarkdownOptions) -> String {
-    let mut head = format!("### {}\n\n", options.heading);
+    let mut head = heading(options);
     if plan.actions.is_empty() {
         head.push_str(NO_CHANGES);
         head.push('\n');
