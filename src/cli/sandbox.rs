@@ -105,6 +105,9 @@ pub struct SandboxArgs {
     /// request-upload answers presigned PUT URLs (`put`) or a presigned POST form (`post`).
     #[arg(long, value_name = "FORM", value_parser = ["put", "post"], help_heading = "Other readings")]
     upload_form: Option<String>,
+    /// The rate limit counts in fixed windows, reset every window, so a 429's Retry-After may be the whole window.
+    #[arg(long, help_heading = "Other readings")]
+    fixed_rate_window: bool,
 }
 
 impl SandboxArgs {
@@ -128,6 +131,9 @@ impl SandboxArgs {
         }
         if self.no_file_delete {
             r.file_delete = false;
+        }
+        if self.fixed_rate_window {
+            r.fixed_rate_window = true;
         }
         if let Some(form) = &self.upload_form {
             r.upload_form = form
@@ -322,6 +328,7 @@ mod tests {
             "250",
             "--strict-dates",
             "--no-file-delete",
+            "--fixed-rate-window",
             "--upload-form",
             "post",
         ]);

@@ -347,15 +347,27 @@ mod tests {
     struct Account {
         limit: usize,
         window: Duration,
+        /// Count in fixed windows from the first request of each, as an
+        /// API whose `Retry-After` is the rest of the window would.
+        fixed: bool,
         log: VecDeque<Instant>,
     }
 
     impl Account {
         fn admit(&mut self, now: Instant) -> Result<(), Duration> {
-            while self
-                .log
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= self.window)
+            if self.fixed
+                && self
+                    .log
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= self.window)
+            {
+                self.log.clear();
+            }
+            while !self.fixed
+                && self
+                    .log
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= self.window)
             {
                 self.log.pop_front();
             }
@@ -376,10 +388,20 @@ mod tests {
     /// Eight workers under a limiter of 95 per 6 s on an account of 100
     /// per 6 s, while others send `others` per 6 s until `others_stop`.
     async fn share(others: u32, others_stop: Duration, run: Duration) -> (Shared, Arc<Limiter>) {
+        share_of(false, others, others_stop, run).await
+    }
+
+    async fn share_of(
+        fixed: bool,
+        others: u32,
+        others_stop: Duration,
+        run: Duration,
+    ) -> (Shared, Arc<Limiter>) {
         let window = Duration::from_secs(6);
         let account = Arc::new(Mutex::new(Account {
             limit: 100,
             window,
+            fixed,
             log: VecDeque::new(),
         }));
         let limiter = Arc::new(Limiter::new(RateLimit::new(95, window)));
@@ -452,6 +474,25 @@ mod tests {
         let pacing = limiter.pacing();
         assert!(pacing.slowdowns >= 1);
         assert!(pacing.lowest < 0.6, "{pacing:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_fixed_windows_half_the_limit_spent_by_others_still_leaves_most_of_the_rest() {
+        let run = Duration::from_secs(600);
+        let (shared, limiter) = share_of(true, 50, run, run).await;
+        let fraction = shared.ours as f64 / 5_000.0;
+        assert!(
+            fraction >= 0.9,
+            "used {fraction:.3} of what others left, {} × 429, {:?}",
+            shared.rate_limited,
+            limiter.pacing()
+        );
+        assert!(shared.rate_limited <= 30, "{} × 429", shared.rate_limited);
+        // Alone, a fixed window is never met either: no sliding window of
+        // ours holds more than the limit, so no fixed one does.
+        let (alone, limiter) = share_of(true, 1, Duration::ZERO, Duration::from_secs(120)).await;
+        assert_eq!(alone.rate_limited, 0);
+        assert_eq!(limiter.pacing().slowdowns, 0);
     }
 
     #[tokio::test(start_paused = true)]

@@ -19,13 +19,16 @@ use super::config::RateLimit;
 #[derive(Debug)]
 pub(crate) struct Limiter {
     limit: RateLimit,
+    /// `Readings::fixed_rate_window`: count per window since its start.
+    fixed: bool,
     log: Mutex<VecDeque<Instant>>,
 }
 
 impl Limiter {
-    pub(crate) fn new(limit: RateLimit) -> Self {
+    pub(crate) fn new(limit: RateLimit, fixed: bool) -> Self {
         Limiter {
             limit,
+            fixed,
             log: Mutex::new(VecDeque::with_capacity(limit.max_requests as usize)),
         }
     }
@@ -37,6 +40,25 @@ impl Limiter {
     /// Admits a request at `now`, or says how long until one would be admitted.
     pub(crate) fn admit(&self, now: Instant) -> Result<(), Duration> {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if self.fixed {
+            // The window began with its first request and ends a window
+            // later, whatever came in between.
+            if log
+                .front()
+                .is_some_and(|&start| now.saturating_duration_since(start) >= self.limit.window)
+            {
+                log.clear();
+            }
+            if log.len() < self.limit.max_requests as usize {
+                log.push_back(now);
+                return Ok(());
+            }
+            let start = log.front().copied().unwrap_or(now);
+            return Err(self
+                .limit
+                .window
+                .saturating_sub(now.saturating_duration_since(start)));
+        }
         while log
             .front()
             .is_some_and(|&t| now.saturating_duration_since(t) >= self.limit.window)
@@ -120,10 +142,13 @@ mod tests {
 
     #[test]
     fn no_sliding_window_holds_more_than_the_limit() {
-        let l = Limiter::new(RateLimit {
-            max_requests: 3,
-            window: Duration::from_secs(10),
-        });
+        let l = Limiter::new(
+            RateLimit {
+                max_requests: 3,
+                window: Duration::from_secs(10),
+            },
+            false,
+        );
         let t0 = Instant::now();
         assert!(l.admit(t0).is_ok());
         assert!(l.admit(t0 + Duration::from_secs(4)).is_ok());
@@ -138,6 +163,26 @@ mod tests {
             Err(Duration::from_secs(3))
         );
         assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        // In a fixed window the count restarts only when the window ends.
+        let f = Limiter::new(
+            RateLimit {
+                max_requests: 2,
+                window: Duration::from_secs(10),
+            },
+            true,
+        );
+        assert!(f.admit(t0).is_ok());
+        assert!(f.admit(t0 + Duration::from_secs(9)).is_ok());
+        assert_eq!(
+            f.admit(t0 + Duration::from_secs(9)),
+            Err(Duration::from_secs(1))
+        );
+        assert!(f.admit(t0 + Duration::from_secs(10)).is_ok());
+        assert!(f.admit(t0 + Duration::from_secs(11)).is_ok());
+        assert_eq!(
+            f.admit(t0 + Duration::from_secs(12)),
+            Err(Duration::from_secs(8))
+        );
         assert_eq!(retry_after_secs(Duration::from_millis(2001)), 3);
     }
 }

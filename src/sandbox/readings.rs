@@ -33,6 +33,11 @@ pub struct Readings {
     pub file_delete: bool,
     /// How request-upload tells the client to send the bytes.
     pub upload_form: UploadForm,
+    /// The rate limit counts in fixed windows (reset every window, a
+    /// `Retry-After` of up to the whole window, as the guide's example
+    /// `Retry-After: 60` suggests) rather than a sliding one. The guide
+    /// says only "1,000 requests per 60 seconds".
+    pub fixed_rate_window: bool,
 }
 
 impl Default for Readings {
@@ -44,6 +49,7 @@ impl Default for Readings {
             strict_dates: false,
             file_delete: true,
             upload_form: UploadForm::Put,
+            fixed_rate_window: false,
         }
     }
 }
@@ -51,7 +57,8 @@ impl Default for Readings {
 impl Readings {
     /// Every switch on the other reading: no file values, pages of at most
     /// [`STRICT_PAGE_CAP`], a [`STRICT_PROCESSING_DELAY_MS`] processing
-    /// delay, strict dates, no file delete, presigned POST forms.
+    /// delay, strict dates, no file delete, presigned POST forms, a fixed
+    /// rate-limit window.
     pub fn strict() -> Self {
         Readings {
             file_list_values: false,
@@ -60,6 +67,7 @@ impl Readings {
             strict_dates: true,
             file_delete: false,
             upload_form: UploadForm::Post,
+            fixed_rate_window: true,
         }
     }
 

@@ -92,7 +92,9 @@ impl Sandbox {
             db: Mutex::new(db),
             blobs,
             ids: IdGen::new()?,
-            limiter: config.rate_limit.map(Limiter::new),
+            limiter: config
+                .rate_limit
+                .map(|l| Limiter::new(l, config.readings.fixed_rate_window)),
             faults: Faults::new(config.faults.clone()),
             stats: Stats::default(),
             uploads: config.uploads.clone(),

@@ -12,7 +12,9 @@ use pxmctl::config::Credentials;
 use pxmctl::remote::limiter::RateLimit;
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::{Client, LiveSnapshot};
-use pxmctl::sandbox::{FaultConfig, RateLimit as ServerLimit, RunningSandbox, SandboxConfig};
+use pxmctl::sandbox::{
+    FaultConfig, RateLimit as ServerLimit, Readings, RunningSandbox, SandboxConfig,
+};
 use remote_support::{config, connection, pages, script, seed, start};
 use serde_json::json;
 
@@ -169,8 +171,24 @@ async fn the_client_limit_holds_in_every_sliding_window() {
 
 #[tokio::test]
 async fn on_a_limit_others_spend_too_the_client_paces_itself_to_what_is_left() {
+    paces_to_what_others_leave(Readings::default()).await;
+}
+
+/// The guide gives the limit ("1,000 requests per 60 seconds") but not
+/// whether its window slides or resets: the same pacing holds for both.
+#[tokio::test]
+async fn in_fixed_rate_windows_the_client_paces_itself_all_the_same() {
+    paces_to_what_others_leave(Readings {
+        fixed_rate_window: true,
+        ..Readings::default()
+    })
+    .await;
+}
+
+async fn paces_to_what_others_leave(readings: Readings) {
     // Others spend half of 60 per 2 s; the client is configured for 57.
     let sandbox = start(SandboxConfig {
+        readings,
         rate_limit: Some(ServerLimit {
             max_requests: 60,
             window: Duration::from_secs(2),
