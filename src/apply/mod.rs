@@ -77,14 +77,18 @@ pub async fn apply(
     };
     // An existing file's new content goes up under the name the account
     // gave it when it was read, just before applying.
-    let live_file_names = if needs_uploads {
-        live.files
-            .iter()
-            .map(|f| (f.id.to_string(), f.file_name.clone()))
-            .collect()
-    } else {
-        std::collections::HashMap::new()
-    };
+    let replaced: std::collections::HashSet<&str> = plan
+        .actions
+        .iter()
+        .filter(|a| a.op == crate::plan::Op::Upload)
+        .filter_map(|a| a.id.as_deref())
+        .collect();
+    let live_file_names = live
+        .files
+        .iter()
+        .filter(|f| replaced.contains(f.id.as_str()))
+        .map(|f| (f.id.to_string(), f.file_name.clone()))
+        .collect();
     let context = execute::Context {
         client,
         catalog,

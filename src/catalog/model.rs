@@ -122,19 +122,10 @@ impl Catalog {
 
     /// Every environment name a pin is written for.
     #[must_use]
-    pub fn pinned_environments(&self) -> BTreeSet<&str> {
-        fn names<T>(entries: &BTreeMap<Key, Entry<T>>) -> impl Iterator<Item = &str> {
-            entries
-                .values()
-                .flat_map(|e| e.pins.keys().map(String::as_str))
-        }
-        names(&self.regions)
-            .chain(names(&self.attributes))
-            .chain(names(&self.attribute_groups))
-            .chain(names(&self.categories))
-            .chain(names(&self.collections))
-            .chain(names(&self.files))
-            .chain(names(&self.resources))
+    pub fn pinned_environments(&self) -> BTreeSet<String> {
+        self.environment_pins()
+            .into_values()
+            .flat_map(BTreeMap::into_keys)
             .collect()
     }
 

@@ -499,7 +499,7 @@ fn unknown_pin_environments(catalog: &Catalog, defined: &[String], out: &Output)
     if defined.is_empty() {
         return;
     }
-    for name in catalog.pinned_environments() {
+    for name in &catalog.pinned_environments() {
         if defined.iter().any(|d| d == name) {
             continue;
         }
