@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::sorted::SortedMap;
+
 /// Declares a kind pxmctl manages, adding the fields every such kind
 /// shares. A macro rather than `#[serde(flatten)]`, which serde cannot
 /// combine with `deny_unknown_fields`.
@@ -272,7 +274,8 @@ pub struct Collection {
     pub published: Option<Published>,
     /// Attribute values by attribute key; `null` clears a value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<BTreeMap<Key, AttributeValue>>,
+    #[schemars(with = "Option<BTreeMap<Key, AttributeValue>>")]
+    pub attributes: Option<SortedMap<Key, AttributeValue>>,
     /// Keys of the regions this product is scoped to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("uniqueItems" = true))]

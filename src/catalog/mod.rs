@@ -11,6 +11,7 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod schema;
+pub mod sorted;
 pub mod source;
 pub mod suggest;
 pub mod tree;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 pub use super::format::{CollectionType, IfDuplicate, OnConflict, PruneKind};
+pub use super::sorted::{SortedMap, SortedSet};
 use crate::diag::{Code, Diagnostic, Location};
 
 /// An entry key.
@@ -288,11 +289,11 @@ pub struct Collection {
     pub name: String,
     pub family: Family,
     pub category: Option<Key>,
-    pub also_in: Option<BTreeSet<Key>>,
+    pub also_in: Option<SortedSet<Key>>,
     pub sku: Option<String>,
     pub published: Option<Publishing>,
-    pub attributes: Option<BTreeMap<Key, AttributeValue>>,
-    pub regions: Option<BTreeSet<Key>>,
+    pub attributes: Option<SortedMap<Key, AttributeValue>>,
+    pub regions: Option<SortedSet<Key>>,
 }
 
 /// A file in PXM. With `content`, pxmctl uploads the asset when its
@@ -304,8 +305,8 @@ pub struct File {
     pub name: String,
     /// The local asset, when the catalog holds the bytes.
     pub content: Option<Asset>,
-    pub collections: Option<BTreeSet<Key>>,
-    pub regions: Option<BTreeSet<Key>>,
+    pub collections: Option<SortedSet<Key>>,
+    pub regions: Option<SortedSet<Key>>,
     pub published: Option<Publishing>,
 }
 
@@ -328,7 +329,7 @@ pub struct Asset {
 pub enum ResourceOwner {
     Account,
     Category(Key),
-    Collections(BTreeSet<Key>),
+    Collections(SortedSet<Key>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

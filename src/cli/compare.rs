@@ -164,7 +164,7 @@ fn drop_missing_regions(catalog: &mut Catalog, second: &LiveSnapshot) -> Vec<Str
             only.push(e.value.name);
         }
     }
-    let strip = |regions: &mut Option<BTreeSet<String>>| {
+    let strip = |regions: &mut Option<crate::catalog::model::SortedSet<String>>| {
         if let Some(r) = regions {
             r.retain(|k| !missing.contains(k));
         }

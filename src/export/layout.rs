@@ -227,7 +227,7 @@ mod tests {
     fn text_reads_back_as_the_same_entries_with_ambiguous_scalars_quoted() {
         let mut tricky = collection("true");
         tricky.sku = Some("1.10".to_owned());
-        tricky.attributes = Some(BTreeMap::from([
+        tricky.attributes = Some(crate::catalog::sorted::SortedMap::from_iter([
             ("a".to_owned(), AttributeValue::Text("null".to_owned())),
             (
                 "b".to_owned(),

@@ -4,7 +4,7 @@
 //! `(live − items the catalog manages) ∪ desired`, so links to objects
 //! outside the catalog are kept and never shown as changes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ use crate::api::fields::{
 };
 use crate::catalog::model::{
     Asset, AttributeKind, Catalog, Collection, Entry, Family, File, IfDuplicate, Key, OnConflict,
-    ResourceOwner,
+    ResourceOwner, SortedMap, SortedSet,
 };
 use crate::diag::{Code, Diagnostic};
 use crate::remote::LiveSnapshot;
@@ -61,7 +61,7 @@ fn strings<I: IntoIterator<Item = String>>(items: I) -> Value {
 
 /// The merged value of a wholesale array: live items the catalog does not
 /// manage (shown as `id:…`) stay; managed ones are replaced by `desired`.
-fn merged(live_shown: &[String], desired: &BTreeSet<Key>) -> (Value, Value) {
+fn merged(live_shown: &[String], desired: &SortedSet<Key>) -> (Value, Value) {
     let before = strings(live_shown.iter().cloned());
     let after = strings(
         live_shown
@@ -91,7 +91,7 @@ impl Changes {
         field: &str,
         (matches, kind): (&Matches, Kind),
         live_ids: Option<&[String]>,
-        desired: &BTreeSet<Key>,
+        desired: &SortedSet<Key>,
     ) {
         match live_ids {
             Some(ids) => {
@@ -463,7 +463,7 @@ impl<'a> Differ<'a> {
     /// attributes the YAML does not name are left alone.
     fn value_changes(
         &self,
-        values: &BTreeMap<Key, crate::catalog::model::AttributeValue>,
+        values: &SortedMap<Key, crate::catalog::model::AttributeValue>,
         live: Option<&[LiveValue]>,
         c: &mut Changes,
         needs: &mut Vec<(Kind, Key)>,

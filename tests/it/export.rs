@@ -8,12 +8,14 @@
 
 use crate::sandbox_support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use pxmctl::catalog::model::{AttributeValue, Catalog, Family, Publishing, ResourceOwner};
+use pxmctl::catalog::model::{
+    AttributeValue, Catalog, Family, Publishing, ResourceOwner, SortedMap, SortedSet,
+};
 use pxmctl::config::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::export::download::download_all;
 use pxmctl::export::write::write_files;
@@ -163,7 +165,7 @@ fn keys<T>(map: &BTreeMap<String, T>) -> Vec<&str> {
     map.keys().map(String::as_str).collect()
 }
 
-fn set(items: &[&str]) -> Option<BTreeSet<String>> {
+fn set(items: &[&str]) -> Option<SortedSet<String>> {
     Some(items.iter().map(|s| (*s).to_owned()).collect())
 }
 
@@ -239,7 +241,7 @@ async fn an_account_with_every_kind_exports_to_a_catalog_that_loads_cleanly() {
     assert_eq!(rain.value.regions, set(&["europe", "united-states"]));
     assert_eq!(
         rain.value.attributes,
-        Some(BTreeMap::from([(
+        Some(SortedMap::from_iter([(
             "material".to_owned(),
             AttributeValue::Text("Nylon".into())
         )]))
@@ -678,7 +680,10 @@ fn what_the_catalog_cannot_say_is_left_out_with_a_warning_and_the_rest_loads() {
     assert_eq!(everywhere.also_in, set(&["category-k4"]));
     assert_eq!(everywhere.family, Family::Standalone);
     assert_eq!(
-        everywhere.attributes.as_ref().map(|a| keys(a)),
+        everywhere
+            .attributes
+            .as_ref()
+            .map(|a| a.keys().map(String::as_str).collect::<Vec<_>>()),
         Some(vec!["shade", "size"])
     );
     assert_eq!(

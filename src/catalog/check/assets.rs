@@ -74,7 +74,7 @@ pub(super) fn check_files(
         }
         None => BTreeMap::new(),
     };
-    let mut out = BTreeMap::new();
+    let mut out = Vec::with_capacity(raw.len());
     let mut ok = true;
     for (key, e) in raw {
         let Some(f) = e.value.as_ref() else {
@@ -115,7 +115,7 @@ pub(super) fn check_files(
         let published = checker.publishing(e, f.published.as_ref());
         match (content, collections, regions, published) {
             (Some(content), Some(collections), Some(regions), Some(published)) => {
-                out.insert(
+                out.push((
                     key.clone(),
                     Entry {
                         key: key.clone(),
@@ -132,12 +132,13 @@ pub(super) fn check_files(
                         protect: f.protect.unwrap_or(false),
                         declared_at: e.source.key_location(),
                     },
-                );
+                ));
             }
             _ => ok = false,
         }
     }
-    ok.then_some(out)
+    // Built in one go from key order (see `load::merge_kind`).
+    ok.then(|| out.into_iter().collect())
 }
 
 /// Every asset path as written; a refused one cannot open a folder

@@ -128,7 +128,8 @@ impl Checker<'_> {
     where
         R: HasMeta,
     {
-        let mut out = BTreeMap::new();
+        // Pushed in key order and built in one go (see `load::merge_kind`).
+        let mut out = Vec::with_capacity(raw.len());
         let mut ok = true;
         for (key, entry) in raw {
             let Some(value) = entry.value.as_ref() else {
@@ -139,7 +140,7 @@ impl Checker<'_> {
                 Some(v) => {
                     let (pin, renamed_from, protect) = value.meta();
                     let (id, pins) = pin_parts(pin);
-                    out.insert(
+                    out.push((
                         key.clone(),
                         Entry {
                             key: key.clone(),
@@ -150,12 +151,12 @@ impl Checker<'_> {
                             protect: protect.unwrap_or(false),
                             declared_at: entry.source.key_location(),
                         },
-                    );
+                    ));
                 }
                 None => ok = false,
             }
         }
-        ok.then_some(out)
+        ok.then(|| out.into_iter().collect())
     }
 
     fn attribute(

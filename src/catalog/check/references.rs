@@ -1,7 +1,7 @@
 //! References between entries: every key a field names must exist, be of
 //! the right kind, and (for variants) point at a family parent.
 
-use std::collections::BTreeSet;
+use crate::catalog::model::SortedSet;
 
 use super::Checker;
 use crate::catalog::format;
@@ -90,7 +90,7 @@ impl Checker<'_> {
         field: &str,
         keys: Option<&[String]>,
         kind: &str,
-    ) -> Option<Option<BTreeSet<String>>> {
+    ) -> Option<Option<SortedSet<String>>> {
         let Some(keys) = keys else { return Some(None) };
         let mut ok = true;
         for (i, key) in keys.iter().enumerate() {

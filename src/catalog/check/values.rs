@@ -2,13 +2,11 @@
 //! attribute values that match their attribute (a pick-list value among
 //! its options, a number for a number, a date for a date).
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 
 use super::Checker;
 use crate::catalog::format::{self, AttributeType, Published};
-use crate::catalog::model::{AttributeValue, Publishing};
+use crate::catalog::model::{AttributeValue, Publishing, SortedMap};
 use crate::catalog::parse::RawEntry;
 use crate::catalog::suggest::did_you_mean;
 use crate::diag::{Code, Diagnostic};
@@ -92,12 +90,12 @@ impl Checker<'_> {
     pub(super) fn attribute_values(
         &mut self,
         e: &RawEntry<format::Collection>,
-        values: Option<&BTreeMap<String, format::AttributeValue>>,
-    ) -> Option<Option<BTreeMap<String, AttributeValue>>> {
+        values: Option<&SortedMap<String, format::AttributeValue>>,
+    ) -> Option<Option<SortedMap<String, AttributeValue>>> {
         let Some(values) = values else {
             return Some(None);
         };
-        let mut out = BTreeMap::new();
+        let mut out = Vec::new();
         let mut ok = true;
         for (key, value) in values {
             let Some(attr) = self.raw.attributes.get(key) else {
@@ -122,13 +120,11 @@ impl Checker<'_> {
                 continue;
             };
             match self.attribute_value(e, key, def, value) {
-                Some(v) => {
-                    out.insert(key.clone(), v);
-                }
+                Some(v) => out.push((key.clone(), v)),
                 None => ok = false,
             }
         }
-        ok.then_some(Some(out))
+        ok.then(|| Some(out.into_iter().collect()))
     }
 
     fn attribute_value(

@@ -4,7 +4,8 @@
 
 use crate::api::fields::{collection, common};
 use crate::catalog::format::Pin;
-use std::collections::{BTreeMap, HashMap};
+use crate::catalog::sorted::SortedMap;
+use std::collections::HashMap;
 
 use super::{Converter, KindKeysRef, noun, section_noun, subject};
 use crate::catalog::format::{self, AttributeValue, CollectionType, Key};
@@ -202,9 +203,9 @@ impl Converter<'_> {
         &mut self,
         live: &[LiveValue],
         at: (&'static str, &str, &str),
-    ) -> Option<BTreeMap<Key, AttributeValue>> {
+    ) -> Option<SortedMap<Key, AttributeValue>> {
         let (section, key, id) = at;
-        let mut out = BTreeMap::new();
+        let mut out = SortedMap::new();
         for v in live {
             if self.hash_attributes.contains(&v.id) || v.value.is_null() {
                 continue;

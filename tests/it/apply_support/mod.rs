@@ -1392,7 +1392,7 @@ impl Gen {
             }
         }
         if !values.is_empty() {
-            entry.attributes = Some(values);
+            entry.attributes = Some(values.into_iter().collect());
         }
 
         let mut live_id = None;
