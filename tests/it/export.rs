@@ -519,9 +519,8 @@ async fn with_assets_the_bytes_are_downloaded_exactly_and_the_catalog_names_them
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let done = download_all(&exported.downloads, dir.path(), 2)
-        .await
-        .unwrap();
+    let client = Client::new(&connection(&h.sandbox, 2)).unwrap();
+    let done = download_all(client.transport(), &exported.downloads, dir.path(), 2).await;
     assert!(done.failures.is_empty(), "{:?}", done.failures);
     assert_eq!(done.files, 5);
     let catalog = write_and_load(&exported, dir.path());
