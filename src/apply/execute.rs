@@ -79,8 +79,8 @@ pub struct Context<'a> {
     /// Live file id → file name, as read for this apply.
     pub live_file_names: std::collections::HashMap<String, String>,
     pub ids: &'a Ids,
-    /// `None` when no object-store client could be built (the reason).
-    pub uploader: Result<&'a Uploader, &'a str>,
+    /// Uploads through `client`'s transport, so they spend its budget.
+    pub uploader: &'a Uploader,
     pub upload_budget: UploadBudget,
     /// Hears the bytes each upload sends.
     pub on_event: &'a (dyn Fn(Event<'_>) + Sync),
@@ -345,9 +345,7 @@ impl Context<'_> {
     }
 
     async fn upload(&self, index: usize, a: &Action) -> Result<Done, ActionError> {
-        let uploader = self
-            .uploader
-            .map_err(|why| ActionError::Other(why.to_owned()))?;
+        let uploader = self.uploader;
         let entry = self.catalog.files.get(&a.key).ok_or_else(|| Unresolved {
             kind: Kind::File,
             key: a.key.clone(),

@@ -69,12 +69,7 @@ pub async fn apply(
         return Err(diagnostics);
     }
     let ids = ids::Ids::matched(catalog, live, &matches);
-    let needs_uploads = plan.actions.iter().any(|a| a.op == crate::plan::Op::Upload);
-    let uploader = if needs_uploads {
-        upload::Uploader::new().map_err(|e| e.to_string())
-    } else {
-        Err("no uploads planned".to_owned())
-    };
+    let uploader = upload::Uploader::new();
     // An existing file's new content goes up under the name the account
     // gave it when it was read, just before applying.
     let replaced: std::collections::HashSet<&str> = plan
@@ -94,7 +89,7 @@ pub async fn apply(
         catalog,
         live_file_names,
         ids: &ids,
-        uploader: uploader.as_ref().map_err(String::as_str),
+        uploader: &uploader,
         upload_budget: execute::UploadBudget::new(),
         on_event,
         confirmed: std::sync::Mutex::default(),

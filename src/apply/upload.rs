@@ -20,16 +20,20 @@
 //! after the last byte and before confirm: a file that changed meanwhile
 //! is not confirmed.
 //!
-//! Object-store PUTs are not API calls: they use a plain client, no bearer
-//! token and no API rate limit. A presigned URL is a credential: it is held
-//! as a [`Secret`] and never formatted into an error, a log line or `Debug`
-//! output.
+//! Object-store PUTs are not API calls (no bearer token, no API rate
+//! limit), but they go through the run's [`Transport`]: its store client,
+//! its reading of statuses and errors, its backoff and the retry budget
+//! the API calls spend too, so a dead store ends the run as a dead API
+//! does. Each attempt builds its body afresh from the open file (a
+//! streamed body is consumed by the attempt that sends it). A presigned
+//! URL is a credential: it is held as a [`Secret`] and never formatted
+//! into an error, a log line or `Debug` output.
 
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use cap_std::ambient_authority;
@@ -46,8 +50,8 @@ use crate::api::names::{
 };
 use crate::api::paths;
 use crate::catalog::model::{Asset, OnConflict};
-use crate::remote::error::transport_cause;
 use crate::remote::secret::{Secret, redact};
+use crate::remote::transport::{self, Failure, StatusClass, Stop, Transport, status_class};
 use crate::remote::wire::LiveFile;
 use crate::remote::{Client, RemoteError, Request};
 
@@ -56,20 +60,13 @@ const CHUNK: usize = 256 * 1024;
 /// Chunks read ahead of the send, per PUT: reading and MD5 run on their
 /// own thread while the connection writes.
 const READ_AHEAD: usize = 4;
-/// Attempts per PUT for failures that may pass (connection, 5xx, 429).
-const PUT_ATTEMPTS: u32 = 4;
 /// request-uploads per upload: the first, and fresh ones after a 403.
 const SESSIONS: u32 = 3;
-/// First wait between PUT attempts; doubled each time.
-const PUT_BACKOFF: Duration = Duration::from_millis(250);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest silence on a connection; a large part may take longer in all.
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Uploads assets; holds the object-store client (cheap to clone).
-#[derive(Debug, Clone)]
+/// Uploads assets, through the transport of the client each upload is
+/// given; cheap to clone.
+#[derive(Debug, Clone, Default)]
 pub struct Uploader {
-    http: reqwest::Client,
     /// Set once the object store answers a part's PUT with an ETag that
     /// is not the MD5 of the bytes twice in a row: its ETags are opaque
     /// (an SSE-KMS bucket, another store), so they are kept verbatim
@@ -238,9 +235,6 @@ pub enum UploadError {
         step: Step,
         detail: String,
     },
-    /// The object-store client could not be built.
-    #[error("cannot set up uploads: {0}")]
-    Setup(String),
 }
 
 impl UploadError {
@@ -266,23 +260,9 @@ impl UploadError {
 }
 
 impl Uploader {
-    /// # Errors
-    ///
-    /// [`UploadError::Setup`] when no HTTP client can be built.
-    pub fn new() -> Result<Self, UploadError> {
-        // reqwest is built without a bundled crypto provider; ring is ours.
-        // Installing twice is harmless (the first one stays).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("pxmctl/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .read_timeout(READ_TIMEOUT)
-            .build()
-            .map_err(|e| UploadError::Setup(redact(&e.without_url().to_string())))?;
-        Ok(Self {
-            http,
-            opaque_etags: Arc::default(),
-        })
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Uploads one asset: open and check it, request-upload, resolve a
@@ -439,8 +419,15 @@ impl Uploader {
                     step,
                     form: None,
                 };
-                self.put(file, target, &asset.mime_type, path, progress)
-                    .await?;
+                self.put(
+                    client.transport(),
+                    file,
+                    target,
+                    &asset.mime_type,
+                    path,
+                    progress,
+                )
+                .await?;
             }
             Transfer::Form { url, fields } => {
                 let range = ByteRange {
@@ -455,7 +442,14 @@ impl Uploader {
                     form: Some(fields),
                 };
                 let etag = self
-                    .put(file, target, &asset.mime_type, path, progress)
+                    .put(
+                        client.transport(),
+                        file,
+                        target,
+                        &asset.mime_type,
+                        path,
+                        progress,
+                    )
                     .await?;
                 let etag = etag_for_confirm(etag, path, step)?;
                 confirm.insert(CONFIRM_ETAG_FIELD.into(), json!(etag.trim_matches('"')));
@@ -476,7 +470,14 @@ impl Uploader {
                         form: None,
                     };
                     let etag = self
-                        .put(file, target, &asset.mime_type, path, progress)
+                        .put(
+                            client.transport(),
+                            file,
+                            target,
+                            &asset.mime_type,
+                            path,
+                            progress,
+                        )
                         .await?;
                     let etag = etag_for_confirm(etag, path, step)?;
                     etags.push(json!({ "part_number": part.number, "etag": etag }));
@@ -495,10 +496,12 @@ impl Uploader {
     }
 
     /// PUTs one byte range to a presigned URL, retrying what may pass on
-    /// the same URL (a part sent again replaces the earlier one); returns
-    /// the `ETag` header of the accepted PUT verbatim.
+    /// the same URL under the transport's policy and budget (a part sent
+    /// again replaces the earlier one); returns the `ETag` header of the
+    /// accepted PUT verbatim.
     async fn put(
         &self,
+        transport: &Transport,
         file: &Arc<std::fs::File>,
         target: Target<'_>,
         mime_type: &str,
@@ -511,18 +514,29 @@ impl Uploader {
             step,
             form,
         } = target;
-        let mut attempt = 1;
+        let what = format!("uploading `{path}`: the {step}");
+        // Object-store writes replace what they name: repeating one is harmless.
+        let mut retries = transport.retries(true);
         let mut damaged_before = false;
+        let mut last_status;
         loop {
-            let sent = self.put_once(file, (url, form), mime_type, range, progress);
+            let sent = self.put_once(
+                transport.store(),
+                file,
+                (url, form),
+                mime_type,
+                range,
+                progress,
+            );
             let failure = match sent.await {
                 Ok(etag) => {
+                    retries.succeeded();
                     progress.part_done(range.len);
                     return Ok(etag);
                 }
                 Err(failure) => failure,
             };
-            match failure {
+            let failure = match failure {
                 // Twice in a row is not bad luck: this store's ETags are
                 // not MD5s. Keep them verbatim from now on.
                 PutFailure::Damaged { etag, .. } if damaged_before => {
@@ -531,33 +545,24 @@ impl Uploader {
                     );
                     self.opaque_etags
                         .store(true, std::sync::atomic::Ordering::Relaxed);
+                    retries.succeeded();
                     progress.part_done(range.len);
                     return Ok(Some(etag));
                 }
                 PutFailure::Damaged { etag, sent } => {
-                    tracing::debug!(
-                        "uploading `{path}`: the {step} was answered ETag {etag}, not the MD5 of the bytes sent ({sent}); sending it again"
-                    );
                     damaged_before = true;
-                    attempt += 1;
-                }
-                PutFailure::Retry { cause, .. } if attempt < PUT_ATTEMPTS => {
-                    damaged_before = false;
-                    let wait = PUT_BACKOFF * 2u32.pow(attempt - 1);
-                    tracing::debug!(
-                        "uploading `{path}`: the {step} failed ({cause}); retrying in {} ms",
-                        wait.as_millis()
-                    );
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
+                    last_status = None;
+                    Failure::Transient {
+                        cause: format!(
+                            "it was answered ETag {etag}, not the MD5 of the bytes sent ({sent})"
+                        ),
+                        sent: true,
+                    }
                 }
                 PutFailure::Retry { cause, status } => {
-                    return Err(UploadError::Store {
-                        path: path.to_owned(),
-                        step,
-                        status,
-                        cause: redact(&format!("{cause} (after {attempt} attempts)")),
-                    });
+                    damaged_before = false;
+                    last_status = status;
+                    Failure::Transient { cause, sent: true }
                 }
                 PutFailure::Refused { cause, status } => {
                     return Err(UploadError::Store {
@@ -581,12 +586,28 @@ impl Uploader {
                         cause,
                     });
                 }
+            };
+            match retries
+                .after::<std::convert::Infallible>(failure, &what)
+                .await
+            {
+                Ok(()) => {}
+                Err(Stop::GaveUp(gave_up)) => {
+                    return Err(UploadError::Store {
+                        path: path.to_owned(),
+                        step,
+                        status: last_status,
+                        cause: gave_up.to_string(),
+                    });
+                }
+                Err(Stop::Fatal(never)) => match never {},
             }
         }
     }
 
     async fn put_once(
         &self,
+        http: &reqwest::Client,
         file: &Arc<std::fs::File>,
         (url, form): (&Secret, Option<&[(String, String)]>),
         mime_type: &str,
@@ -610,8 +631,7 @@ impl Uploader {
         // makes hyper send exactly that many bytes instead. A form's
         // length is known once every part's is, and reqwest sends it.
         let request = match form {
-            None => self
-                .http
+            None => http
                 .put(url.expose())
                 .header(CONTENT_TYPE, mime_type)
                 .header(CONTENT_LENGTH, range.len)
@@ -626,11 +646,10 @@ impl Uploader {
                     .file_name("file")
                     .mime_str(mime_type)
                     .map_err(|e| PutFailure::Refused {
-                        cause: format!("the MIME type cannot be sent: {}", transport_cause(&e)),
+                        cause: format!("the MIME type cannot be sent: {}", transport::cause(&e)),
                         status: None,
                     })?;
-                self.http
-                    .post(url.expose())
+                http.post(url.expose())
                     .multipart(multipart.part(FORM_FILE_FIELD, file_part))
             }
         }
@@ -654,15 +673,15 @@ impl Uploader {
                 if let Some(cause) = local.lock().unwrap_or_else(PoisonError::into_inner).take() {
                     return Err(PutFailure::Local { cause });
                 }
-                if e.is_builder() {
-                    return Err(PutFailure::Refused {
-                        cause: format!("the presigned URL is not usable: {}", transport_cause(&e)),
+                return Err(match Failure::of_error(&e, |cause| cause) {
+                    Failure::Fatal(cause) => PutFailure::Refused {
+                        cause: format!("the presigned URL is not usable: {cause}"),
                         status: None,
-                    });
-                }
-                return Err(PutFailure::Retry {
-                    cause: transport_cause(&e),
-                    status: None,
+                    },
+                    Failure::Transient { cause, .. } => PutFailure::Retry {
+                        cause,
+                        status: None,
+                    },
                 });
             }
         };
@@ -686,14 +705,17 @@ impl Uploader {
             };
         }
         let detail = store_message(&response.bytes().await.unwrap_or_default());
-        match status.as_u16() {
-            403 => Err(PutFailure::Expired { detail }),
-            code @ (429 | 500..=599) => Err(PutFailure::Retry {
-                cause: format!("the object store answered {status}{detail}"),
+        let code = status.as_u16();
+        let cause = format!("the object store answered {status}{detail}");
+        match status_class(code) {
+            _ if code == 403 => Err(PutFailure::Expired { detail }),
+            // The store has no limiter to pause: a 429 waits out a backoff.
+            StatusClass::RateLimited | StatusClass::Transient => Err(PutFailure::Retry {
+                cause,
                 status: Some(code),
             }),
-            code => Err(PutFailure::Refused {
-                cause: format!("the object store answered {status}{detail}"),
+            StatusClass::Success | StatusClass::Final => Err(PutFailure::Refused {
+                cause,
                 status: Some(code),
             }),
         }
@@ -1464,6 +1486,17 @@ mod tests {
         (dir, Arc::new(file))
     }
 
+    /// A transport with the default budget and millisecond backoff.
+    fn test_transport() -> Transport {
+        use std::time::Duration;
+        let policy = crate::remote::retry::RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(4),
+            ..crate::remote::retry::RetryPolicy::DEFAULT
+        };
+        Transport::new(Duration::from_secs(10), 1, policy).expect("transport")
+    }
+
     /// A plain-text PUT of the first `len` bytes of `file` to `url` (a
     /// part when `part` is set), reported as the asset `path`.
     async fn put_head(
@@ -1474,8 +1507,8 @@ mod tests {
         path: &str,
     ) -> Result<Option<String>, UploadError> {
         Uploader::new()
-            .expect("uploader")
             .put(
+                &test_transport(),
                 file,
                 Target {
                     url: &Secret::new(url),
@@ -1495,7 +1528,7 @@ mod tests {
         let data: Vec<u8> = (0..800_000u32).map(|i| (i % 251) as u8).collect();
         let (_dir, file) = temp_file(&data);
         let (url, seen) = store::start(vec![503, 500]).await;
-        let uploader = Uploader::new().expect("uploader");
+        let uploader = Uploader::new();
         let range = ByteRange {
             start: 70_000,
             len: 600_000,
@@ -1504,6 +1537,7 @@ mod tests {
         let hook = |n: u64| reports.lock().expect("lock").push(n);
         let etag = uploader
             .put(
+                &test_transport(),
                 &file,
                 Target {
                     url: &Secret::new(url),
@@ -1570,8 +1604,9 @@ mod tests {
             .await
             .expect_err("no store");
         let text = format!("{err} {err:?}");
+        let attempts = crate::remote::retry::RetryPolicy::DEFAULT.max_retries + 1;
         assert!(
-            text.contains(&format!("after {PUT_ATTEMPTS} attempts")),
+            text.contains(&format!("after {attempts} attempt(s)")),
             "{text}"
         );
         assert!(!text.contains("topsecret"), "{text}");

@@ -107,9 +107,12 @@ fn export_to(args: &ExportArgs, out: &Output) -> Result<(), ()> {
     // are all there.
     let mut assets_note = String::new();
     if !exported.downloads.is_empty() {
-        let downloaded = rt
-            .block_on(download_all(&exported.downloads, dir, DEFAULT_CONCURRENCY))
-            .map_err(|e| out.error(&e.to_string()))?;
+        let downloaded = rt.block_on(download_all(
+            client.transport(),
+            &exported.downloads,
+            dir,
+            DEFAULT_CONCURRENCY,
+        ));
         if !downloaded.failures.is_empty() {
             for failure in &downloaded.failures {
                 out.error(&failure.to_string());

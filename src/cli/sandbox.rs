@@ -59,6 +59,10 @@ pub struct SandboxArgs {
     /// Share of API writes applied but whose answer is lost (connection closed).
     #[arg(long, default_value_t = 0.0, value_name = "P")]
     lost_answer_rate: f64,
+    /// Share of object-store requests answered 503 SlowDown, nothing
+    /// stored (1 is a dead store).
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    store_fault_rate: f64,
     /// Seed of the fault generator: same seed, same faults.
     #[arg(long, default_value_t = 0, value_name = "N")]
     fault_seed: u64,
@@ -197,6 +201,7 @@ impl SandboxArgs {
                 lost_answer_rate: self.lost_answer_rate,
                 latency: Duration::from_millis(self.latency),
                 latency_jitter: Duration::from_millis(self.latency_jitter),
+                store_error_rate: self.store_fault_rate,
             },
             uploads: UploadConfig {
                 name_fields: if self.single_name_field {

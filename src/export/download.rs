@@ -3,14 +3,16 @@
 //! temporary file and a rename, a few at a time, with the byte count
 //! checked against the size PXM lists.
 //!
-//! These are object-store GETs, not API calls: a plain client, no bearer
-//! token, no rate limit. A presigned URL is a credential: it never
-//! appears in an error or a log line (errors are built without the URL,
-//! and redacted besides).
+//! These are object-store GETs, not API calls (no bearer token, no rate
+//! limit), but they go through the run's [`Transport`]: its store client,
+//! its reading of statuses and errors, its backoff and the retry budget
+//! the API reads spent, so a dead store ends the export after about that
+//! many retries in all. A presigned URL is a credential: it never appears
+//! in an error or a log line (errors are built without the URL, and
+//! redacted besides).
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
@@ -19,15 +21,10 @@ use tokio::task::JoinSet;
 use super::write::temp_path;
 use super::{Download, ExportError};
 use crate::remote::secret::redact;
+use crate::remote::transport::{Failure, StatusClass, Stop, Transport, status_class};
 
 /// Downloads at once, by default.
 pub const DEFAULT_CONCURRENCY: usize = 4;
-/// Attempts per file for failures that may pass (connection, 5xx, 429).
-const ATTEMPTS: u32 = 3;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest silence while reading a body; a large file may take longer
-/// than this in total.
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a download run did.
 #[derive(Debug, Default)]
@@ -41,35 +38,26 @@ pub struct Downloaded {
 }
 
 /// Downloads every asset in `downloads` into `dir` (each to its
-/// `path`), `concurrency` at a time. Failures are gathered, not fatal:
-/// the others still download.
-///
-/// # Errors
-///
-/// [`ExportError::Setup`] when no HTTP client can be built.
+/// `path`), `concurrency` at a time, through `transport`. Failures are
+/// gathered, not fatal: the others still download.
 pub async fn download_all(
+    transport: &Transport,
     downloads: &[Download],
     dir: &Path,
     concurrency: usize,
-) -> Result<Downloaded, ExportError> {
-    // reqwest is built without a bundled crypto provider; ring is ours.
-    // Installing twice is harmless (the first one stays).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("pxmctl/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
-        .build()
-        .map_err(|e| ExportError::Setup(redact(&e.without_url().to_string())))?;
+) -> Downloaded {
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for (index, download) in downloads.iter().cloned().enumerate() {
-        let http = http.clone();
+        let transport = transport.clone();
         let slots = Arc::clone(&slots);
         let dest = dir.join(&download.path);
         tasks.spawn(async move {
             let _slot = slots.acquire_owned().await;
-            (index, fetch_with_retries(&http, &download, &dest).await)
+            (
+                index,
+                fetch_with_retries(&transport, &download, &dest).await,
+            )
         });
     }
     let mut results: Vec<(usize, Result<u64, ExportError>)> = Vec::with_capacity(downloads.len());
@@ -93,65 +81,59 @@ pub async fn download_all(
             Err(e) => out.failures.push(e),
         }
     }
-    Ok(out)
-}
-
-/// Why one attempt failed, and whether another may succeed.
-struct Failure {
-    cause: String,
-    retry: bool,
+    out
 }
 
 async fn fetch_with_retries(
-    http: &reqwest::Client,
+    transport: &Transport,
     download: &Download,
     dest: &Path,
 ) -> Result<u64, ExportError> {
-    let mut attempt = 1;
-    loop {
-        match fetch(http, download, dest).await {
-            Ok(bytes) => return Ok(bytes),
-            Err(f) if f.retry && attempt < ATTEMPTS => {
-                tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
-                attempt += 1;
+    let what = format!("the download of `{}`", download.file_name);
+    transport
+        .run(true, &what, || fetch(transport.store(), download, dest))
+        .await
+        .map_err(|stop| {
+            let cause = match stop {
+                Stop::Fatal(cause) => cause,
+                Stop::GaveUp(gave_up) => gave_up.to_string(),
+            };
+            ExportError::Download {
+                file_name: download.file_name.clone(),
+                file_id: download.file_id.clone(),
+                cause: redact(&cause),
             }
-            Err(f) => {
-                let cause = if attempt > 1 {
-                    format!("{} (after {attempt} attempts)", f.cause)
-                } else {
-                    f.cause
-                };
-                return Err(ExportError::Download {
-                    file_name: download.file_name.clone(),
-                    file_id: download.file_id.clone(),
-                    cause: redact(&cause),
-                });
-            }
-        }
-    }
+        })
 }
 
 /// One attempt: GET, stream to a temporary file, check the size, rename.
-async fn fetch(http: &reqwest::Client, download: &Download, dest: &Path) -> Result<u64, Failure> {
-    let transport = |e: reqwest::Error| Failure {
-        retry: e.is_connect() || e.is_timeout() || e.is_request() || e.is_body(),
-        cause: e.without_url().to_string(),
-    };
+///
+/// A failure is transient when the transport says so, or when fewer bytes
+/// came than PXM lists (a body cut short); the fatal ones carry their
+/// cause.
+async fn fetch(
+    http: &reqwest::Client,
+    download: &Download,
+    dest: &Path,
+) -> Result<u64, Failure<String>> {
+    let transport = |e: reqwest::Error| Failure::of_error(&e, |cause| cause);
     let mut response = http
         .get(download.url.expose())
         .send()
         .await
         .map_err(transport)?;
     let status = response.status();
-    if !status.is_success() {
-        return Err(Failure {
-            cause: format!("the object store answered {status}"),
-            retry: status.is_server_error() || status.as_u16() == 429,
-        });
+    let cause = format!("the object store answered {status}");
+    match status_class(status.as_u16()) {
+        StatusClass::Success => {}
+        // The store has no limiter to pause: a 429 waits out a backoff.
+        StatusClass::RateLimited | StatusClass::Transient => {
+            return Err(Failure::Transient { cause, sent: true });
+        }
+        StatusClass::Final => return Err(Failure::Fatal(cause)),
     }
-    let local = |action: &str, e: std::io::Error| Failure {
-        cause: format!("cannot {action} `{}`: {e}", dest.display()),
-        retry: false,
+    let local = |action: &str, e: std::io::Error| {
+        Failure::Fatal(format!("cannot {action} `{}`: {e}", dest.display()))
     };
     if let Some(parent) = dest.parent() {
         tokio::fs::create_dir_all(parent)
@@ -175,9 +157,9 @@ async fn fetch(http: &reqwest::Client, download: &Download, dest: &Path) -> Resu
         if let Some(expected) = download.size
             && expected != written
         {
-            return Err(Failure {
+            return Err(Failure::Transient {
                 cause: format!("got {written} bytes, but PXM lists {expected}"),
-                retry: true,
+                sent: true,
             });
         }
         tokio::fs::rename(&temp, dest)

@@ -20,8 +20,8 @@ pub enum ExportError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// The HTTP client for downloads could not be built.
-    #[error("cannot set up downloads: {0}")]
+    /// A download could not be run at all (its task failed).
+    #[error("cannot run downloads: {0}")]
     Setup(String),
     /// An asset could not be downloaded.
     #[error("cannot download file `{file_name}` (id {file_id}): {cause}")]

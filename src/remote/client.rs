@@ -12,33 +12,32 @@
 //! - any other 4xx: not retried; the error names method, path and the
 //!   API's message.
 //!
-//! Presigned object-store transfers are not API calls and do not come
-//! through here.
+//! The HTTP clients, the retry loop and the run's retry budget are the
+//! [`Transport`]'s; presigned object-store transfers (uploads, downloads)
+//! are not API calls and use the same transport without coming through
+//! here, so they spend the same budget.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use backon::Retryable;
 use bytes::Bytes;
 use reqwest::Method;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::auth::{AUTHORIZE_PATH, TokenSlot, parse_authorize};
-use super::error::{RemoteError, RequestName, api_message, transport_cause};
+use super::error::{RemoteError, RequestName, api_message};
 use super::limiter::{Limiter, Pacing};
-use super::retry::{RetryBudget, RetryPolicy, full_jitter};
+use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::token_cache::TokenCache;
+use super::transport::{Failure, StatusClass, Stop, Transport, retry_after, status_class};
 use crate::config::{Connection, TokenCacheSetting};
 
-/// The longest `Retry-After` honoured; a longer one is treated as this.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 /// How long a 429 without `Retry-After` pauses.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a request authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +121,8 @@ pub struct Response {
 pub struct ClientStats {
     /// API requests sent, every attempt counted.
     pub requests: u64,
-    /// Retries after transient failures.
+    /// Retries after transient failures, of API and object-store
+    /// requests alike: they spend one budget.
     pub retries: u64,
     /// 429 answers met.
     pub rate_limited: u64,
@@ -135,7 +135,6 @@ pub struct ClientStats {
 #[derive(Debug, Default)]
 struct Counters {
     requests: AtomicU64,
-    retries: AtomicU64,
     rate_limited: AtomicU64,
     authorizations: AtomicU64,
 }
@@ -148,12 +147,10 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     base_url: String,
     tokens: TokenSlot,
     limiter: Limiter,
-    budget: RetryBudget,
-    policy: RetryPolicy,
     slots: Semaphore,
     concurrency: usize,
     page_size: u32,
@@ -162,15 +159,7 @@ struct Inner {
 }
 
 /// Why one attempt failed.
-enum Attempt {
-    /// Worth another attempt; `sent` when the request may have reached
-    /// the server.
-    Transient {
-        cause: String,
-        sent: bool,
-    },
-    Fatal(RemoteError),
-}
+type Attempt = Failure<RemoteError>;
 
 impl Client {
     /// A client for one account, with the default retry policy.
@@ -179,16 +168,8 @@ impl Client {
     }
 
     pub fn with_policy(connection: &Connection, policy: RetryPolicy) -> Result<Self, RemoteError> {
-        // reqwest is built without a bundled crypto provider; ring is ours.
-        // Installing twice is harmless (the first one stays).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("pxmctl/", env!("CARGO_PKG_VERSION")))
-            .timeout(connection.timeout)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .pool_max_idle_per_host(connection.concurrency.max(1))
-            .build()
-            .map_err(|e| RemoteError::Setup(transport_cause(&e)))?;
+        let transport = Transport::new(connection.timeout, connection.concurrency, policy)
+            .map_err(RemoteError::Setup)?;
         let cache = match &connection.token_cache {
             TokenCacheSetting::Default => TokenCache::default_dir().map(TokenCache::new),
             TokenCacheSetting::Off => None,
@@ -197,12 +178,10 @@ impl Client {
         let base_url = connection.base_url.trim_end_matches('/').to_owned();
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
+                transport,
                 tokens: TokenSlot::new(connection.credentials.clone(), cache, base_url.clone()),
                 base_url,
                 limiter: Limiter::new(connection.rate_limit),
-                budget: RetryBudget::new(policy),
-                policy,
                 slots: Semaphore::new(connection.concurrency.max(1)),
                 concurrency: connection.concurrency.max(1),
                 credentials_from: connection.credentials_from.clone(),
@@ -223,6 +202,13 @@ impl Client {
         self.inner.concurrency
     }
 
+    /// The HTTP stack under this client, for object-store traffic that
+    /// must spend the same retry budget.
+    #[must_use]
+    pub fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
     #[must_use]
     pub fn page_size(&self) -> u32 {
         self.inner.page_size
@@ -233,7 +219,7 @@ impl Client {
         let c = &self.inner.counters;
         ClientStats {
             requests: c.requests.load(Ordering::Relaxed),
-            retries: c.retries.load(Ordering::Relaxed),
+            retries: self.inner.transport.retries_spent(),
             rate_limited: c.rate_limited.load(Ordering::Relaxed),
             authorizations: c.authorizations.load(Ordering::Relaxed),
             pacing: self.inner.limiter.pacing(),
@@ -248,71 +234,32 @@ impl Client {
 
 impl Inner {
     async fn send(&self, request: &Request) -> Result<Response, RemoteError> {
-        let attempts = AtomicU32::new(0);
-        let exhausted = AtomicBool::new(false);
-        let max_attempts = u32::try_from(self.policy.max_retries)
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
-        let outcome = (|| {
-            attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(request)
-        })
-        .retry(self.policy.backoff().without_max_times())
-        .sleep(tokio::time::sleep)
-        .when(|failure| match failure {
-            Attempt::Fatal(_) => false,
-            Attempt::Transient { sent, .. } => {
-                if *sent && !request.idempotent {
-                    return false;
-                }
-                if attempts.load(Ordering::Relaxed) >= max_attempts {
-                    return false;
-                }
-                if !self.budget.try_spend() {
-                    exhausted.store(true, Ordering::Relaxed);
-                    return false;
-                }
-                self.counters.retries.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-        })
-        .adjust(|_, cap| cap.map(full_jitter))
-        .notify(|failure, wait| {
-            if let Attempt::Transient { cause, .. } = failure {
-                tracing::debug!(
-                    "{} failed ({cause}); retrying in {} ms",
-                    request.name(),
-                    wait.as_millis()
-                );
-            }
-        })
-        .await;
+        let name = request.name();
+        let outcome = self
+            .transport
+            .run(request.idempotent, &name, || self.attempt(request))
+            .await;
         match outcome {
-            Ok(response) => {
-                self.budget.record_success();
-                Ok(response)
-            }
-            Err(Attempt::Fatal(error)) => Err(error),
-            Err(Attempt::Transient { cause, sent }) if sent && !request.idempotent => {
-                Err(RemoteError::Unclear {
-                    request: request.name(),
-                    cause,
-                })
-            }
+            Ok(response) => Ok(response),
+            Err(Stop::Fatal(error)) => Err(error),
+            Err(Stop::GaveUp(g)) if g.sent && !request.idempotent => Err(RemoteError::Unclear {
+                request: name,
+                cause: g.cause,
+            }),
             // Never connected: nothing answers at the base URL.
-            Err(Attempt::Transient { cause, sent: false }) => Err(RemoteError::Unreachable(
-                Box::new(super::error::Unreachable {
+            Err(Stop::GaveUp(g)) if !g.sent => Err(RemoteError::Unreachable(Box::new(
+                super::error::Unreachable {
                     base_url: self.base_url.clone(),
-                    request: request.name(),
-                    attempts: attempts.load(Ordering::Relaxed),
-                    cause,
-                }),
-            )),
-            Err(Attempt::Transient { cause, .. }) => Err(RemoteError::GaveUp {
-                request: request.name(),
-                attempts: attempts.load(Ordering::Relaxed),
-                cause,
-                budget_exhausted: exhausted.load(Ordering::Relaxed),
+                    request: name,
+                    attempts: g.attempts,
+                    cause: g.cause,
+                },
+            ))),
+            Err(Stop::GaveUp(g)) => Err(RemoteError::GaveUp {
+                request: name,
+                attempts: g.attempts,
+                cause: g.cause,
+                budget_exhausted: g.budget_exhausted,
             }),
         }
     }
@@ -335,14 +282,14 @@ impl Inner {
                 retry_after,
                 sent_at,
             } = answer;
-            match status {
-                200..=299 => return Ok(Response { status, body }),
-                429 => {
+            match (status_class(status), status) {
+                (StatusClass::Success, _) => return Ok(Response { status, body }),
+                (StatusClass::RateLimited, _) => {
                     rate_limited += 1;
                     self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
                     let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
                     held_back += wait;
-                    if held_back > self.policy.max_rate_limited_wait {
+                    if held_back > self.transport.policy().max_rate_limited_wait {
                         return Err(Attempt::Fatal(RemoteError::GaveUp {
                             request: request.name(),
                             attempts: rate_limited,
@@ -360,13 +307,13 @@ impl Inner {
                     );
                     self.limiter.rate_limited(sent_at, Instant::now() + wait);
                 }
-                401 if !refreshed && bearer.is_some() && self.tokens.can_refresh() => {
+                (_, 401) if !refreshed && bearer.is_some() && self.tokens.can_refresh() => {
                     refreshed = true;
                     if let Some((_, generation)) = bearer {
                         self.invalidate(generation).await;
                     }
                 }
-                401 => {
+                (_, 401) => {
                     let from = self.credentials_from.as_deref();
                     let hint = match (request.auth, self.tokens.can_refresh()) {
                         (AuthMode::Basic, _) => format!(
@@ -386,13 +333,13 @@ impl Inner {
                         hint,
                     }));
                 }
-                500 | 502 | 503 | 504 => {
+                (StatusClass::Transient, _) => {
                     return Err(Attempt::Transient {
                         cause: format!("{status}: {}", api_message(&body)),
                         sent: true,
                     });
                 }
-                _ => {
+                (StatusClass::Final, _) => {
                     return Err(Attempt::Fatal(RemoteError::Refused {
                         request: request.name(),
                         status,
@@ -416,7 +363,8 @@ impl Inner {
         let sent_at = self.limiter.acquire().await;
         let url = format!("{}{}", self.base_url, request.path);
         let mut builder = self
-            .http
+            .transport
+            .api()
             .request(request.method.clone(), url)
             .header(ACCEPT, "application/json");
         if let Some(body) = &request.body {
@@ -435,14 +383,15 @@ impl Inner {
         }
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let transient = |e: &reqwest::Error| Attempt::Transient {
-            cause: transport_cause(e),
-            sent: !e.is_connect(),
+        let failed = |e: &reqwest::Error| {
+            Attempt::of_error(e, |cause| {
+                RemoteError::Setup(format!("`{}` cannot be sent: {cause}", request.name()))
+            })
         };
-        let response = builder.send().await.map_err(|e| transient(&e))?;
+        let response = builder.send().await.map_err(|e| failed(&e))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let body = response.bytes().await.map_err(|e| transient(&e))?;
+        let body = response.bytes().await.map_err(|e| failed(&e))?;
         tracing::debug!(
             "{} → {status} ({} bytes, {} ms)",
             request.name(),
@@ -513,42 +462,9 @@ struct Answer {
     sent_at: Instant,
 }
 
-/// `Retry-After` as seconds or an HTTP date, capped.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let wait = match value.parse::<u64>() {
-        Ok(secs) => Duration::from_secs(secs),
-        Err(_) => httpdate::parse_http_date(value)
-            .ok()?
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    };
-    Some(wait.min(MAX_RETRY_AFTER))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        let later = SystemTime::now() + Duration::from_secs(30);
-        let date = httpdate::fmt_http_date(later);
-        h.insert(RETRY_AFTER, HeaderValue::from_str(&date).expect("ascii"));
-        let got = retry_after(&h).expect("date");
-        assert!(
-            got <= Duration::from_secs(30) && got >= Duration::from_secs(28),
-            "{got:?}"
-        );
-        h.insert(RETRY_AFTER, HeaderValue::from_static("99999"));
-        assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
-    }
 
     #[test]
     fn only_posts_are_not_idempotent_by_default() {

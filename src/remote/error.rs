@@ -123,27 +123,6 @@ pub fn api_message(body: &[u8]) -> String {
     message
 }
 
-/// An HTTP library error as text, redacted: reqwest quotes URLs, which
-/// for presigned ones carry signatures.
-#[must_use]
-pub fn transport_cause(error: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = if error.is_timeout() {
-        "timed out".to_owned()
-    } else if error.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "connection failed".to_owned()
-    };
-    let mut source = error.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    redact(&text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Everything pxmctl knows about a live account comes through here: the
-//! HTTP client with its auth, token cache, rate limiter, retries and
-//! pagination, the wire types, and the live snapshot. Nothing here prints.
+//! transport (the HTTP stack and the one retry budget under API and
+//! object-store traffic), the API client with its auth, token cache, rate
+//! limiter and pagination, the wire types, and the live snapshot. Nothing
+//! here prints.
 
 mod auth;
 pub mod client;
@@ -13,8 +15,10 @@ pub mod retry;
 pub mod secret;
 pub mod snapshot;
 pub mod token_cache;
+pub mod transport;
 pub mod wire;
 
 pub use client::{Client, ClientStats, Request, Response};
 pub use error::RemoteError;
 pub use snapshot::LiveSnapshot;
+pub use transport::Transport;

@@ -1,9 +1,11 @@
-//! When to try a failed request again, and how long to wait. Backoff is
-//! capped exponential with full jitter (AWS's "full jitter": sleep a
-//! random time in `0..=min(cap, base·2ⁿ)`), built on `backon`. Every retry
-//! also spends from one budget shared by the whole run, refilled by
-//! successes, so a dead API fails the run after a few dozen retries in
-//! total instead of attempts × requests.
+//! How hard to try a failed request again, and how long to wait: the
+//! numbers and the two pieces the [`Transport`](super::Transport) applies
+//! to every request, API or object store. Backoff is capped exponential
+//! with full jitter (AWS's "full jitter": sleep a random time in
+//! `0..=min(cap, base·2ⁿ)`), the schedule from `backon`. Every retry also
+//! spends from one budget shared by the whole run, refilled by successes,
+//! so a dead API or object store fails the run after a few dozen retries
+//! in total instead of attempts × requests.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use std::time::Duration;
 use backon::ExponentialBuilder;
 
 /// How hard to retry transient failures (5xx, timeouts, dropped
-/// connections). 429s are not counted here: they pause the limiter.
+/// connections). An API 429 is not counted here: it pauses the limiter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     /// Retries of one request, after its first attempt.

@@ -148,9 +148,10 @@ impl FromStr for RateLimit {
     }
 }
 
-/// Seeded fault injection on API calls (not on the object store or the
-/// control endpoints). Rates are probabilities per request and are drawn
-/// from one generator seeded with `seed`, so a run is reproducible.
+/// Seeded fault injection on API calls and, apart, on the object store
+/// (never on the control endpoints). Rates are probabilities per request
+/// and are drawn from generators seeded with `seed`, so a run is
+/// reproducible.
 #[derive(Debug, Clone, Default)]
 pub struct FaultConfig {
     pub seed: u64,
@@ -165,6 +166,10 @@ pub struct FaultConfig {
     pub latency: Duration,
     /// A random extra in `0..=latency_jitter` added to every API answer.
     pub latency_jitter: Duration,
+    /// Share of object-store requests (PUT, GET, form POST) answered 503
+    /// `SlowDown` without storing anything; 1 is a dead store. Drawn from
+    /// a generator of its own, so API faults stay as the seed gives them.
+    pub store_error_rate: f64,
 }
 
 impl FaultConfig {
@@ -173,6 +178,11 @@ impl FaultConfig {
         if rates.iter().any(|r| !(0.0..=1.0).contains(r)) || rates.iter().sum::<f64>() > 1.0 {
             return Err(SandboxError::Config(
                 "fault rates must be between 0 and 1 and add up to at most 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.store_error_rate) {
+            return Err(SandboxError::Config(
+                "the store fault rate must be between 0 and 1".into(),
             ));
         }
         Ok(())

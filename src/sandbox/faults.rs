@@ -2,7 +2,9 @@
 //! control endpoint, served first) and seeded random ones (error
 //! statuses, dropped connections, committed writes whose answer is lost,
 //! latency). Every request draws the same number of values from one
-//! generator, so a seed and a request order give the same faults.
+//! generator, so a seed and a request order give the same faults. The
+//! object store's one fault (a 503 at `store_error_rate`) draws from a
+//! generator of its own, so store traffic never shifts the API's faults.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -101,6 +103,7 @@ pub(crate) struct Faults {
     config: FaultConfig,
     random: bool,
     rng: Mutex<SmallRng>,
+    store_rng: Mutex<SmallRng>,
     /// Faults to serve first, with how many times and on which route.
     script: Mutex<VecDeque<(Fault, u32, Option<String>)>>,
 }
@@ -115,6 +118,8 @@ impl Faults {
             || !config.latency_jitter.is_zero();
         Faults {
             rng: Mutex::new(SmallRng::seed_from_u64(config.seed)),
+            // Any other stream than the API's will do.
+            store_rng: Mutex::new(SmallRng::seed_from_u64(!config.seed)),
             config,
             random,
             script: Mutex::new(VecDeque::new()),
@@ -135,6 +140,20 @@ impl Faults {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+    }
+
+    /// Whether the next object-store request fails (503).
+    pub(crate) fn store_fails(&self) -> bool {
+        let rate = self.config.store_error_rate;
+        if rate <= 0.0 {
+            return false;
+        }
+        let roll: f64 = self
+            .store_rng
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .random();
+        roll < rate
     }
 
     /// The fault (if any) and the latency for the next request, to `route`.

@@ -62,7 +62,7 @@ async fn setup_with(config: SandboxConfig) -> Setup {
     Setup {
         sandbox,
         client,
-        uploader: Uploader::new().unwrap(),
+        uploader: Uploader::new(),
         catalog: tempfile::tempdir().unwrap(),
     }
 }

@@ -21,10 +21,11 @@ use pxmctl::export::download::download_all;
 use pxmctl::export::write::write_files;
 use pxmctl::export::{Export, ExportOptions, export};
 use pxmctl::remote::limiter::RateLimit;
+use pxmctl::remote::retry::RetryPolicy;
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::{Client, LiveSnapshot};
 use pxmctl::render::diagnostics::short;
-use pxmctl::sandbox::{RunningSandbox, Sandbox, SandboxConfig, Seed};
+use pxmctl::sandbox::{FaultConfig, RunningSandbox, Sandbox, SandboxConfig, Seed};
 use sandbox_support::{Harness, bytes};
 use serde_json::json;
 
@@ -521,9 +522,8 @@ async fn with_assets_the_bytes_are_downloaded_exactly_and_the_catalog_names_them
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let done = download_all(&exported.downloads, dir.path(), 2)
-        .await
-        .unwrap();
+    let client = Client::new(&connection(&h.sandbox, 2)).unwrap();
+    let done = download_all(client.transport(), &exported.downloads, dir.path(), 2).await;
     assert!(done.failures.is_empty(), "{:?}", done.failures);
     assert_eq!(done.files, 5);
     let catalog = write_and_load(&exported, dir.path());
@@ -876,4 +876,64 @@ fn export_help_shows_an_example() {
         "{help}"
     );
     assert!(help.contains("Examples:\n  pxmctl export"), "{help}");
+}
+
+/// Downloads spend the run's one retry budget, the one the reads before
+/// them spent too: with every store GET answered 503, twenty files cost
+/// at most one GET each plus the budget's retries, not three each.
+#[tokio::test]
+async fn a_dead_store_ends_the_downloads_within_the_retry_budget() {
+    const FILES: u64 = 20;
+    let mut yaml = "files:\n".to_owned();
+    for i in 0..FILES {
+        yaml.push_str(&format!(
+            "  - {{ id: f{i}, file_name: f{i}.txt, content: \"bytes {i}\" }}\n"
+        ));
+    }
+    let sandbox = Sandbox::start(SandboxConfig {
+        rate_limit: None,
+        seed: Some(Seed::from_yaml(&yaml, "dead store seed").unwrap()),
+        faults: FaultConfig {
+            store_error_rate: 1.0,
+            ..FaultConfig::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let options = ExportOptions {
+        with_assets: true,
+        ..defaults()
+    };
+    let exported = export(&live, &options).unwrap();
+    assert_eq!(exported.downloads.len() as u64, FILES);
+
+    let dir = tempfile::tempdir().unwrap();
+    let done = download_all(client.transport(), &exported.downloads, dir.path(), 4).await;
+
+    assert_eq!(done.failures.len() as u64, FILES, "{:?}", done.failures);
+    let gets: u64 = sandbox.stats().requests["GET /_store/{*key}"]
+        .values()
+        .sum();
+    assert!(gets >= FILES, "each file was tried: {gets}");
+    let policy = RetryPolicy::DEFAULT;
+    let earned = policy.budget_per_success * client.stats().requests as f64;
+    assert!(
+        (gets - FILES) as f64 <= policy.budget_initial + earned,
+        "{gets} GETs for {FILES} files: more retries than the budget of {} and {earned:.1} earned back",
+        policy.budget_initial
+    );
+    let text = done
+        .failures
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("retry budget is spent"), "{text}");
+    assert!(
+        !text.contains("Signature") && !text.contains("/_store"),
+        "{text}"
+    );
 }

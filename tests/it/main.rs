@@ -8,6 +8,7 @@ mod apply_assets;
 mod apply_cases;
 mod apply_converge;
 mod apply_cost;
+mod apply_dead_store;
 mod apply_upload;
 mod cli_apply;
 mod cli_demo;

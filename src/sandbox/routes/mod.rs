@@ -113,7 +113,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         (attribute_values::routes(), Class::Api { authorized: true }),
         (search::routes(), Class::Api { authorized: true }),
         (uploads::routes(), Class::Api { authorized: true }),
-        (store::routes(app.readings.upload_form), Class::Store),
+        (store::routes(&app, app.readings.upload_form), Class::Store),
     ];
     let mut router = control::routes();
     for (routes, class) in classes {

@@ -2,12 +2,15 @@
 //! object or of one part (`partNumber`, `uploadId`), answering the MD5
 //! `ETag`, and GET of stored bytes. No bearer token: the signed URL is
 //! the credential. Errors are S3-style XML. With `--upload-form post` the
-//! same route takes the POST form (`form_upload`).
+//! same route takes the POST form (`form_upload`). With
+//! `--store-fault-rate` a share of requests is answered 503 `SlowDown`
+//! before anything is read or stored.
 
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -22,7 +25,7 @@ use crate::sandbox::kind::Kind;
 use crate::sandbox::presign::Refusal;
 use crate::sandbox::readings::UploadForm;
 
-pub(super) fn routes(form: UploadForm) -> Routes {
+pub(super) fn routes(app: &Arc<App>, form: UploadForm) -> Routes {
     let route = get(serve).put(serve);
     // POST exists only where request-upload hands out POST forms, so the
     // PUT reading's store answers exactly as it always has.
@@ -32,8 +35,24 @@ pub(super) fn routes(form: UploadForm) -> Routes {
     };
     vec![(
         format!("{STORE_PREFIX}/{{*key}}"),
-        route.layer(DefaultBodyLimit::disable()),
+        route
+            .layer(DefaultBodyLimit::disable())
+            .layer(from_fn_with_state(app.clone(), faults)),
     )]
+}
+
+/// `--store-fault-rate`: S3's answer when it sheds load.
+async fn faults(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    if !app.faults.store_fails() {
+        return next.run(request).await;
+    }
+    app.stats.count_fault("store_status_503");
+    s3_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SlowDown",
+        "Please reduce your request rate.",
+        request.uri().path(),
+    )
 }
 
 /// An S3 error document.
