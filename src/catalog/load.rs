@@ -333,7 +333,7 @@ fn merge(all: RawFile, diagnostics: &mut Diagnostics) -> RawCatalog {
 /// error pointing at the first. The map is built from the sorted entries
 /// in one go: inserting a million keys one by one leaves its nodes about
 /// half full, which at that size is hundreds of megabytes.
-fn merge_kind<T>(
+fn merge_kind<T: Sync>(
     entries: Vec<RawEntry<T>>,
     kind: &str,
     diagnostics: &mut Diagnostics,
@@ -341,7 +341,7 @@ fn merge_kind<T>(
     // The order is sorted rather than the entries, which are large to move.
     // Stable: of the entries of one key, the first file's comes first.
     let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by(|&a, &b| entries[a].key.cmp(&entries[b].key));
+    order.par_sort_by(|&a, &b| entries[a].key.cmp(&entries[b].key));
     let mut slots: Vec<Option<RawEntry<T>>> = entries.into_iter().map(Some).collect();
     let mut kept: Vec<(String, RawEntry<T>)> = Vec::with_capacity(slots.len());
     for entry in order.into_iter().filter_map(|i| slots[i].take()) {

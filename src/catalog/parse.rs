@@ -91,7 +91,9 @@ pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
             diagnostics,
         };
     }
+    let before = diagnostics.len();
     duplicate_keys(file, &root, &mut diagnostics);
+    let unique_keys = diagnostics.len() == before;
     let json = root.to_json();
     let mut broken = BTreeSet::new();
     match schema::validator() {
@@ -130,7 +132,13 @@ pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
             diagnostics,
         };
     }
-    drop(json);
+    // Each entry decodes from its part of the file's JSON, taken out of
+    // it, rather than from a second conversion of its YAML. Where a key
+    // repeats, the JSON kept only the last value, so the YAML is used.
+    let mut sections = match json {
+        serde_json::Value::Object(map) if unique_keys => map,
+        _ => serde_json::Map::new(),
+    };
     let mut entries = RawFile::default();
     let Value::Map(kinds) = root.value else {
         return Parsed {
@@ -150,17 +158,21 @@ pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
             file,
             tree: &tree,
             index: section,
+            json: match sections.remove(&kind) {
+                Some(serde_json::Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            },
         };
         match kind.as_str() {
-            "regions" => entries.regions = decode(&at, &kind, kind_node, is_broken, d),
-            "attributes" => entries.attributes = decode(&at, &kind, kind_node, is_broken, d),
+            "regions" => entries.regions = decode(at, &kind, kind_node, is_broken, d),
+            "attributes" => entries.attributes = decode(at, &kind, kind_node, is_broken, d),
             "attribute_groups" => {
-                entries.attribute_groups = decode(&at, &kind, kind_node, is_broken, d);
+                entries.attribute_groups = decode(at, &kind, kind_node, is_broken, d);
             }
-            "categories" => entries.categories = decode(&at, &kind, kind_node, is_broken, d),
-            "collections" => entries.collections = decode(&at, &kind, kind_node, is_broken, d),
-            "files" => entries.files = decode(&at, &kind, kind_node, is_broken, d),
-            "resources" => entries.resources = decode(&at, &kind, kind_node, is_broken, d),
+            "categories" => entries.categories = decode(at, &kind, kind_node, is_broken, d),
+            "collections" => entries.collections = decode(at, &kind, kind_node, is_broken, d),
+            "files" => entries.files = decode(at, &kind, kind_node, is_broken, d),
+            "resources" => entries.resources = decode(at, &kind, kind_node, is_broken, d),
             "prune" => {
                 entries.prune = serde_json::from_value(kind_node.to_json()).unwrap_or_default();
             }
@@ -174,15 +186,17 @@ pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
 }
 
 /// Where a kind's section is: its file and its place in the file's
-/// top-level mapping.
+/// top-level mapping; with its entries as JSON by key, when the file's
+/// JSON could stand for them.
 struct Section<'a> {
     file: &'a Arc<Path>,
     tree: &'a Arc<FileTree>,
     index: usize,
+    json: serde_json::Map<String, serde_json::Value>,
 }
 
 fn decode<T: DeserializeOwned>(
-    section: &Section<'_>,
+    mut section: Section<'_>,
     kind: &str,
     kind_node: Node,
     is_broken: impl Fn(&str) -> bool,
@@ -199,7 +213,10 @@ fn decode<T: DeserializeOwned>(
     for (index, (key_node, entry_node)) in pairs.into_iter().enumerate() {
         let key = key_node.key_text();
         let broken = is_broken(&key);
-        let mut json = entry_node.to_json();
+        let mut json = section
+            .json
+            .remove(&key)
+            .unwrap_or_else(|| entry_node.to_json());
         if broken {
             // Unknown fields are already reported; without them the entry
             // may still decode, so its references get checked in this run

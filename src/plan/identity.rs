@@ -7,6 +7,7 @@
 //! Problems (a pinned id that vanished, two live objects for one entry,
 //! one live object claimed twice) are diagnostics at the entry.
 
+use std::collections::hash_map::Entry as Slot;
 use std::collections::{BTreeMap, HashMap};
 
 use super::action::Kind;
@@ -71,15 +72,28 @@ impl Matches {
     }
 }
 
+/// The matching's maps, a million keys each on a large account: hashed
+/// with foldhash, several times faster than SipHash on short strings and
+/// still seeded per process.
+type Fast<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+fn fast<K, V>(capacity: usize) -> Fast<K, V> {
+    HashMap::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default())
+}
+
 /// The identity strings of one kind's live objects, and which entry has
 /// claimed which object.
 struct Index<'a> {
     kind: Kind,
-    ids: HashMap<&'a str, usize>,
-    identities: HashMap<String, Vec<usize>>,
+    ids: Fast<&'a str, usize>,
+    /// The object of each identity, and all of them for the few an
+    /// identity finds several of: a list per identity was a million
+    /// allocations at a million objects.
+    identities: Fast<String, usize>,
+    shared: Fast<String, Vec<usize>>,
     live_ids: Vec<&'a str>,
-    claimed: HashMap<usize, Key>,
-    by_key: HashMap<Key, usize>,
+    claimed: Fast<usize, Key>,
+    by_key: Fast<Key, usize>,
     /// The environment whose pins are in force, for messages.
     environment: Option<&'a str>,
 }
@@ -91,23 +105,33 @@ impl<'a> Index<'a> {
         id: impl Fn(&'a L) -> &'a str,
         identities: impl Fn(&'a L) -> Vec<String>,
     ) -> Self {
-        let mut ids = HashMap::with_capacity(live.len());
-        let mut by_identity: HashMap<String, Vec<usize>> = HashMap::with_capacity(live.len());
+        let mut ids = fast(live.len());
+        let mut by_identity: Fast<String, usize> = fast(live.len());
+        let mut shared: Fast<String, Vec<usize>> = fast(0);
         let mut live_ids = Vec::with_capacity(live.len());
         for (i, object) in live.iter().enumerate() {
             ids.insert(id(object), i);
             live_ids.push(id(object));
             for identity in identities(object) {
-                by_identity.entry(identity).or_default().push(i);
+                match by_identity.entry(identity) {
+                    Slot::Vacant(slot) => {
+                        slot.insert(i);
+                    }
+                    Slot::Occupied(slot) => shared
+                        .entry(slot.key().clone())
+                        .or_insert_with(|| vec![*slot.get()])
+                        .push(i),
+                }
             }
         }
         Self {
             kind,
             ids,
             identities: by_identity,
+            shared,
             live_ids,
-            claimed: HashMap::new(),
-            by_key: HashMap::new(),
+            claimed: fast(live.len()),
+            by_key: fast(live.len()),
             environment: None,
         }
     }
@@ -164,8 +188,12 @@ impl<'a> Index<'a> {
             let by = |identity: &Option<String>| {
                 identity
                     .as_ref()
-                    .and_then(|i| self.identities.get(i))
-                    .map(Vec::as_slice)
+                    .and_then(|i| {
+                        self.shared
+                            .get(i)
+                            .map(Vec::as_slice)
+                            .or_else(|| self.identities.get(i).map(std::slice::from_ref))
+                    })
                     .unwrap_or_default()
             };
             let current = by(&identity);
@@ -219,16 +247,18 @@ impl<'a> Index<'a> {
         Some(i)
     }
 
-    fn finish(
-        self,
-        matched: &mut BTreeMap<Key, usize>,
-        owners: &mut HashMap<Kind, HashMap<String, Key>>,
-    ) {
+    fn finish(self, owners: &mut HashMap<Kind, HashMap<String, Key>>) -> BTreeMap<Key, usize> {
         let owners = owners.entry(self.kind).or_default();
+        owners.reserve(self.claimed.len());
+        let mut matched = Vec::with_capacity(self.claimed.len());
         for (i, key) in self.claimed {
             owners.insert(self.live_ids[i].to_owned(), key.clone());
-            matched.insert(key, i);
+            matched.push((key, i));
         }
+        // Built sorted in one go: a million inserts in hash order into a
+        // B-tree were most of the matching's time.
+        matched.sort_unstable();
+        matched.into_iter().collect()
     }
 }
 
@@ -364,7 +394,7 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
             );
         }
     }
-    idx.finish(&mut m.regions, &mut m.owners);
+    m.regions = idx.finish(&mut m.owners);
 
     let mut idx = Index::new(Kind::Attribute, &live.attributes, |a| &a.id, by::attribute)
         .in_environment(catalog.environment.as_deref());
@@ -372,7 +402,7 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
     }
-    idx.finish(&mut m.attributes, &mut m.owners);
+    m.attributes = idx.finish(&mut m.owners);
 
     let mut idx = Index::new(
         Kind::AttributeGroup,
@@ -385,7 +415,7 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
     }
-    idx.finish(&mut m.attribute_groups, &mut m.owners);
+    m.attribute_groups = idx.finish(&mut m.owners);
 
     // Categories, parents first: a child's identity holds its parent's id.
     let mut idx = Index::new(Kind::Category, &live.categories, |c| &c.id, by::category)
@@ -404,35 +434,11 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
             .map(|(p, old)| join(&[p, old]));
         idx.find(e, identity, renamed, "name and parent", diagnostics);
     }
-    idx.finish(&mut m.categories, &mut m.owners);
+    m.categories = idx.finish(&mut m.owners);
 
     match_collections(catalog, live, &mut m, diagnostics);
 
-    let mut idx = Index::new(Kind::File, &live.files, |f| &f.id, by::file)
-        .in_environment(catalog.environment.as_deref());
-    for e in catalog.files.values() {
-        let found = idx.find(
-            e,
-            Some(e.value.name.clone()),
-            e.renamed_from.clone(),
-            "file name",
-            diagnostics,
-        );
-        if found.is_none() && e.id.is_none() && e.value.content.is_none() {
-            diagnostics.push(
-                Diagnostic::error(
-                    Code::MissingLive,
-                    e.declared_at.clone(),
-                    format!(
-                        "file `{}` has no `path:` and no live file is named `{}`",
-                        e.key, e.value.name
-                    ),
-                )
-                .with_hint("add `path:` pointing at the asset so pxmctl can upload it, or correct `name:` to the live file's name"),
-            );
-        }
-    }
-    idx.finish(&mut m.files, &mut m.owners);
+    match_files(catalog, live, &mut m, diagnostics);
 
     let mut idx = Index::new(Kind::Resource, &live.resources, |r| &r.id, by::resource)
         .in_environment(catalog.environment.as_deref());
@@ -458,8 +464,44 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
             .map(|(o, old)| join(&[old, o]));
         idx.find(e, identity, renamed, "link and owner", diagnostics);
     }
-    idx.finish(&mut m.resources, &mut m.owners);
+    m.resources = idx.finish(&mut m.owners);
     m
+}
+
+/// Matches the file entries alone: a file's identity is its name, so it
+/// needs no other kind matched first, and reading the file values the
+/// plan needs (before planning) matches only files.
+pub fn match_files(
+    catalog: &Catalog,
+    live: &LiveSnapshot,
+    m: &mut Matches,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut idx = Index::new(Kind::File, &live.files, |f| &f.id, by::file)
+        .in_environment(catalog.environment.as_deref());
+    for e in catalog.files.values() {
+        let found = idx.find(
+            e,
+            Some(e.value.name.clone()),
+            e.renamed_from.clone(),
+            "file name",
+            diagnostics,
+        );
+        if found.is_none() && e.id.is_none() && e.value.content.is_none() {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::MissingLive,
+                    e.declared_at.clone(),
+                    format!(
+                        "file `{}` has no `path:` and no live file is named `{}`",
+                        e.key, e.value.name
+                    ),
+                )
+                .with_hint("add `path:` pointing at the asset so pxmctl can upload it, or correct `name:` to the live file's name"),
+            );
+        }
+    }
+    m.files = idx.finish(&mut m.owners);
 }
 
 impl Index<'_> {
@@ -522,7 +564,7 @@ fn match_collections(
         };
         idx.find(e, identity, renamed, describe, diagnostics);
     }
-    idx.finish(&mut m.collections, &mut m.owners);
+    m.collections = idx.finish(&mut m.owners);
 }
 
 /// Category keys ordered so every parent comes before its children.

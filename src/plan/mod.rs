@@ -132,7 +132,8 @@ pub fn file_values_needed(
     options: &PlanOptions,
 ) -> Vec<String> {
     let mut ignored = Diagnostics::default();
-    let matches = identity::match_all(catalog, live, &mut ignored);
+    let mut matches = identity::Matches::default();
+    identity::match_files(catalog, live, &mut matches, &mut ignored);
     diff::values_needed(catalog, live, &matches, options)
 }
 
