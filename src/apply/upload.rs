@@ -521,7 +521,7 @@ impl Uploader {
         let mut last_status;
         loop {
             let sent = self.put_once(
-                transport.store(),
+                transport.store_attempt(),
                 file,
                 (url, form),
                 mime_type,
@@ -557,12 +557,21 @@ impl Uploader {
                             "it was answered ETag {etag}, not the MD5 of the bytes sent ({sent})"
                         ),
                         sent: true,
+                        wait: None,
                     }
                 }
-                PutFailure::Retry { cause, status } => {
+                PutFailure::Retry {
+                    cause,
+                    status,
+                    wait,
+                } => {
                     damaged_before = false;
                     last_status = status;
-                    Failure::Transient { cause, sent: true }
+                    Failure::Transient {
+                        cause,
+                        sent: true,
+                        wait,
+                    }
                 }
                 PutFailure::Refused { cause, status } => {
                     return Err(UploadError::Store {
@@ -678,9 +687,10 @@ impl Uploader {
                         cause: format!("the presigned URL is not usable: {cause}"),
                         status: None,
                     },
-                    Failure::Transient { cause, .. } => PutFailure::Retry {
+                    Failure::Transient { cause, wait, .. } => PutFailure::Retry {
                         cause,
                         status: None,
+                        wait,
                     },
                 });
             }
@@ -704,15 +714,18 @@ impl Uploader {
                 (etag, _) => Ok(etag),
             };
         }
+        let wait = transport::retry_after(response.headers());
         let detail = store_message(&response.bytes().await.unwrap_or_default());
         let code = status.as_u16();
         let cause = format!("the object store answered {status}{detail}");
         match status_class(code) {
             _ if code == 403 => Err(PutFailure::Expired { detail }),
-            // The store has no limiter to pause: a 429 waits out a backoff.
+            // The store has no limiter to pause: a 429 waits out a backoff,
+            // or the `Retry-After` the store gives.
             StatusClass::RateLimited | StatusClass::Transient => Err(PutFailure::Retry {
                 cause,
                 status: Some(code),
+                wait,
             }),
             StatusClass::Success | StatusClass::Final => Err(PutFailure::Refused {
                 cause,
@@ -817,10 +830,12 @@ impl<'a> Progress<'a> {
 
 /// Why one PUT attempt failed.
 enum PutFailure {
-    /// Worth another attempt on the same URL.
+    /// Worth another attempt on the same URL, after `wait` where the
+    /// store asked for one.
     Retry {
         cause: String,
         status: Option<u16>,
+        wait: Option<std::time::Duration>,
     },
     /// The store will answer the same again.
     Refused {

@@ -128,6 +128,18 @@ pub enum PruneKind {
     Resources,
 }
 
+impl PruneKind {
+    /// Every kind a prune can delete (regions are read-only).
+    pub const ALL: [Self; 6] = [
+        Self::Attributes,
+        Self::AttributeGroups,
+        Self::Categories,
+        Self::Collections,
+        Self::Files,
+        Self::Resources,
+    ];
+}
+
 /// A region (org unit), matched by name. Read-only in the API.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -20,28 +20,12 @@ pub struct SortedSet<T>(Vec<T>);
 
 impl<T: Ord> SortedSet<T> {
     #[must_use]
-    pub const fn new() -> Self {
-        Self(Vec::new())
-    }
-
-    #[must_use]
     pub fn contains<Q>(&self, value: &Q) -> bool
     where
         T: Borrow<Q>,
         Q: Ord + ?Sized,
     {
         self.0.binary_search_by(|v| v.borrow().cmp(value)).is_ok()
-    }
-
-    /// Adds `value`; `false` when it was already there.
-    pub fn insert(&mut self, value: T) -> bool {
-        match self.0.binary_search(&value) {
-            Ok(_) => false,
-            Err(at) => {
-                self.0.insert(at, value);
-                true
-            }
-        }
     }
 
     /// The elements in order.
@@ -59,25 +43,9 @@ impl<T: Ord> SortedSet<T> {
         self.0.is_empty()
     }
 
-    /// The elements in order, as a slice.
-    #[must_use]
-    pub fn as_slice(&self) -> &[T] {
-        &self.0
-    }
-
     /// Keeps the elements `keep` says yes to.
     pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
         self.0.retain(keep);
-    }
-
-    /// The elements of `self` that `other` lacks, in order.
-    pub fn difference<'a>(&'a self, other: &'a Self) -> impl Iterator<Item = &'a T> + 'a {
-        self.0.iter().filter(move |v| !other.contains(*v))
-    }
-
-    #[must_use]
-    pub fn is_subset(&self, other: &Self) -> bool {
-        self.0.iter().all(|v| other.contains(v))
     }
 }
 
@@ -167,10 +135,6 @@ impl<K: Ord, V> SortedMap<K, V> {
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + ExactSizeIterator {
         self.0.iter().map(|(k, _)| k)
-    }
-
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
-        self.0.iter().map(|(_, v)| v)
     }
 
     #[must_use]
@@ -287,18 +251,6 @@ mod tests {
         for probe in ["apple", "kiwi", "plum", ""] {
             assert_eq!(sorted.contains(probe), tree.contains(probe), "{probe}");
         }
-        let mut grown = SortedSet::new();
-        for w in words {
-            let fresh = !grown.contains(w);
-            assert_eq!(grown.insert(w.to_owned()), fresh, "{w}");
-        }
-        assert_eq!(grown, sorted);
-        let other: SortedSet<String> = ["fig", "plum"].iter().map(|w| (*w).to_owned()).collect();
-        assert_eq!(
-            sorted.difference(&other).collect::<Vec<_>>(),
-            ["apple", "kiwi", "pear"]
-        );
-        assert!(!other.is_subset(&sorted));
         assert_eq!(format!("{sorted:?}"), format!("{tree:?}"));
     }
 

@@ -336,15 +336,9 @@ fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> E
             return ExitCode::FAILURE;
         }
     };
-    let stats = client.stats();
-    summary(
-        &report,
-        plan,
-        &out,
-        args.json,
-        stats.requests - requests_before.requests,
-        &stats,
-    );
+    // The apply's own requests, not the read's before it.
+    let stats = client.stats().since(&requests_before);
+    summary(&report, plan, &out, args.json, &stats);
     if report.interrupted {
         ExitCode::from(INTERRUPTED)
     } else if report.succeeded() {
@@ -578,7 +572,6 @@ fn summary(
     plan: &Plan,
     out: &Output,
     json: bool,
-    requests: u64,
     stats: &crate::remote::ClientStats,
 ) {
     let t = report.tally();
@@ -592,7 +585,8 @@ fn summary(
                 "skipped": t.skipped,
                 "not_started": t.not_started,
                 "interrupted": report.interrupted,
-                "requests": requests,
+                "requests": stats.requests,
+                "store_requests": stats.store_requests,
                 "retries": stats.retries,
                 "rate_limited": stats.rate_limited,
                 "slowdowns": stats.pacing.slowdowns,
@@ -634,9 +628,14 @@ fn summary(
             line.push_str(&format!(", {n} {what}"));
         }
     }
+    let store = match stats.store_requests {
+        0 => String::new(),
+        n => format!(", {n} to the object store"),
+    };
     line.push_str(&format!(
-        " in {:.1} s ({requests} requests, {} retried, {} rate-limited).\n",
+        " in {:.1} s ({} requests{store}, {} retried, {} rate-limited).\n",
         report.elapsed.as_secs_f64(),
+        stats.requests,
         stats.retries,
         stats.rate_limited
     ));

@@ -112,16 +112,11 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
         ));
         return Err(ExitCode::FAILURE);
     };
-    let only_first_regions = drop_missing_regions(&mut catalog, &second);
-    catalog.prune = [
-        PruneKind::Attributes,
-        PruneKind::AttributeGroups,
-        PruneKind::Categories,
-        PruneKind::Collections,
-        PruneKind::Files,
-        PruneKind::Resources,
-    ]
-    .into();
+    let regions = compare::RegionsApart {
+        only_first: drop_missing_regions(&mut catalog, &second),
+        only_second: regions_missing_from(&first, &second),
+    };
+    catalog.prune = PruneKind::ALL.into();
     catalog.select_environment(Some(&args.to));
     let plan = crate::plan::plan(&catalog, &second, &PlanOptions::default()).map_err(|d| {
         report(&d, &loaded.sources, out);
@@ -131,11 +126,7 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
         ));
         ExitCode::FAILURE
     })?;
-    out.stdout(&compare::text(
-        &plan,
-        (&args.from, &args.to),
-        &only_first_regions,
-    ));
+    out.stdout(&compare::text(&plan, (&args.from, &args.to), &regions));
     if !exported.warnings.is_empty() {
         out.warning(&format!(
             "{} thing(s) in `{}` have no catalog form and were not compared; `pxmctl export --env {}` lists them",
@@ -144,7 +135,19 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
             args.from
         ));
     }
-    Ok(compare::differ(&plan, &only_first_regions))
+    Ok(compare::differ(&plan, &regions))
+}
+
+/// The names of the regions `second` has and `first` lacks: read-only,
+/// so no plan would delete them, and they are listed instead.
+fn regions_missing_from(first: &LiveSnapshot, second: &LiveSnapshot) -> Vec<String> {
+    let names: BTreeSet<&str> = first.regions.iter().map(|r| r.name.as_str()).collect();
+    second
+        .regions
+        .iter()
+        .filter(|r| !names.contains(r.name.as_str()))
+        .map(|r| r.name.clone())
+        .collect()
 }
 
 /// Regions are read-only, so one that only the first account has cannot

@@ -10,6 +10,7 @@ use crate::catalog::hashes::{self, Hashes};
 use crate::catalog::model::Catalog;
 use crate::catalog::{self, load::Loaded};
 use crate::diag::{Diagnostics, Sources};
+use crate::plan::identity::Matches;
 use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Plan, PlanOptions};
 use crate::remote::LiveSnapshot;
@@ -199,13 +200,23 @@ impl Prepared {
         assets: &AssetArgs,
         out: &Output,
     ) -> Result<Plan, ExitCode> {
+        self.planned(targets, assets, out).map(|(plan, _)| plan)
+    }
+
+    /// [`Prepared::plan`], with the matches it was made from.
+    fn planned(
+        &self,
+        targets: &[String],
+        assets: &AssetArgs,
+        out: &Output,
+    ) -> Result<(Plan, Matches), ExitCode> {
         let options = PlanOptions {
             targets: targets.to_vec(),
             hashes: self.hashes.by_path.clone(),
             force_upload: assets.force_upload,
         };
-        let mut plan =
-            crate::plan::plan(&self.catalog, &self.live, &options).map_err(|diagnostics| {
+        let (mut plan, matches) = crate::plan::plan_matched(&self.catalog, &self.live, &options)
+            .map_err(|diagnostics| {
                 report(&diagnostics, &self.sources, out);
                 out.error(
                     "the catalog cannot be planned against this account; fix the problems above",
@@ -213,7 +224,7 @@ impl Prepared {
                 ExitCode::FAILURE
             })?;
         plan.summary.max_deletes = Some(self.connected.settings.max_deletes);
-        Ok(plan)
+        Ok((plan, matches))
     }
 }
 
@@ -459,7 +470,7 @@ pub fn run(args: &PlanArgs, out: Output) -> ExitCode {
 fn plan_one(args: &PlanArgs, connect: &ConnectArgs, out: Output) -> Result<u8, ExitCode> {
     let prepared = prepare(&args.dir, connect, &args.assets, &out)?;
     let started = std::time::Instant::now();
-    let plan = prepared.plan(&args.target, &args.assets, &out)?;
+    let (plan, matches) = prepared.planned(&args.target, &args.assets, &out)?;
     let style = out.text_style();
     let environment = prepared.connected.settings.environment.as_deref();
     out.stdout(&match args.format {
@@ -485,7 +496,7 @@ fn plan_one(args: &PlanArgs, connect: &ConnectArgs, out: Output) -> Result<u8, E
     if let Some(path) = &args.out {
         save(
             path,
-            (&plan, &args.target, args.assets.force_upload),
+            (&plan, &matches, &args.target, args.assets.force_upload),
             &prepared,
             &out,
         )?;
@@ -528,7 +539,7 @@ fn markdown_options(environment: Option<&str>) -> render_plan::markdown::Markdow
 
 fn save(
     path: &std::path::Path,
-    (plan, targets, force_upload): (&Plan, &[String], bool),
+    (plan, matches, targets, force_upload): (&Plan, &Matches, &[String], bool),
     prepared: &Prepared,
     out: &Output,
 ) -> Result<(), ExitCode> {
@@ -536,7 +547,7 @@ fn save(
     let saved = SavedPlan {
         assets: prepared.hashes.by_path.clone(),
         catalog_files: prepared.file_digests(),
-        entries: saved::managed_entries(&prepared.catalog, &prepared.live),
+        entries: saved::managed_entries(&prepared.catalog, &prepared.live, matches),
         account: Some(settings.connection.account()),
         options: saved::SavedOptions {
             targets: targets.to_vec(),

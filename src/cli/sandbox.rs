@@ -63,6 +63,9 @@ pub struct SandboxArgs {
     /// stored (1 is a dead store).
     #[arg(long, default_value_t = 0.0, value_name = "P")]
     store_fault_rate: f64,
+    /// The `Retry-After` those 503s carry, in seconds (S3 sends none).
+    #[arg(long, value_name = "SECONDS")]
+    store_retry_after: Option<u64>,
     /// Seed of the fault generator: same seed, same faults.
     #[arg(long, default_value_t = 0, value_name = "N")]
     fault_seed: u64,
@@ -202,6 +205,7 @@ impl SandboxArgs {
                 latency: Duration::from_millis(self.latency),
                 latency_jitter: Duration::from_millis(self.latency_jitter),
                 store_error_rate: self.store_fault_rate,
+                store_retry_after: self.store_retry_after,
             },
             uploads: UploadConfig {
                 name_fields: if self.single_name_field {

@@ -91,7 +91,9 @@ async fn fetch_with_retries(
 ) -> Result<u64, ExportError> {
     let what = format!("the download of `{}`", download.file_name);
     transport
-        .run(true, &what, || fetch(transport.store(), download, dest))
+        .run(true, &what, || {
+            fetch(transport.store_attempt(), download, dest)
+        })
         .await
         .map_err(|stop| {
             let cause = match stop {
@@ -128,7 +130,7 @@ async fn fetch(
         StatusClass::Success => {}
         // The store has no limiter to pause: a 429 waits out a backoff.
         StatusClass::RateLimited | StatusClass::Transient => {
-            return Err(Failure::Transient { cause, sent: true });
+            return Err(Failure::busy(cause, response.headers()));
         }
         StatusClass::Final => return Err(Failure::Fatal(cause)),
     }
@@ -160,6 +162,7 @@ async fn fetch(
             return Err(Failure::Transient {
                 cause: format!("got {written} bytes, but PXM lists {expected}"),
                 sent: true,
+                wait: None,
             });
         }
         tokio::fs::rename(&temp, dest)

@@ -25,9 +25,8 @@ pub(super) fn keep_needed(
 ) {
     let shared = identity::shared_identities(live);
     let mut notes = Vec::new();
-    let mut pass = |section: &'static str,
-                    kind: Kind,
-                    entries: &mut dyn Iterator<Item = (&Key, &mut dyn Pinned)>| {
+    let mut pass = |kind: Kind, entries: &mut dyn Iterator<Item = (&Key, &mut dyn Pinned)>| {
+        let section = kind.map();
         let shared = shared.get(&kind);
         for (key, entry) in entries {
             let pin = entry.pin_mut();
@@ -67,33 +66,16 @@ pub(super) fn keep_needed(
             }
         }
     };
-    pass("regions", Kind::Region, &mut dyn_entries(&mut c.regions));
+    pass(Kind::Region, &mut dyn_entries(&mut c.regions));
+    pass(Kind::Attribute, &mut dyn_entries(&mut c.attributes));
     pass(
-        "attributes",
-        Kind::Attribute,
-        &mut dyn_entries(&mut c.attributes),
-    );
-    pass(
-        "attribute_groups",
         Kind::AttributeGroup,
         &mut dyn_entries(&mut c.attribute_groups),
     );
-    pass(
-        "categories",
-        Kind::Category,
-        &mut dyn_entries(&mut c.categories),
-    );
-    pass(
-        "collections",
-        Kind::Collection,
-        &mut dyn_entries(&mut c.collections),
-    );
-    pass("files", Kind::File, &mut dyn_entries(&mut c.files));
-    pass(
-        "resources",
-        Kind::Resource,
-        &mut dyn_entries(&mut c.resources),
-    );
+    pass(Kind::Category, &mut dyn_entries(&mut c.categories));
+    pass(Kind::Collection, &mut dyn_entries(&mut c.collections));
+    pass(Kind::File, &mut dyn_entries(&mut c.files));
+    pass(Kind::Resource, &mut dyn_entries(&mut c.resources));
     c.pin_notes = notes;
 }
 

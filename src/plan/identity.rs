@@ -99,7 +99,10 @@ struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
+    /// The index of one kind's live objects, for the entries of `catalog`
+    /// (whose selected environment names the pins in force).
     fn new<L>(
+        catalog: &'a Catalog,
         kind: Kind,
         live: &'a [L],
         id: impl Fn(&'a L) -> &'a str,
@@ -132,13 +135,8 @@ impl<'a> Index<'a> {
             live_ids,
             claimed: fast(live.len()),
             by_key: fast(live.len()),
-            environment: None,
+            environment: catalog.environment.as_deref(),
         }
-    }
-
-    fn in_environment(mut self, environment: Option<&'a str>) -> Self {
-        self.environment = environment;
-        self
     }
 
     /// `id: { staging: "42" }`, or `id: "42"` without an environment.
@@ -379,8 +377,7 @@ pub fn shared_identities(live: &LiveSnapshot) -> HashMap<Kind, std::collections:
 pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagnostics) -> Matches {
     let mut m = Matches::default();
 
-    let mut idx = Index::new(Kind::Region, &live.regions, |r| &r.id, by::region)
-        .in_environment(catalog.environment.as_deref());
+    let mut idx = Index::new(catalog, Kind::Region, &live.regions, |r| &r.id, by::region);
     for e in catalog.regions.values() {
         let found = idx.find(e, Some(e.value.name.clone()), None, "name", diagnostics);
         if found.is_none() && e.id.is_none() {
@@ -396,8 +393,13 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
     }
     m.regions = idx.finish(&mut m.owners);
 
-    let mut idx = Index::new(Kind::Attribute, &live.attributes, |a| &a.id, by::attribute)
-        .in_environment(catalog.environment.as_deref());
+    let mut idx = Index::new(
+        catalog,
+        Kind::Attribute,
+        &live.attributes,
+        |a| &a.id,
+        by::attribute,
+    );
     for e in catalog.attributes.values() {
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
@@ -405,12 +407,12 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
     m.attributes = idx.finish(&mut m.owners);
 
     let mut idx = Index::new(
+        catalog,
         Kind::AttributeGroup,
         &live.attribute_groups,
         |g| &g.id,
         by::attribute_group,
-    )
-    .in_environment(catalog.environment.as_deref());
+    );
     for e in catalog.attribute_groups.values() {
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
@@ -418,8 +420,13 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
     m.attribute_groups = idx.finish(&mut m.owners);
 
     // Categories, parents first: a child's identity holds its parent's id.
-    let mut idx = Index::new(Kind::Category, &live.categories, |c| &c.id, by::category)
-        .in_environment(catalog.environment.as_deref());
+    let mut idx = Index::new(
+        catalog,
+        Kind::Category,
+        &live.categories,
+        |c| &c.id,
+        by::category,
+    );
     for key in parents_first(catalog) {
         let Some(e) = catalog.categories.get(key) else {
             continue;
@@ -440,8 +447,13 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
 
     match_files(catalog, live, &mut m, diagnostics);
 
-    let mut idx = Index::new(Kind::Resource, &live.resources, |r| &r.id, by::resource)
-        .in_environment(catalog.environment.as_deref());
+    let mut idx = Index::new(
+        catalog,
+        Kind::Resource,
+        &live.resources,
+        |r| &r.id,
+        by::resource,
+    );
     for e in catalog.resources.values() {
         let owner = match &e.value.owner {
             ResourceOwner::Account => Some("account".to_owned()),
@@ -477,8 +489,7 @@ pub fn match_files(
     m: &mut Matches,
     diagnostics: &mut Diagnostics,
 ) {
-    let mut idx = Index::new(Kind::File, &live.files, |f| &f.id, by::file)
-        .in_environment(catalog.environment.as_deref());
+    let mut idx = Index::new(catalog, Kind::File, &live.files, |f| &f.id, by::file);
     for e in catalog.files.values() {
         let found = idx.find(
             e,
@@ -519,12 +530,12 @@ fn match_collections(
     diagnostics: &mut Diagnostics,
 ) {
     let mut idx = Index::new(
+        catalog,
         Kind::Collection,
         &live.collections,
         |c| &c.id,
         by::collection,
-    )
-    .in_environment(catalog.environment.as_deref());
+    );
     let variants_last = catalog
         .collections
         .values()

@@ -145,6 +145,16 @@ pub fn plan(
     live: &LiveSnapshot,
     options: &PlanOptions,
 ) -> Result<Plan, Diagnostics> {
+    plan_matched(catalog, live, options).map(|(plan, _)| plan)
+}
+
+/// [`plan`], with the matches it was made from (a saved plan records
+/// which entry each matched live object is).
+pub fn plan_matched(
+    catalog: &Catalog,
+    live: &LiveSnapshot,
+    options: &PlanOptions,
+) -> Result<(Plan, identity::Matches), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let matches = identity::match_all(catalog, live, &mut diagnostics);
     if diagnostics.has_errors() {
@@ -200,19 +210,21 @@ pub fn plan(
         }
     };
     if options.targets.is_empty() {
-        return Ok(Plan {
+        let plan = Plan {
             notes,
             ..Plan::new(actions)
-        });
+        };
+        return Ok((plan, matches));
     }
     let notes = notes
         .into_iter()
         .filter(|n| options.targets.iter().any(|t| hits(n.kind, &n.key, t)))
         .collect();
-    targeted(catalog, actions, &options.targets).map(|actions| Plan {
+    let plan = targeted(catalog, actions, &options.targets).map(|actions| Plan {
         notes,
         ..Plan::new(actions)
-    })
+    })?;
+    Ok((plan, matches))
 }
 
 /// What a `--target` names: a kind and a key (`collection.rain-jacket`

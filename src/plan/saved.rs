@@ -244,18 +244,16 @@ pub fn live_key(kind: Kind, id: &str) -> String {
 }
 
 /// [`live_key`] → entry key of every live object an entry of `catalog`
-/// matches in `live`.
+/// matches in `live`, by the plan's own `matches`.
 #[must_use]
 pub fn managed_entries(
     catalog: &crate::catalog::model::Catalog,
     live: &LiveSnapshot,
+    matches: &super::identity::Matches,
 ) -> BTreeMap<String, String> {
-    let mut ignored = crate::diag::Diagnostics::default();
-    let matches = super::identity::match_all(catalog, live, &mut ignored);
     Kind::ALL
         .into_iter()
         .flat_map(|kind| {
-            let matches = &matches;
             catalog.keys(kind).filter_map(move |key| {
                 matches
                     .id(live, kind, key)

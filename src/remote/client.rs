@@ -121,6 +121,9 @@ pub struct Response {
 pub struct ClientStats {
     /// API requests sent, every attempt counted.
     pub requests: u64,
+    /// Object-store requests sent (uploads, downloads), every attempt
+    /// counted; not API requests, so not under the rate limit.
+    pub store_requests: u64,
     /// Retries after transient failures, of API and object-store
     /// requests alike: they spend one budget.
     pub retries: u64,
@@ -130,6 +133,22 @@ pub struct ClientStats {
     pub authorizations: u64,
     /// How the run paced itself on a limit others spend too.
     pub pacing: Pacing,
+}
+
+impl ClientStats {
+    /// What the client did since `before` was taken (a phase of the run);
+    /// the pacing stays the run's.
+    #[must_use]
+    pub fn since(&self, before: &Self) -> Self {
+        Self {
+            requests: self.requests.saturating_sub(before.requests),
+            store_requests: self.store_requests.saturating_sub(before.store_requests),
+            retries: self.retries.saturating_sub(before.retries),
+            rate_limited: self.rate_limited.saturating_sub(before.rate_limited),
+            authorizations: self.authorizations.saturating_sub(before.authorizations),
+            pacing: self.pacing,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -219,6 +238,7 @@ impl Client {
         let c = &self.inner.counters;
         ClientStats {
             requests: c.requests.load(Ordering::Relaxed),
+            store_requests: self.inner.transport.store_attempts(),
             retries: self.inner.transport.retries_spent(),
             rate_limited: c.rate_limited.load(Ordering::Relaxed),
             authorizations: c.authorizations.load(Ordering::Relaxed),
@@ -337,6 +357,7 @@ impl Inner {
                     return Err(Attempt::Transient {
                         cause: format!("{status}: {}", api_message(&body)),
                         sent: true,
+                        wait: retry_after,
                     });
                 }
                 (StatusClass::Final, _) => {

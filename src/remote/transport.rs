@@ -33,6 +33,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STORE_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest `Retry-After` honoured; a longer one is treated as this.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+/// The longest a failed attempt waits for the server's `Retry-After`
+/// before the next. A 429 from the API pauses the whole run instead (the
+/// client's limiter); a 503 asking for ten minutes would, per retry of a
+/// run's thirty, hold it for hours, so the budget and not one answer
+/// decides how long a run holds on.
+pub const MAX_TRANSIENT_WAIT: Duration = Duration::from_secs(30);
 
 /// The HTTP clients and the retry budget of a run; cheap to clone, all
 /// clones share the budget.
@@ -50,6 +56,7 @@ struct Inner {
     policy: RetryPolicy,
     budget: RetryBudget,
     retries: AtomicU64,
+    store_attempts: AtomicU64,
 }
 
 impl Transport {
@@ -88,6 +95,7 @@ impl Transport {
                 policy,
                 budget: RetryBudget::new(policy),
                 retries: AtomicU64::new(0),
+                store_attempts: AtomicU64::new(0),
             }),
         })
     }
@@ -98,10 +106,18 @@ impl Transport {
         &self.inner.api
     }
 
-    /// The client for presigned object-store URLs (no token, no limit).
+    /// The client for one attempt at a presigned object-store URL (no
+    /// token, no limit); each call is counted as a store request sent.
     #[must_use]
-    pub fn store(&self) -> &reqwest::Client {
+    pub fn store_attempt(&self) -> &reqwest::Client {
+        self.inner.store_attempts.fetch_add(1, Ordering::Relaxed);
         &self.inner.store
+    }
+
+    /// Object-store requests sent so far, every attempt counted.
+    #[must_use]
+    pub fn store_attempts(&self) -> u64 {
+        self.inner.store_attempts.load(Ordering::Relaxed)
     }
 
     #[must_use]
@@ -160,13 +176,32 @@ impl Transport {
 #[derive(Debug)]
 pub enum Failure<E> {
     /// May pass (a 5xx, a timeout, a dropped connection). `sent` when the
-    /// request may have reached the server.
-    Transient { cause: String, sent: bool },
+    /// request may have reached the server; `wait`, how long the server
+    /// asked to be left alone (`Retry-After`), waited instead of a shorter
+    /// backoff.
+    Transient {
+        cause: String,
+        sent: bool,
+        wait: Option<Duration>,
+    },
     /// Will fail the same way however often it is tried.
     Fatal(E),
 }
 
 impl<E> Failure<E> {
+    /// A busy or failing server's answer (a 429 or a transient 5xx): worth
+    /// another attempt, after its `Retry-After` where it gives one. The
+    /// guides give `Retry-After` for the API's 429 only; a store that
+    /// sends it is heeded too, one that does not gets the backoff.
+    #[must_use]
+    pub fn busy(cause: String, headers: &HeaderMap) -> Self {
+        Self::Transient {
+            cause,
+            sent: true,
+            wait: retry_after(headers),
+        }
+    }
+
     /// An exchange that got no whole answer: transient, unless the
     /// request could not be built or its redirects led nowhere, which
     /// `fatal` words from the redacted cause.
@@ -177,6 +212,7 @@ impl<E> Failure<E> {
             Self::Transient {
                 cause: cause(error),
                 sent: !error.is_connect(),
+                wait: None,
             }
         }
     }
@@ -238,9 +274,9 @@ impl Retries<'_> {
         what: &(impl fmt::Display + Sync),
     ) -> Result<(), Stop<E>> {
         self.attempts += 1;
-        let (cause, sent) = match failure {
+        let (cause, sent, asked) = match failure {
             Failure::Fatal(error) => return Err(Stop::Fatal(error)),
-            Failure::Transient { cause, sent } => (cause, sent),
+            Failure::Transient { cause, sent, wait } => (cause, sent, wait),
         };
         let gave_up = |budget_exhausted| {
             Stop::GaveUp(GaveUp {
@@ -260,7 +296,7 @@ impl Retries<'_> {
             return Err(gave_up(true));
         }
         self.inner.retries.fetch_add(1, Ordering::Relaxed);
-        let wait = full_jitter(cap);
+        let wait = full_jitter(cap).max(asked.unwrap_or_default().min(MAX_TRANSIENT_WAIT));
         tracing::debug!(
             "{what} failed ({}); retrying in {} ms",
             redact(&cause),
@@ -357,6 +393,7 @@ mod tests {
         Failure::Transient {
             cause: "503".into(),
             sent: true,
+            wait: None,
         }
     }
 
@@ -404,6 +441,7 @@ mod tests {
         let unsent = Failure::<()>::Transient {
             cause: "could not connect".into(),
             sent: false,
+            wait: None,
         };
         assert!(retries.after(unsent, &"test").await.is_ok(), "never sent");
     }
@@ -415,11 +453,34 @@ mod tests {
         let failure = Failure::<()>::Transient {
             cause: "GET http://s/x?X-Amz-Signature=s3cr3t failed".into(),
             sent: true,
+            wait: None,
         };
         let Err(Stop::GaveUp(g)) = retries.after(failure, &"test").await else {
             panic!("no budget");
         };
         assert!(!g.to_string().contains("s3cr3t"), "{g}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_waits_as_long_as_the_server_asks_within_bounds() {
+        let t = transport(quick(10.0));
+        let mut headers = HeaderMap::new();
+        let waited = |headers: &HeaderMap| {
+            let t = t.clone();
+            let failure = Failure::<()>::busy("503 Slow Down".into(), headers);
+            async move {
+                let started = tokio::time::Instant::now();
+                let mut retries = t.retries(true);
+                assert!(retries.after(failure, &"test").await.is_ok());
+                started.elapsed()
+            }
+        };
+        // No Retry-After: the backoff alone (at most 2 ms here).
+        assert!(waited(&headers).await <= Duration::from_millis(2));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(waited(&headers).await, Duration::from_secs(7));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
+        assert_eq!(waited(&headers).await, MAX_TRANSIENT_WAIT);
     }
 
     #[test]

@@ -170,6 +170,10 @@ pub struct FaultConfig {
     /// `SlowDown` without storing anything; 1 is a dead store. Drawn from
     /// a generator of its own, so API faults stay as the seed gives them.
     pub store_error_rate: f64,
+    /// The `Retry-After` (seconds) those 503s carry. S3 sends none, and
+    /// the guides say nothing of the store's; a store that asks is the
+    /// other reading, which the client heeds.
+    pub store_retry_after: Option<u64>,
 }
 
 impl FaultConfig {

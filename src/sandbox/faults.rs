@@ -142,6 +142,10 @@ impl Faults {
             .clear();
     }
 
+    pub(crate) fn config(&self) -> &FaultConfig {
+        &self.config
+    }
+
     /// Whether the next object-store request fails (503).
     pub(crate) fn store_fails(&self) -> bool {
         let rate = self.config.store_error_rate;

@@ -40,35 +40,24 @@ impl Limiter {
     /// Admits a request at `now`, or says how long until one would be admitted.
     pub(crate) fn admit(&self, now: Instant) -> Result<(), Duration> {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let expired = |t: &Instant| now.saturating_duration_since(*t) >= self.limit.window;
         if self.fixed {
             // The window began with its first request and ends a window
             // later, whatever came in between.
-            if log
-                .front()
-                .is_some_and(|&start| now.saturating_duration_since(start) >= self.limit.window)
-            {
+            if log.front().is_some_and(expired) {
                 log.clear();
             }
-            if log.len() < self.limit.max_requests as usize {
-                log.push_back(now);
-                return Ok(());
+        } else {
+            while log.front().is_some_and(expired) {
+                log.pop_front();
             }
-            let start = log.front().copied().unwrap_or(now);
-            return Err(self
-                .limit
-                .window
-                .saturating_sub(now.saturating_duration_since(start)));
-        }
-        while log
-            .front()
-            .is_some_and(|&t| now.saturating_duration_since(t) >= self.limit.window)
-        {
-            log.pop_front();
         }
         if log.len() < self.limit.max_requests as usize {
             log.push_back(now);
             return Ok(());
         }
+        // Full until the oldest request counted leaves the window: the
+        // first of a fixed window, the oldest of a sliding one.
         let oldest = log.front().copied().unwrap_or(now);
         Err(self
             .limit

@@ -488,6 +488,18 @@ fn two_accounts_are_compared_in_catalog_terms() {
     assert_eq!(accounts.production.count("collection"), 3);
     assert_eq!(accounts.staging.count("collection"), 3);
 
+    // The other way round, the region production lacks is only in the
+    // second account: listed, though no plan would delete a region.
+    let o = pxmctl(
+        d,
+        &env,
+        &["compare", "production", "staging", "--catalog", "."],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    let only_staging = t.find("Only in `staging` (").expect(&t);
+    assert!(t[only_staging..].contains("region \"Nordics\""), "{t}");
+
     let o = pxmctl(
         d,
         &env,

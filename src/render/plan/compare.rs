@@ -10,10 +10,17 @@ use super::address;
 use super::value::{inline, printable, quoted};
 use crate::plan::{Action, Op, Plan};
 
-/// The comparison as text. `only_first_regions` are regions (read-only,
-/// so never planned) that only the first account has.
+/// Regions are read-only, so never planned: the names only one account
+/// has are listed beside the plan.
+#[derive(Debug, Default)]
+pub struct RegionsApart {
+    pub only_first: Vec<String>,
+    pub only_second: Vec<String>,
+}
+
+/// The comparison as text.
 #[must_use]
-pub fn text(plan: &Plan, (first, second): (&str, &str), only_first_regions: &[String]) -> String {
+pub fn text(plan: &Plan, (first, second): (&str, &str), regions: &RegionsApart) -> String {
     let (only_first, only_second, differ) = split(plan);
     let mut out = String::new();
     let mut section = |title: String, lines: Vec<String>| {
@@ -26,17 +33,15 @@ pub fn text(plan: &Plan, (first, second): (&str, &str), only_first_regions: &[St
         }
         out.push('\n');
     };
-    let mut firsts: Vec<String> = only_first_regions
-        .iter()
-        .map(|name| format!("  region {}\n", quoted(name)))
-        .collect();
+    let region = |name: &String| format!("  region {}\n", quoted(name));
+    let mut firsts: Vec<String> = regions.only_first.iter().map(region).collect();
     firsts.extend(only_first.iter().map(|a| one_line(a)));
     let n_first = firsts.len();
     section(format!("Only in `{first}`"), firsts);
-    section(
-        format!("Only in `{second}`"),
-        only_second.iter().map(|a| one_line(a)).collect(),
-    );
+    let mut seconds: Vec<String> = regions.only_second.iter().map(region).collect();
+    seconds.extend(only_second.iter().map(|a| one_line(a)));
+    let n_second = seconds.len();
+    section(format!("Only in `{second}`"), seconds);
     section(
         "Different".to_owned(),
         differ
@@ -59,13 +64,12 @@ pub fn text(plan: &Plan, (first, second): (&str, &str), only_first_regions: &[St
             })
             .collect(),
     );
-    if n_first + only_second.len() + differ.len() == 0 {
+    if n_first + n_second + differ.len() == 0 {
         let _ = writeln!(out, "`{first}` and `{second}` hold the same catalog.");
     } else {
         let _ = writeln!(
             out,
-            "{n_first} only in `{first}`, {} only in `{second}`, {} different.",
-            only_second.len(),
+            "{n_first} only in `{first}`, {n_second} only in `{second}`, {} different.",
             differ.len()
         );
     }
@@ -74,8 +78,8 @@ pub fn text(plan: &Plan, (first, second): (&str, &str), only_first_regions: &[St
 
 /// Whether the accounts differ at all.
 #[must_use]
-pub fn differ(plan: &Plan, only_first_regions: &[String]) -> bool {
-    !plan.actions.is_empty() || !only_first_regions.is_empty()
+pub fn differ(plan: &Plan, regions: &RegionsApart) -> bool {
+    !plan.actions.is_empty() || !regions.only_first.is_empty() || !regions.only_second.is_empty()
 }
 
 fn split(plan: &Plan) -> (Vec<&Action>, Vec<&Action>, Vec<&Action>) {

@@ -47,12 +47,18 @@ async fn faults(State(app): State<Arc<App>>, request: Request, next: Next) -> Re
         return next.run(request).await;
     }
     app.stats.count_fault("store_status_503");
-    s3_error(
+    let mut answer = s3_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "SlowDown",
         "Please reduce your request rate.",
         request.uri().path(),
-    )
+    );
+    if let Some(secs) = app.faults.config().store_retry_after {
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    }
+    answer
 }
 
 /// An S3 error document.
