@@ -58,11 +58,64 @@ pub trait Pinned {
 /// An entry key: a stable slug other entries use to refer to this one.
 pub type Key = String;
 
+/// A pattern a text field must match: the regex the schema publishes for
+/// editors, and the matcher `validate` runs in its place (no regex engine
+/// in the binary). A test holds the two to agree.
+#[derive(Debug)]
+pub struct TextPattern {
+    pub regex: &'static str,
+    pub matches: fn(&str) -> bool,
+}
+
 /// The pattern every key matches: what export derives from names and what
 /// reads well in a reference.
-pub const KEY_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$";
+pub const KEY_PATTERN: &str = KEY.regex;
 
-/// Whether a key matches [`KEY_PATTERN`] (checked without a regex engine).
+/// Entry keys.
+pub const KEY: TextPattern = TextPattern {
+    regex: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
+    matches: is_valid_key,
+};
+
+/// A file's `mime_type`: `type/subtype` in lower case.
+pub const MIME_TYPE: TextPattern = TextPattern {
+    regex: r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$",
+    matches: |text| {
+        let token = |part: &str| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && chars.all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || "!#$&^_.+-".contains(c)
+                })
+        };
+        text.split_once('/')
+            .is_some_and(|(kind, sub)| token(kind) && token(sub))
+    },
+};
+
+/// A resource's `link`: an absolute URL with a scheme.
+pub const URL: TextPattern = TextPattern {
+    regex: r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$",
+    matches: |text| {
+        // The scheme's characters exclude `:`, so the longest run of them
+        // is the only one `://` can follow.
+        let scheme = text
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
+            .unwrap_or(text.len());
+        let rest = &text[scheme..];
+        text.starts_with(|c: char| c.is_ascii_alphabetic())
+            && rest
+                .strip_prefix("://")
+                .is_some_and(|after| !after.is_empty() && !after.contains(char::is_whitespace))
+    },
+};
+
+/// Every pattern the schema may use; the validator refuses any other.
+pub const PATTERNS: [&TextPattern; 3] = [&KEY, &MIME_TYPE, &URL];
+
+/// Whether a key matches [`KEY_PATTERN`].
 #[must_use]
 pub fn is_valid_key(key: &str) -> bool {
     let mut chars = key.chars();
@@ -385,7 +438,7 @@ pub struct File {
     /// The asset's MIME type; defaults to the one the extension of `path`
     /// implies. Only with `path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"))]
+    #[schemars(regex(pattern = MIME_TYPE.regex))]
     pub mime_type: Option<String>,
     /// Keys of the collections this file is linked to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -419,7 +472,7 @@ pub struct Resource {
     #[schemars(length(min = 1))]
     pub description: String,
     /// The URL.
-    #[schemars(regex(pattern = r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$"))]
+    #[schemars(regex(pattern = URL.regex))]
     pub link: String,
     /// Key of the category this resource belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,6 +7,7 @@ pub mod check;
 pub mod duplicates;
 pub mod format;
 pub mod hashes;
+pub mod json_schema;
 pub mod load;
 pub mod model;
 pub mod parse;

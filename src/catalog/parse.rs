@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::format::{
     Attribute, AttributeGroup, Category, Collection, File, PruneKind, Region, Resource,
 };
+use super::json_schema::{ErrorKind as K, SchemaError};
 use super::schema;
 use super::source::{EntrySource, FileTree, location};
 use super::suggest::did_you_mean;
@@ -97,27 +98,17 @@ pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
     let json = root.to_json();
     let mut broken = BTreeSet::new();
     match schema::validator() {
-        // Most files are valid, and proving it is much cheaper than
-        // gathering errors.
-        Ok(validator) if validator.is_valid(&json) => {}
         Ok(validator) => {
-            for err in validator.iter_errors(&json) {
-                let path: Vec<String> = err
-                    .instance_path()
-                    .segments()
-                    .map(|s| s.to_string())
-                    .collect();
+            for err in validator.errors(&json) {
+                let path = err.path;
                 // An unknown section is its own error: the file's other
                 // sections still load.
-                let unknown_section = path.is_empty()
-                    && matches!(
-                        err.kind(),
-                        jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
-                    );
+                let unknown_section =
+                    path.is_empty() && matches!(err.kind, K::AdditionalProperties { .. });
                 if !unknown_section {
                     broken.insert(path.iter().take(2).cloned().collect::<Vec<_>>());
                 }
-                diagnostics.extend(schema_diagnostics(file, &root, &path, err.kind()));
+                diagnostics.extend(schema_diagnostics(file, &root, &path, &err.kind));
             }
         }
         Err(reason) => diagnostics.push(Diagnostic::error(
@@ -365,13 +356,7 @@ fn describe(path: &[String]) -> String {
     }
 }
 
-fn schema_diagnostics(
-    file: &Arc<Path>,
-    root: &Node,
-    path: &[String],
-    kind: &jsonschema::error::ValidationErrorKind,
-) -> Vec<Diagnostic> {
-    use jsonschema::error::ValidationErrorKind as K;
+fn schema_diagnostics(file: &Arc<Path>, root: &Node, path: &[String], kind: &K) -> Vec<Diagnostic> {
     let node = root.locate(path);
     let at = location(file, node.pos);
     let here = schema::schema_at(path);
@@ -418,7 +403,7 @@ fn schema_diagnostics(
                 .collect()
         }
         K::Required { property } => {
-            let name = property.as_str().unwrap_or("?");
+            let name = property.as_str();
             let needing = here.map(|s| dependents(s, node, name)).unwrap_or_default();
             if !needing.is_empty() {
                 return needing
@@ -456,8 +441,8 @@ fn schema_diagnostics(
                 .with_hint(hint),
             ]
         }
-        K::Type { kind } => {
-            let expected = type_phrase(&format!("{kind:?}"));
+        K::Type { expected } => {
+            let expected = type_phrase(expected);
             let msg = if path.is_empty() {
                 format!(
                     "a catalog file must be a mapping of sections, found {}",
@@ -475,28 +460,23 @@ fn schema_diagnostics(
         }
         K::Enum { options } => {
             let choices: Vec<&str> = options
-                .as_array()
-                .map(|a| a.iter().filter_map(serde_json::Value::as_str).collect())
-                .unwrap_or_default();
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect();
             vec![not_a_choice(at, &what, node, &choices)]
         }
-        K::PropertyNames { .. } => {
-            // jsonschema reports the offending name inside the nested error;
-            // find every key that fails the pattern ourselves.
-            node.entries()
-                .iter()
-                .filter(|(k, _)| !super::format::is_valid_key(&k.key_text()))
-                .map(|(k, _)| {
-                    Diagnostic::error(
-                        Code::InvalidKey,
-                        location(file, k.pos),
-                        format!("`{}` is not a valid key in {what}", k.key_text()),
-                    )
-                    .with_hint(
-                        "keys start with a letter or digit and use only letters, digits, `-`, `_` and `.` (at most 128)",
-                    )
-                })
-                .collect()
+        K::PropertyNames { name } => {
+            let key_at = node.get_key(name).map_or(node.pos, |k| k.pos);
+            vec![
+                Diagnostic::error(
+                    Code::InvalidKey,
+                    location(file, key_at),
+                    format!("`{name}` is not a valid key in {what}"),
+                )
+                .with_hint(
+                    "keys start with a letter or digit and use only letters, digits, `-`, `_` and `.` (at most 128)",
+                ),
+            ]
         }
         K::MinLength { .. } => vec![
             Diagnostic::error(Code::InvalidValue, at, format!("{what} must not be empty"))
@@ -561,7 +541,15 @@ fn schema_diagnostics(
                 ],
             }
         }
-        K::AnyOf { context } | K::OneOfNotValid { context } => {
+        K::Const { expected } => {
+            let choices: Vec<&str> = expected.as_str().into_iter().collect();
+            vec![not_a_choice(at, &what, node, &choices)]
+        }
+        K::MinProperties { .. } => vec![
+            Diagnostic::error(Code::InvalidValue, at, format!("{what} must not be empty"))
+                .with_hint_opt(field_hint),
+        ],
+        K::AnyOf { context } | K::OneOfNone { context } => {
             // An enum whose variants carry docs becomes `oneOf` of `const`s.
             let mut choices = Vec::new();
             constants(context, &mut choices);
@@ -582,7 +570,7 @@ fn schema_diagnostics(
                 ];
             }
             match best_branch_error(path, context) {
-                Some((sub_path, sub_kind)) => schema_diagnostics(file, root, &sub_path, sub_kind),
+                Some((sub_path, sub_kind)) => schema_diagnostics(file, root, sub_path, sub_kind),
                 None => vec![
                     Diagnostic::error(
                         Code::InvalidValue,
@@ -593,19 +581,11 @@ fn schema_diagnostics(
                 ],
             }
         }
-        K::OneOfMultipleValid { .. } => vec![
+        K::OneOfMany => vec![
             Diagnostic::error(
                 Code::InvalidValue,
                 at,
                 format!("{what} has an invalid value ({})", node.type_name()),
-            )
-            .with_hint_opt(field_hint),
-        ],
-        other => vec![
-            Diagnostic::error(
-                Code::InvalidValue,
-                at,
-                format!("{what} is invalid: {other:?}"),
             )
             .with_hint_opt(field_hint),
         ],
@@ -640,30 +620,24 @@ fn not_a_choice(
 
 /// The string constants that the branches of an `anyOf`/`oneOf` expected,
 /// through nested branches.
-fn constants<'e>(context: &'e [Vec<jsonschema::ValidationError<'static>>], out: &mut Vec<&'e str>) {
-    use jsonschema::error::ValidationErrorKind as K;
+fn constants<'e>(context: &'e [Vec<SchemaError>], out: &mut Vec<&'e str>) {
     for e in context.iter().flatten() {
-        match e.kind() {
-            K::Constant { expected_value } => {
-                if let Some(s) = expected_value.as_str()
+        match &e.kind {
+            K::Const { expected } => {
+                if let Some(s) = expected.as_str()
                     && !out.contains(&s)
                 {
                     out.push(s);
                 }
             }
             K::Enum { options } => {
-                for s in options
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(serde_json::Value::as_str)
-                {
+                for s in options.iter().filter_map(serde_json::Value::as_str) {
                     if !out.contains(&s) {
                         out.push(s);
                     }
                 }
             }
-            K::AnyOf { context } | K::OneOfNotValid { context } => constants(context, out),
+            K::AnyOf { context } | K::OneOfNone { context } => constants(context, out),
             _ => {}
         }
     }
@@ -702,20 +676,16 @@ fn dependents<'n>(
 
 /// When every branch of an `anyOf` failed only because one field is
 /// missing (`path` or `name` of a file), those fields, in branch order.
-fn required_one_of(
-    path: &[String],
-    context: &[Vec<jsonschema::ValidationError<'static>>],
-) -> Option<Vec<String>> {
-    use jsonschema::error::ValidationErrorKind as K;
+fn required_one_of(path: &[String], context: &[Vec<SchemaError>]) -> Option<Vec<String>> {
     let mut fields = Vec::new();
     for branch in context {
         let [error] = branch.as_slice() else {
             return None;
         };
-        let at_entry = error.instance_path().segments().count() == path.len();
-        match error.kind() {
+        let at_entry = error.path.len() == path.len();
+        match &error.kind {
             K::Required { property } if at_entry => {
-                fields.push(property.as_str()?.to_owned());
+                fields.push(property.clone());
             }
             _ => return None,
         }
@@ -759,22 +729,15 @@ fn one_of_hint(fields: &[String]) -> String {
 /// just failed on the value's type, where a generic message is clearer.
 fn best_branch_error<'e>(
     path: &[String],
-    context: &'e [Vec<jsonschema::ValidationError<'static>>],
-) -> Option<(Vec<String>, &'e jsonschema::error::ValidationErrorKind)> {
-    use jsonschema::error::ValidationErrorKind as K;
+    context: &'e [Vec<SchemaError>],
+) -> Option<(&'e [String], &'e K)> {
     let all = context.iter().flatten();
-    let as_path = |e: &jsonschema::ValidationError<'static>| -> Vec<String> {
-        e.instance_path()
-            .segments()
-            .map(|s| s.to_string())
-            .collect()
-    };
-    if let Some(e) = all.clone().find(|e| matches!(e.kind(), K::Enum { .. })) {
-        return Some((as_path(e), e.kind()));
+    if let Some(e) = all.clone().find(|e| matches!(e.kind, K::Enum { .. })) {
+        return Some((&e.path, &e.kind));
     }
-    all.filter(|e| !matches!(e.kind(), K::Type { .. }) || as_path(e).len() > path.len())
-        .max_by_key(|e| as_path(e).len())
-        .map(|e| (as_path(e), e.kind()))
+    all.filter(|e| !matches!(e.kind, K::Type { .. }) || e.path.len() > path.len())
+        .max_by_key(|e| e.path.len())
+        .map(|e| (e.path.as_slice(), &e.kind))
 }
 
 /// What to write instead of a value of the wrong type.
@@ -820,8 +783,7 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn type_phrase(debug: &str) -> String {
-    let lower = debug.to_lowercase();
+fn type_phrase(types: &[&str]) -> String {
     let mut parts = Vec::new();
     for (name, phrase) in [
         ("object", "a mapping"),
@@ -831,12 +793,12 @@ fn type_phrase(debug: &str) -> String {
         ("number", "a number"),
         ("boolean", "`true` or `false`"),
     ] {
-        if lower.contains(name) && !(name == "number" && parts.contains(&"a whole number")) {
+        if types.contains(&name) {
             parts.push(phrase);
         }
     }
     if parts.is_empty() {
-        return lower;
+        return "empty".to_owned();
     }
     parts.join(" or ")
 }

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use serde_json::Value;
 
 use super::format::CatalogFile;
+use super::json_schema::Validator;
 
 /// Where the committed schema lives, relative to the repository root, and
 /// what the pragma at the top of catalog files points at.
@@ -23,8 +24,7 @@ static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
     schema
 });
 
-static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
-    LazyLock::new(|| jsonschema::draft202012::new(&SCHEMA).map_err(|e| e.to_string()));
+static VALIDATOR: LazyLock<Result<Validator, String>> = LazyLock::new(|| Validator::new(&SCHEMA));
 
 /// The schema as a JSON value.
 #[must_use]
@@ -42,7 +42,7 @@ pub fn schema_text() -> String {
 
 /// The compiled validator. Compiling can only fail if the generated schema
 /// itself is broken, which the schema tests rule out.
-pub fn validator() -> Result<&'static jsonschema::Validator, &'static str> {
+pub fn validator() -> Result<&'static Validator, &'static str> {
     VALIDATOR.as_ref().map_err(String::as_str)
 }
 

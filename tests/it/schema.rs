@@ -37,5 +37,44 @@ fn schema_is_draft_2020_12_and_closed() {
         "https://json-schema.org/draft/2020-12/schema"
     );
     assert_eq!(schema["additionalProperties"], false);
-    assert!(jsonschema::meta::is_valid(schema));
+}
+
+/// The schema publishes regexes for editors; validate runs hand-written
+/// matchers in their place. They agree on text near each pattern's edges.
+#[test]
+fn pattern_matchers_agree_with_their_regex() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let alphabet = prop::sample::select(vec![
+        'a', 'Z', '0', '9', '-', '_', '.', '+', '/', ':', '!', '#', '$', '&', '^', ' ', '\t', '\n',
+        'é', '\u{a0}', '@',
+    ]);
+    let text = prop::collection::vec(alphabet, 0..140)
+        .prop_map(|chars| chars.into_iter().collect::<String>());
+    let seeded = prop_oneof![
+        text.clone(),
+        text.clone().prop_map(|rest| format!("https://{rest}")),
+        text.clone().prop_map(|rest| format!("image/{rest}")),
+        text.prop_map(|rest| format!("a{}", rest.replace(' ', ""))),
+    ];
+    for pattern in pxmctl::catalog::format::PATTERNS {
+        let regex = regex::Regex::new(pattern.regex).expect("the published regex compiles");
+        let mut runner = TestRunner::new(Config {
+            cases: 4000,
+            ..Config::default()
+        });
+        runner
+            .run(&seeded, |text| {
+                prop_assert_eq!(
+                    (pattern.matches)(&text),
+                    regex.is_match(&text),
+                    "{} on {:?}",
+                    pattern.regex,
+                    text
+                );
+                Ok(())
+            })
+            .expect("matcher and regex agree");
+    }
 }
