@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::json_schema::TextPattern;
 use super::sorted::SortedMap;
 
 /// Declares a kind pxmctl manages, adding the fields every such kind
@@ -58,15 +59,6 @@ pub trait Pinned {
 /// An entry key: a stable slug other entries use to refer to this one.
 pub type Key = String;
 
-/// A pattern a text field must match: the regex the schema publishes for
-/// editors, and the matcher `validate` runs in its place (no regex engine
-/// in the binary). A test holds the two to agree.
-#[derive(Debug)]
-pub struct TextPattern {
-    pub regex: &'static str,
-    pub matches: fn(&str) -> bool,
-}
-
 /// The pattern every key matches: what export derives from names and what
 /// reads well in a reference.
 pub const KEY_PATTERN: &str = KEY.regex;
@@ -112,7 +104,8 @@ pub const URL: TextPattern = TextPattern {
     },
 };
 
-/// Every pattern the schema may use; the validator refuses any other.
+/// Every pattern the catalog schema may use; its validator refuses any
+/// other.
 pub const PATTERNS: [&TextPattern; 3] = [&KEY, &MIME_TYPE, &URL];
 
 /// Whether a key matches [`KEY_PATTERN`].

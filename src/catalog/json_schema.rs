@@ -9,7 +9,14 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::format::{PATTERNS, TextPattern};
+/// A pattern a text field must match: the regex the schema publishes for
+/// editors, and the matcher the validator runs in its place (no regex
+/// engine in the binary). A test holds the two to agree.
+#[derive(Debug)]
+pub struct TextPattern {
+    pub regex: &'static str,
+    pub matches: fn(&str) -> bool,
+}
 
 /// One place where a document breaks the schema.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +57,12 @@ pub enum ErrorKind {
     MinLength {
         limit: usize,
     },
+    Minimum {
+        limit: f64,
+    },
+    Maximum {
+        limit: f64,
+    },
     Pattern {
         regex: &'static str,
     },
@@ -64,6 +77,166 @@ pub enum ErrorKind {
     },
     /// More than one branch held.
     OneOfMany,
+}
+
+/// A published schema: generated from a type, with its validator, and
+/// read back for messages (which fields a mapping may hold, a field's
+/// description).
+#[derive(Debug)]
+pub struct Schema {
+    value: Value,
+    validator: Result<Validator, String>,
+}
+
+impl Schema {
+    /// The schema of `T`, published under `id`, whose `pattern`s are
+    /// among `patterns`.
+    #[must_use]
+    pub fn generate<T: schemars::JsonSchema>(
+        id: &str,
+        patterns: &'static [&'static TextPattern],
+    ) -> Self {
+        let mut value = schemars::schema_for!(T).to_value();
+        if let Value::Object(map) = &mut value {
+            map.insert("$id".to_owned(), Value::String(id.to_owned()));
+        }
+        let validator = Validator::new(&value, patterns);
+        Self { value, validator }
+    }
+
+    /// The schema as a JSON value.
+    #[must_use]
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The schema as its committed file holds it: pretty JSON and a
+    /// newline.
+    #[must_use]
+    pub fn text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(&self.value).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The compiled validator. Compiling can only fail if the generated
+    /// schema uses what [`Validator`] does not implement, which the
+    /// schema tests rule out.
+    ///
+    /// # Errors
+    /// Why the schema does not compile.
+    pub fn validator(&self) -> Result<&Validator, &str> {
+        self.validator.as_ref().map_err(String::as_str)
+    }
+
+    /// The sub-schema that applies at a path into a document, following
+    /// `properties`, `additionalProperties`, `items`, `$ref` and the first
+    /// matching branch of `anyOf`/`oneOf`.
+    #[must_use]
+    pub fn at<I, S>(&self, segments: I) -> Option<&Value>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut here = self.resolve(&self.value);
+        for seg in segments {
+            here = self.step(here, seg.as_ref())?;
+        }
+        Some(here)
+    }
+
+    /// The sub-schema of one field of an object schema.
+    #[must_use]
+    pub fn field<'s>(&'s self, schema: &'s Value, field: &str) -> Option<&'s Value> {
+        self.step(schema, field)
+    }
+
+    fn step<'s>(&'s self, schema: &'s Value, seg: &str) -> Option<&'s Value> {
+        if let Some(next) = schema.get("properties").and_then(|p| p.get(seg)) {
+            return Some(self.resolve(next));
+        }
+        if let Some(next) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            return Some(self.resolve(next));
+        }
+        if let Some(next) = schema.get("items").filter(|v| v.is_object()) {
+            return Some(self.resolve(next));
+        }
+        for branch_key in ["anyOf", "oneOf"] {
+            if let Some(Value::Array(branches)) = schema.get(branch_key)
+                && let Some(found) = branches
+                    .iter()
+                    .find_map(|b| self.step(self.resolve(b), seg))
+            {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    fn resolve<'s>(&'s self, schema: &'s Value) -> &'s Value {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) => reference
+                .strip_prefix("#/$defs/")
+                .and_then(|name| self.value.get("$defs").and_then(|d| d.get(name)))
+                .map_or(schema, |target| self.resolve(target)),
+            None => schema,
+        }
+    }
+
+    /// The field names a mapping at this sub-schema may hold, looking
+    /// through `$ref` and `anyOf` (an optional object is `anyOf: [T, null]`).
+    #[must_use]
+    pub fn known_fields<'s>(&'s self, schema: &'s Value) -> Vec<&'s str> {
+        let schema = self.resolve(schema);
+        let mut names: Vec<&str> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        for key in ["anyOf", "oneOf"] {
+            for branch in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                names.extend(self.known_fields(branch));
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The first paragraph of a sub-schema's description, which is the doc
+    /// comment of the Rust field or type: a ready-made hint.
+    #[must_use]
+    pub fn description(&self, schema: &Value) -> Option<String> {
+        let d = self.annotation(schema, "description")?.as_str()?;
+        Some(
+            d.split("\n\n")
+                .next()
+                .unwrap_or(d)
+                .trim()
+                .replace('\n', " "),
+        )
+    }
+
+    /// A keyword's value in a sub-schema, looking through `$ref` and the
+    /// branches of `anyOf`/`oneOf` (an optional field is `anyOf: [T, null]`).
+    #[must_use]
+    pub fn annotation<'s>(&'s self, schema: &'s Value, keyword: &str) -> Option<&'s Value> {
+        let schema = self.resolve(schema);
+        if let Some(found) = schema.get(keyword) {
+            return Some(found);
+        }
+        ["anyOf", "oneOf"].iter().find_map(|k| {
+            schema
+                .get(*k)
+                .and_then(Value::as_array)
+                .and_then(|branches| branches.iter().find_map(|b| self.annotation(b, keyword)))
+        })
+    }
 }
 
 /// A compiled schema.
@@ -91,6 +264,8 @@ struct Node {
     items: Option<Id>,
     unique_items: bool,
     text: Text,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
     any_of: Vec<Id>,
     one_of: Vec<Id>,
     reference: Option<Id>,
@@ -133,17 +308,19 @@ const ANNOTATIONS: [&str; 9] = [
 ];
 
 impl Validator {
-    /// Compiles a schema whose references all point into its `$defs`.
+    /// Compiles a schema whose references all point into its `$defs` and
+    /// whose `pattern`s are among `patterns`.
     ///
     /// # Errors
-    /// A keyword or reference this validator does not implement.
-    pub fn new(schema: &Value) -> Result<Self, String> {
+    /// A keyword, reference or pattern this validator does not implement.
+    pub fn new(schema: &Value, patterns: &'static [&'static TextPattern]) -> Result<Self, String> {
         let defs = match schema.get("$defs") {
             Some(Value::Object(defs)) => defs.iter().collect(),
             Some(_) => return Err("`$defs` is not an object".to_owned()),
             None => Vec::new(),
         };
         let mut compiler = Compiler {
+            patterns,
             nodes: vec![Node::default()],
             defs: defs
                 .iter()
@@ -222,6 +399,20 @@ impl Validator {
             Value::String(text) => {
                 if let Some(kind) = node.text.broken_by(text) {
                     out.push(|| at.error(kind));
+                }
+            }
+            Value::Number(n) => {
+                // Every JSON number has an `f64` reading.
+                let n = n.as_f64().unwrap_or_default();
+                if let Some(limit) = node.minimum
+                    && n < limit
+                {
+                    out.push(|| at.error(ErrorKind::Minimum { limit }));
+                }
+                if let Some(limit) = node.maximum
+                    && n > limit
+                {
+                    out.push(|| at.error(ErrorKind::Maximum { limit }));
                 }
             }
             _ => {}
@@ -449,6 +640,7 @@ impl Report {
 }
 
 struct Compiler {
+    patterns: &'static [&'static TextPattern],
     nodes: Vec<Node>,
     defs: BTreeMap<String, Id>,
 }
@@ -488,12 +680,14 @@ impl Compiler {
                             .push((field.clone(), strings(keyword, needs)?));
                     }
                 }
-                "propertyNames" => node.property_names = Some(text_only(value)?),
+                "propertyNames" => node.property_names = Some(self.text_only(value)?),
                 "minProperties" => node.min_properties = Some(count(keyword, value)?),
                 "items" => node.items = Some(self.child(value)?),
                 "uniqueItems" => node.unique_items = value == &Value::Bool(true),
                 "minLength" => node.text.min_length = Some(count(keyword, value)?),
-                "pattern" => node.text.pattern = Some(pattern(value)?),
+                "pattern" => node.text.pattern = Some(self.pattern(value)?),
+                "minimum" => node.minimum = Some(bound(keyword, value)?),
+                "maximum" => node.maximum = Some(bound(keyword, value)?),
                 "anyOf" => node.any_of = self.branches(keyword, value)?,
                 "oneOf" => node.one_of = self.branches(keyword, value)?,
                 "$ref" => {
@@ -520,27 +714,28 @@ impl Compiler {
             .map(|b| self.child(b))
             .collect()
     }
-}
 
-/// The rules for an object's keys, which are strings: only string rules.
-fn text_only(schema: &Value) -> Result<Text, String> {
-    let mut text = Text::default();
-    for (keyword, value) in object("propertyNames", schema)? {
-        match keyword.as_str() {
-            "minLength" => text.min_length = Some(count(keyword, value)?),
-            "pattern" => text.pattern = Some(pattern(value)?),
-            other if ANNOTATIONS.contains(&other) => {}
-            other => return Err(format!("`propertyNames` with `{other}` is not supported")),
+    /// The rules for an object's keys, which are strings: only string rules.
+    fn text_only(&self, schema: &Value) -> Result<Text, String> {
+        let mut text = Text::default();
+        for (keyword, value) in object("propertyNames", schema)? {
+            match keyword.as_str() {
+                "minLength" => text.min_length = Some(count(keyword, value)?),
+                "pattern" => text.pattern = Some(self.pattern(value)?),
+                other if ANNOTATIONS.contains(&other) => {}
+                other => return Err(format!("`propertyNames` with `{other}` is not supported")),
+            }
         }
+        Ok(text)
     }
-    Ok(text)
-}
 
-fn pattern(value: &Value) -> Result<&'static TextPattern, String> {
-    PATTERNS
-        .into_iter()
-        .find(|p| Some(p.regex) == value.as_str())
-        .ok_or_else(|| format!("the pattern {value} has no matcher in catalog::format::PATTERNS"))
+    fn pattern(&self, value: &Value) -> Result<&'static TextPattern, String> {
+        self.patterns
+            .iter()
+            .copied()
+            .find(|p| Some(p.regex) == value.as_str())
+            .ok_or_else(|| format!("the pattern {value} has no matcher"))
+    }
 }
 
 fn types(value: &Value) -> Result<Types, String> {
@@ -581,6 +776,12 @@ fn strings(keyword: &str, value: &Value) -> Result<Vec<String>, String> {
         .collect()
 }
 
+fn bound(keyword: &str, value: &Value) -> Result<f64, String> {
+    value
+        .as_f64()
+        .ok_or_else(|| format!("`{keyword}` must be a number"))
+}
+
 fn count(keyword: &str, value: &Value) -> Result<usize, String> {
     value
         .as_u64()
@@ -592,10 +793,11 @@ fn count(keyword: &str, value: &Value) -> Result<usize, String> {
 mod tests {
     use serde_json::json;
 
+    use super::super::format::PATTERNS;
     use super::*;
 
     fn kinds(schema: &Value, document: &Value) -> Vec<(String, ErrorKind)> {
-        let validator = Validator::new(schema).expect("compiles");
+        let validator = Validator::new(schema, &PATTERNS).expect("compiles");
         let errors = validator.errors(document);
         assert_eq!(validator.is_valid(document), errors.is_empty());
         errors
@@ -607,14 +809,14 @@ mod tests {
     #[test]
     fn refuses_what_it_does_not_implement() {
         for schema in [
-            json!({"maximum": 3}),
+            json!({"exclusiveMaximum": 3}),
             json!({"properties": {"a": {"if": true}}}),
             json!({"pattern": "^a+$"}),
             json!({"$ref": "#/$defs/Missing"}),
             json!({"propertyNames": {"type": "string"}}),
             json!({"type": "date"}),
         ] {
-            assert!(Validator::new(&schema).is_err(), "{schema}");
+            assert!(Validator::new(&schema, &PATTERNS).is_err(), "{schema}");
         }
     }
 

@@ -15,8 +15,9 @@ use super::model::Catalog;
 use super::parse::{RawEntry, RawFile, kind_noun, parse_text};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, SourceFile, Sources};
 
-/// File names inside a catalog directory that are not catalog files.
-const NOT_CATALOG: &[&str] = &[crate::config::FILE_NAME, crate::config::ALT_FILE_NAME];
+/// The settings files a catalog directory may hold (`config` reads them):
+/// YAML, but not catalog files. The first is the name `init` writes.
+pub const SETTINGS_FILES: [&str; 2] = ["pxmctl.yaml", "pxmctl.yml"];
 
 /// All entries of a catalog, merged across files, keyed per kind.
 #[derive(Debug, Default)]
@@ -145,7 +146,7 @@ pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntr
 /// Whether the loader reads a file of this name as catalog YAML.
 #[must_use]
 pub fn is_catalog_yaml(name: &str) -> bool {
-    (name.ends_with(".yaml") || name.ends_with(".yml")) && !NOT_CATALOG.contains(&name)
+    (name.ends_with(".yaml") || name.ends_with(".yml")) && !SETTINGS_FILES.contains(&name)
 }
 
 /// The catalog's YAML files, and an error for each one it cannot read as

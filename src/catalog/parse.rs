@@ -245,7 +245,9 @@ fn decode<T: DeserializeOwned>(
     out
 }
 
-fn yaml_error(file: &Arc<Path>, text: &str, err: &serde_saphyr::Error) -> Diagnostic {
+/// A YAML syntax error as a diagnostic at its position.
+#[must_use]
+pub fn yaml_error(file: &Arc<Path>, text: &str, err: &serde_saphyr::Error) -> Diagnostic {
     let pos = err.location().map(Pos::from).unwrap_or_default();
     let (line, column) = (pos.line.max(1), pos.column.max(1));
     // A syntax error's location may carry a line and column but no byte
@@ -308,7 +310,9 @@ fn strip_location_prefix(message: &str) -> &str {
     rest
 }
 
-fn duplicate_keys(file: &Arc<Path>, node: &Node, diagnostics: &mut Vec<Diagnostic>) {
+/// Reports every key repeated in a mapping, anywhere under `node`, with
+/// both places.
+pub fn duplicate_keys(file: &Arc<Path>, node: &Node, diagnostics: &mut Vec<Diagnostic>) {
     match &node.value {
         Value::Map(pairs) => {
             let mut seen: HashMap<String, Pos> = HashMap::with_capacity(pairs.len());
@@ -545,6 +549,22 @@ fn schema_diagnostics(file: &Arc<Path>, root: &Node, path: &[String], kind: &K) 
             let choices: Vec<&str> = expected.as_str().into_iter().collect();
             vec![not_a_choice(at, &what, node, &choices)]
         }
+        K::Minimum { limit } | K::Maximum { limit } => vec![
+            Diagnostic::error(
+                Code::InvalidValue,
+                at,
+                format!(
+                    "{what} must be {} {limit}, found {}",
+                    if matches!(kind, K::Minimum { .. }) {
+                        "at least"
+                    } else {
+                        "at most"
+                    },
+                    node.to_json()
+                ),
+            )
+            .with_hint_opt(field_hint),
+        ],
         K::MinProperties { .. } => vec![
             Diagnostic::error(Code::InvalidValue, at, format!("{what} must not be empty"))
                 .with_hint_opt(field_hint),

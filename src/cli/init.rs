@@ -14,6 +14,7 @@ use super::output::{Output, Tone};
 use crate::catalog::format::is_valid_key;
 use crate::catalog::load::{is_catalog_yaml, walk};
 use crate::catalog::schema::schema_text;
+use crate::config::format::{SCHEMA as SETTINGS_SCHEMA, SCHEMA_FILE as SETTINGS_SCHEMA_FILE};
 use crate::config::{ALT_FILE_NAME, FILE_NAME};
 use crate::export::SCHEMA_FILE;
 
@@ -213,6 +214,10 @@ fn planned(dir: &Path, ci: Ci, notes: &mut Vec<String>) -> Result<Vec<Planned>, 
         text: schema_text(),
     });
     files.push(Planned {
+        path: dir.join(SETTINGS_SCHEMA_FILE),
+        text: SETTINGS_SCHEMA.text(),
+    });
+    files.push(Planned {
         path: dir.join(".gitignore"),
         text: GITIGNORE.to_owned(),
     });
@@ -329,8 +334,7 @@ fn ci_file(template: &str, dir: &str, rev: &str, paths: Paths) -> Result<String,
 }
 
 /// VS Code settings binding the catalog's YAML to its schema (files
-/// without the pragma line too), but not the settings file, which is not
-/// catalog YAML.
+/// without the pragma line too), and the settings file to its own.
 fn vscode_settings(dir: &str) -> String {
     let settings = serde_json::json!({
         "yaml.schemas": {
@@ -339,6 +343,10 @@ fn vscode_settings(dir: &str) -> String {
                 format!("{dir}/**/*.yml"),
                 format!("!{dir}/{FILE_NAME}"),
                 format!("!{dir}/{ALT_FILE_NAME}"),
+            ],
+            format!("./{dir}/{SETTINGS_SCHEMA_FILE}"): [
+                format!("{dir}/{FILE_NAME}"),
+                format!("{dir}/{ALT_FILE_NAME}"),
             ]
         }
     });
@@ -347,7 +355,8 @@ fn vscode_settings(dir: &str) -> String {
     text
 }
 
-const SETTINGS: &str = r#"# Where pxmctl plans and applies this catalog, and how it signs in.
+const SETTINGS: &str = r#"# yaml-language-server: $schema=pxmctl.schema.json
+# Where pxmctl plans and applies this catalog, and how it signs in.
 # Choose an environment with `--env NAME` or PXM_ENV; without either,
 # pxmctl uses the local sandbox. Secrets never go in this file (it is in
 # Git): each environment names the variable that holds its client secret.

@@ -1,19 +1,29 @@
-//! `pxmctl schema`: print the catalog JSON Schema that editors use.
+//! `pxmctl schema`: print a JSON Schema that editors use.
 
 use std::process::ExitCode;
 
 use super::output::Output;
 use crate::catalog::schema;
+use crate::config::format::SCHEMA as SETTINGS_SCHEMA;
 
 /// Print the JSON Schema of catalog files (the committed
-/// `schemas/catalog.schema.json`).
+/// `schemas/catalog.schema.json`), or of `pxmctl.yaml` with `--settings`
+/// (`schemas/pxmctl.schema.json`).
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  pxmctl schema > catalog/catalog.schema.json   # refresh the editors' schema after upgrading pxmctl"
+    after_help = "Examples:\n  pxmctl schema > catalog/catalog.schema.json              # refresh the editors' catalog schema after upgrading pxmctl\n  pxmctl schema --settings > catalog/pxmctl.schema.json   # and the one for pxmctl.yaml"
 )]
-pub struct SchemaArgs {}
+pub struct SchemaArgs {
+    /// The schema of `pxmctl.yaml` instead of catalog files.
+    #[arg(long)]
+    settings: bool,
+}
 
-pub fn run(_args: &SchemaArgs, out: Output) -> ExitCode {
-    out.stdout(&schema::schema_text());
+pub fn run(args: &SchemaArgs, out: Output) -> ExitCode {
+    if args.settings {
+        out.stdout(&SETTINGS_SCHEMA.text());
+    } else {
+        out.stdout(&schema::schema_text());
+    }
     ExitCode::SUCCESS
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, connect, runtime};
 use super::output::{Output, Tone};
-use crate::config::Credentials;
+use crate::remote::Credentials;
 use crate::remote::LiveSnapshot;
 
 /// Show the account and environment in use, check the credentials, and

@@ -1,49 +1,29 @@
 //! `pxmctl.yaml` as written, checked into [`ConfigFile`]: the YAML is
-//! parsed into the catalog's spanned tree (`catalog::tree`), so every
+//! parsed into the catalog's spanned tree (`catalog::tree`), validated
+//! against the schema derived from [`super::format`] and decoded, so every
 //! problem is a diagnostic at the offending key or value, and all of them
 //! are reported together. Secrets written in the file are refused without
 //! being quoted, and masked in the text kept for snippets (see
 //! [`super::redact`]). Does no I/O and reads no variables.
 
-use std::collections::{BTreeMap, HashMap};
-use std::ops::RangeInclusive;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::Value as Json;
+
 use super::base_url;
 use super::error::ConfigError;
+use super::format::{EnvironmentFile, SCHEMA, SettingsFile, VARIABLE_NAME};
 use super::redact::{Masks, secret_field};
-use super::settings::{
-    CONCURRENCY, MAX_DELETES, PAGE_SIZE, RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW_SECONDS,
-    TIMEOUT_SECONDS,
-};
-use super::vars;
-use crate::catalog::format::is_valid_key;
+use crate::catalog::json_schema::{ErrorKind, SchemaError};
+use crate::catalog::parse::{duplicate_keys, yaml_error};
 use crate::catalog::source::location;
 use crate::catalog::suggest::did_you_mean;
 use crate::catalog::tree::{Node, Pos, Value, parse_options};
 use crate::diag::{Code, Diagnostic, Diagnostics, SourceFile, Sources};
 use crate::remote::limiter::RateLimit;
-
-const TOP_FIELDS: &[&str] = &[
-    "default_environment",
-    "hash_attribute",
-    "max_deletes",
-    "environments",
-];
-const ENVIRONMENT_FIELDS: &[&str] = &[
-    "base_url",
-    "client_id",
-    "client_secret_env",
-    "token_env",
-    "rate_limit",
-    "concurrency",
-    "page_size",
-    "timeout_seconds",
-    "max_deletes",
-];
-const RATE_LIMIT_FIELDS: &[&str] = &["requests", "window_seconds"];
 
 /// The settings file, checked. Absent fields are `None`; defaults and
 /// environment variables are applied when resolving.
@@ -93,15 +73,19 @@ impl ConfigFile {
         let config = match serde_saphyr::from_str_with_options::<Node>(text, parse_options()) {
             Ok(root) => {
                 checker.find_secrets(&root, false);
-                checker.top(&root)
+                checker.check(&root)
             }
             Err(err) => {
                 checker.masks.secret_lines(text);
-                checker.diagnostics.push(yaml_error(&checker.file, &err));
-                ConfigFile::default()
+                checker
+                    .diagnostics
+                    .push(yaml_error(&checker.file, text, &err));
+                None
             }
         };
-        if checker.diagnostics.is_empty() {
+        if let Some(config) = config
+            && checker.diagnostics.is_empty()
+        {
             return Ok(ConfigFile {
                 path: path.to_path_buf(),
                 ..config
@@ -179,56 +163,242 @@ impl Checker {
         }
     }
 
-    /// The pairs of a mapping, the last of each repeated key only (as YAML
-    /// readers keep), reporting each repeat with both places.
-    fn pairs<'n>(&mut self, node: &'n Node) -> Vec<(&'n Node, &'n Node)> {
-        let entries = node.entries();
-        let mut first: HashMap<String, Pos> = HashMap::with_capacity(entries.len());
-        for (key, _) in entries {
-            let text = key.key_text();
-            if let Some(earlier) = first.get(&text) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::DuplicateKey,
-                        location(&self.file, key.pos),
-                        format!("key `{text}` appears twice in this mapping"),
-                    )
-                    .with_label(location(&self.file, *earlier), "first defined here")
-                    .with_hint("remove one of them; YAML keeps only the last"),
+    /// Schema, then what no schema can say, then decoding; `None` when
+    /// the file could not be decoded (its problems are reported).
+    fn check(&mut self, root: &Node) -> Option<ConfigFile> {
+        // An empty file, or one with only comments.
+        if matches!(root.value, Value::Null) {
+            return Some(ConfigFile::default());
+        }
+        duplicate_keys(&self.file, root, &mut self.diagnostics);
+        let json = root.to_json();
+        match SCHEMA.validator() {
+            Ok(validator) => {
+                for SchemaError { path, kind } in validator.errors(&json) {
+                    self.schema_error(root, &path, &kind);
+                }
+            }
+            Err(reason) => self.error(
+                Code::InvalidValue,
+                root.pos,
+                format!("internal error: the settings schema does not compile: {reason}"),
+                "report this as a pxmctl bug".to_owned(),
+            ),
+        }
+        let base_urls = self.base_urls(root, &json);
+        self.default_environment(root, &json);
+        if !self.diagnostics.is_empty() {
+            return None;
+        }
+        match serde_json::from_value::<SettingsFile>(json) {
+            Ok(file) => Some(settle(file, &base_urls)),
+            Err(err) => {
+                // The schema accepted what serde refuses: report rather
+                // than lose a setting silently.
+                self.error(
+                    Code::InvalidValue,
+                    root.pos,
+                    format!("`{}` cannot be read: {err}", super::FILE_NAME),
+                    "report this as a pxmctl bug".to_owned(),
                 );
-            } else {
-                first.insert(text, key.pos);
+                None
             }
         }
-        entries
-            .iter()
-            .enumerate()
-            .filter(|(i, (key, _))| {
-                let text = key.key_text();
-                !entries[i + 1..].iter().any(|(k, _)| k.key_text() == text)
-            })
-            .map(|(_, (k, v))| (k, v))
-            .collect()
+    }
+
+    /// Each environment's `base_url`, normalised; a URL that cannot be is
+    /// reported (and masked where it may hold a password).
+    fn base_urls(&mut self, root: &Node, json: &Json) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Some(environments) = json.get("environments").and_then(Json::as_object) else {
+            return out;
+        };
+        for (name, environment) in environments {
+            let Some(raw) = environment.get("base_url").and_then(Json::as_str) else {
+                continue;
+            };
+            match base_url::normalize(raw) {
+                Ok(url) => {
+                    out.insert(name.clone(), url);
+                }
+                Err(err) => {
+                    let node = root.locate(["environments", name.as_str(), "base_url"]);
+                    if !err.may_echo() {
+                        self.masks.value(node);
+                    }
+                    self.error(
+                        Code::InvalidValue,
+                        node.pos,
+                        format!("`base_url` in environment `{name}` {}", err.reason()),
+                        err.hint().to_owned(),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn default_environment(&mut self, root: &Node, json: &Json) {
+        let Some(name) = json.get("default_environment").and_then(Json::as_str) else {
+            return;
+        };
+        let names: Vec<&str> = json
+            .get("environments")
+            .and_then(Json::as_object)
+            .map(|e| e.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        if names.contains(&name) || name.trim().is_empty() {
+            return;
+        }
+        let hint = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+            if names.is_empty() {
+                format!("define `{name}` under `environments:`")
+            } else {
+                format!(
+                    "define `{name}` under `environments:`, or use one of {}",
+                    quoted(&names)
+                )
+            }
+        });
+        self.error(
+            Code::UnknownReference,
+            root.locate(["default_environment"]).pos,
+            format!("`default_environment` names `{name}`, which is not an environment"),
+            hint,
+        );
+    }
+
+    fn schema_error(&mut self, root: &Node, path: &[String], kind: &ErrorKind) {
+        let node = root.locate(path);
+        let what = describe(path);
+        let here = SCHEMA.at(path);
+        let field = path.last().map_or("environments", String::as_str);
+        let example = here
+            .and_then(|s| SCHEMA.annotation(s, "examples"))
+            .and_then(|e| e.get(0))
+            .map_or_else(
+                || format!("{field}: ..."),
+                |e| format!("{field}: {}", flow(e)),
+            );
+        let variable = here
+            .and_then(|s| SCHEMA.annotation(s, "pattern"))
+            .is_some_and(|p| p == VARIABLE_NAME.regex);
+        match kind {
+            ErrorKind::AdditionalProperties { unexpected } => {
+                let known = here.map(|s| SCHEMA.known_fields(s)).unwrap_or_default();
+                let place = if path.is_empty() {
+                    format!("in `{}`", super::FILE_NAME)
+                } else {
+                    format!("in {what}")
+                };
+                for name in unexpected {
+                    self.unknown(node, name, &known, &place);
+                }
+            }
+            // What fails the check may be the secret itself: never quoted.
+            _ if variable => {
+                self.masks.value(node);
+                self.error(
+                    Code::InvalidValue,
+                    node.pos,
+                    format!("{what} must be the name of an environment variable"),
+                    format!(
+                        "write the variable's name, not its value: upper-case letters, digits and `_`, e.g. `{example}`"
+                    ),
+                );
+            }
+            ErrorKind::Type { expected } => {
+                let (message, hint) = type_error(path, &what, node, expected, &example, here);
+                self.error(Code::InvalidValue, node.pos, message, hint);
+            }
+            ErrorKind::Minimum { .. } | ErrorKind::Maximum { .. } => {
+                let (low, high) = range(here);
+                self.error(
+                    Code::InvalidValue,
+                    node.pos,
+                    format!(
+                        "{what} must be from {low} to {high}, found {}",
+                        node.to_json()
+                    ),
+                    format!("use a value in that range, e.g. `{example}`"),
+                );
+            }
+            ErrorKind::Pattern { .. } | ErrorKind::MinLength { .. } => self.error(
+                Code::InvalidValue,
+                node.pos,
+                format!("{what} must not be empty"),
+                format!("give it a value, e.g. `{example}`, or remove it"),
+            ),
+            ErrorKind::Required { property } => self.error(
+                Code::MissingField,
+                node.pos,
+                format!("{what} is missing `{property}`"),
+                format!("give both, e.g. `{example}`"),
+            ),
+            ErrorKind::PropertyNames { name } => {
+                let key_at = node.get_key(name).map_or(node.pos, |k| k.pos);
+                self.error(
+                    Code::InvalidKey,
+                    key_at,
+                    format!("`{name}` is not a valid environment name"),
+                    "names start with a letter or digit and use only letters, digits, `-`, `_` and `.`, e.g. `production`".to_owned(),
+                );
+            }
+            ErrorKind::AnyOf { context } | ErrorKind::OneOfNone { context } => {
+                fn type_at(e: &SchemaError, depth: usize) -> Option<&[&'static str]> {
+                    match &e.kind {
+                        ErrorKind::Type { expected } if e.path.len() == depth => Some(expected),
+                        _ => None,
+                    }
+                }
+                let depth = path.len();
+                // The branch of the value's type explains it (an
+                // environment is a mapping or nothing): all its errors.
+                if let Some(branch) = context
+                    .iter()
+                    .find(|b| !b.iter().any(|e| type_at(e, depth).is_some()))
+                {
+                    for e in branch {
+                        self.schema_error(root, &e.path, &e.kind);
+                    }
+                } else {
+                    // Every branch wanted another type: one error naming them all.
+                    let expected = context
+                        .iter()
+                        .flatten()
+                        .filter_map(|e| type_at(e, depth))
+                        .flatten()
+                        .copied()
+                        .collect();
+                    self.schema_error(root, path, &ErrorKind::Type { expected });
+                }
+            }
+            other => self.error(
+                Code::InvalidValue,
+                node.pos,
+                format!("{what} is invalid ({other:?})"),
+                "see docs/configuration.md".to_owned(),
+            ),
+        }
     }
 
     /// An unknown field; its value is masked in the snippet, since a
     /// field pxmctl does not know may hold anything (`private_key:`).
-    fn unknown(&mut self, (key, value): (&Node, &Node), known: &[&str], place: &str) {
-        let name = key.key_text();
+    fn unknown(&mut self, node: &Node, name: &str, known: &[&str], place: &str) {
+        let Some((key, value)) = node
+            .entries()
+            .iter()
+            .rev()
+            .find(|(k, _)| k.key_text() == name)
+        else {
+            return;
+        };
         self.masks.value(value);
-        if secret_field(&name).is_some() {
+        if secret_field(name).is_some() {
             return; // reported by `find_secrets`
         }
-        let hint = did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
-            format!(
-                "it may hold: {}",
-                known
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        });
+        let hint = did_you_mean(name, known.iter().copied())
+            .unwrap_or_else(|| format!("it may hold: {}", quoted(known)));
         self.error(
             Code::UnknownField,
             key.pos,
@@ -236,362 +406,137 @@ impl Checker {
             hint,
         );
     }
+}
 
-    fn top(&mut self, root: &Node) -> ConfigFile {
-        let mut out = ConfigFile::default();
-        match &root.value {
-            // An empty file, or one with only comments.
-            Value::Null => return out,
-            Value::Map(_) => {}
-            _ => {
-                self.error(
-                    Code::InvalidValue,
-                    root.pos,
-                    format!(
-                        "`{}` must be a mapping, found {}",
-                        super::FILE_NAME,
-                        root.type_name()
-                    ),
-                    "start with `environments:`; see docs/configuration.md".to_owned(),
-                );
-                return out;
-            }
-        }
-        let mut default_environment = None;
-        for (key, value) in self.pairs(root) {
-            match key.key_text().as_str() {
-                "default_environment" => {
-                    default_environment = self
-                        .text(
-                            "`default_environment`",
-                            value,
-                            "default_environment: sandbox",
-                        )
-                        .map(|name| (name, value.pos));
-                }
-                "hash_attribute" => {
-                    out.hash_attribute =
-                        self.text("`hash_attribute`", value, "hash_attribute: pxmctl_sha256");
-                }
-                "max_deletes" => out.max_deletes = self.max_deletes("`max_deletes`", value),
-                "environments" => out.environments = self.environments(value),
-                _ => self.unknown(
-                    (key, value),
-                    TOP_FIELDS,
-                    &format!("in `{}`", super::FILE_NAME),
-                ),
-            }
-        }
-        if let Some((name, pos)) = default_environment {
-            if out.environments.contains_key(&name) {
-                out.default_environment = Some(name);
-            } else {
-                let names = out.environment_names();
-                let hint =
-                    did_you_mean(&name, names.iter().map(String::as_str)).unwrap_or_else(|| {
-                        if names.is_empty() {
-                            format!("define `{name}` under `environments:`")
-                        } else {
-                            format!(
-                                "define `{name}` under `environments:`, or use one of {}",
-                                names
-                                    .iter()
-                                    .map(|n| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        }
-                    });
-                self.error(
-                    Code::UnknownReference,
-                    pos,
-                    format!("`default_environment` names `{name}`, which is not an environment"),
-                    hint,
-                );
-            }
-        }
-        out
-    }
-
-    fn environments(&mut self, node: &Node) -> BTreeMap<String, Environment> {
-        let mut out = BTreeMap::new();
-        if !matches!(node.value, Value::Map(_)) {
-            self.error(
-                Code::InvalidValue,
-                node.pos,
-                format!(
-                    "`environments` must be a mapping, found {}",
-                    node.type_name()
-                ),
-                "name each environment under it: `environments: { sandbox: { base_url: ... } }`"
-                    .to_owned(),
-            );
-            return out;
-        }
-        for (key, value) in self.pairs(node) {
-            let name = key.key_text();
-            if !matches!(key.value, Value::Str(_)) || !is_valid_key(&name) {
-                self.error(
-                    Code::InvalidKey,
-                    key.pos,
-                    format!("`{name}` is not a valid environment name"),
-                    "names start with a letter or digit and use only letters, digits, `-`, `_` and `.`, e.g. `production`".to_owned(),
-                );
-                continue;
-            }
-            let environment = self.environment(&name, value);
-            out.insert(name, environment);
-        }
-        out
-    }
-
-    fn environment(&mut self, name: &str, node: &Node) -> Environment {
-        let mut env = Environment::default();
-        match &node.value {
-            // `sandbox:` alone: an environment with every default.
-            Value::Null => return env,
-            Value::Map(_) => {}
-            _ => {
-                self.error(
-                    Code::InvalidValue,
-                    node.pos,
-                    format!(
-                        "environment `{name}` must be a mapping, found {}",
-                        node.type_name()
-                    ),
-                    format!("write its fields under it: `{name}: {{ base_url: ... }}`"),
-                );
-                return env;
-            }
-        }
-        for (key, value) in self.pairs(node) {
-            let field = key.key_text();
-            let what = format!("`{field}` in environment `{name}`");
-            match field.as_str() {
-                "base_url" => env.base_url = self.base_url(&what, value),
-                "client_id" => env.client_id = self.text(&what, value, "client_id: my-client"),
-                "client_secret_env" => {
-                    env.client_secret_env =
-                        self.var_name(&what, value, "client_secret_env: PXM_CLIENT_SECRET");
-                }
-                "token_env" => env.token_env = self.var_name(&what, value, "token_env: PXM_TOKEN"),
-                "rate_limit" => env.rate_limit = self.rate_limit(&what, value),
-                "concurrency" => {
-                    env.concurrency = self
-                        .number(&what, value, CONCURRENCY, "concurrency: 8")
-                        .and_then(|n| usize::try_from(n).ok());
-                }
-                "page_size" => {
-                    env.page_size = self
-                        .number(&what, value, PAGE_SIZE, "page_size: 100")
-                        .and_then(|n| u32::try_from(n).ok());
-                }
-                "timeout_seconds" => {
-                    env.timeout = self
-                        .number(&what, value, TIMEOUT_SECONDS, "timeout_seconds: 30")
-                        .map(Duration::from_secs);
-                }
-                "max_deletes" => env.max_deletes = self.max_deletes(&what, value),
-                _ => self.unknown(
-                    (key, value),
-                    ENVIRONMENT_FIELDS,
-                    &format!("in environment `{name}`"),
-                ),
-            }
-        }
-        env
-    }
-
-    fn max_deletes(&mut self, what: &str, node: &Node) -> Option<usize> {
-        self.number(what, node, MAX_DELETES, "max_deletes: 25")
-            .and_then(|n| usize::try_from(n).ok())
-    }
-
-    /// A non-empty string.
-    fn text(&mut self, what: &str, node: &Node, example: &str) -> Option<String> {
-        match &node.value {
-            Value::Str(s) if !s.trim().is_empty() => Some(s.clone()),
-            Value::Str(_) | Value::Null => {
-                self.error(
-                    Code::InvalidValue,
-                    node.pos,
-                    format!("{what} must not be empty"),
-                    format!("give it a value, e.g. `{example}`, or remove it"),
-                );
-                None
-            }
-            _ => {
-                self.error(
-                    Code::InvalidValue,
-                    node.pos,
-                    format!("{what} must be a string, found {}", node.type_name()),
-                    format!("write e.g. `{example}`"),
-                );
-                None
-            }
-        }
-    }
-
-    /// A whole number within `range`.
-    fn number(
-        &mut self,
-        what: &str,
-        node: &Node,
-        range: RangeInclusive<u64>,
-        example: &str,
-    ) -> Option<u64> {
-        let (low, high) = (*range.start(), *range.end());
-        let found = match &node.value {
-            Value::UInt(n) => i128::from(*n),
-            Value::Int(n) => i128::from(*n),
-            Value::Str(s) if s.trim().parse::<i128>().is_ok() => {
-                self.error(
-                    Code::InvalidValue,
-                    node.pos,
-                    format!("{what} must be a number, found a string"),
-                    format!("remove the quotes: `{example}`"),
-                );
-                return None;
-            }
-            _ => {
-                self.error(
-                    Code::InvalidValue,
-                    node.pos,
-                    format!("{what} must be a whole number, found {}", node.type_name()),
-                    format!("write a whole number from {low} to {high}, e.g. `{example}`"),
-                );
-                return None;
-            }
-        };
-        match u64::try_from(found) {
-            Ok(n) if range.contains(&n) => Some(n),
-            _ => {
-                self.error(
-                    Code::InvalidValue,
-                    node.pos,
-                    format!("{what} must be from {low} to {high}, found {found}"),
-                    format!("use a value in that range, e.g. `{example}`"),
-                );
-                None
-            }
-        }
-    }
-
-    /// The name of an environment variable. The value is never quoted:
-    /// what fails the check may be the secret itself.
-    fn var_name(&mut self, what: &str, node: &Node, example: &str) -> Option<String> {
-        if let Value::Str(s) = &node.value
-            && vars::is_valid_name(s)
-        {
-            return Some(s.clone());
-        }
-        self.masks.value(node);
-        self.error(
-            Code::InvalidValue,
-            node.pos,
-            format!("{what} must be the name of an environment variable"),
-            format!(
-                "write the variable's name, not its value: upper-case letters, digits and `_`, e.g. `{example}`"
-            ),
-        );
-        None
-    }
-
-    fn base_url(&mut self, what: &str, node: &Node) -> Option<String> {
-        let Value::Str(raw) = &node.value else {
-            self.error(
-                Code::InvalidValue,
-                node.pos,
-                format!("{what} must be a string, found {}", node.type_name()),
-                "write e.g. `base_url: https://entapi.amplifi.io`".to_owned(),
-            );
-            return None;
-        };
-        match base_url::normalize(raw) {
-            Ok(url) => Some(url),
-            Err(err) => {
-                if !err.may_echo() {
-                    self.masks.value(node);
-                }
-                self.error(
-                    Code::InvalidValue,
-                    node.pos,
-                    format!("{what} {}", err.reason()),
-                    err.hint().to_owned(),
-                );
-                None
-            }
-        }
-    }
-
-    fn rate_limit(&mut self, what: &str, node: &Node) -> Option<RateLimit> {
-        const EXAMPLE: &str = "rate_limit: { requests: 950, window_seconds: 60 }";
-        if !matches!(node.value, Value::Map(_)) {
-            self.error(
-                Code::InvalidValue,
-                node.pos,
-                format!("{what} must be a mapping, found {}", node.type_name()),
-                format!("write e.g. `{EXAMPLE}`"),
-            );
-            return None;
-        }
-        let (mut requests, mut window) = (None, None);
-        let (mut requests_seen, mut window_seen) = (false, false);
-        for (key, value) in self.pairs(node) {
-            let field = key.key_text();
-            let inner = format!("`{field}` of {what}");
-            match field.as_str() {
-                "requests" => {
-                    requests_seen = true;
-                    requests = self.number(&inner, value, RATE_LIMIT_REQUESTS, "requests: 950");
-                }
-                "window_seconds" => {
-                    window_seen = true;
-                    window = self.number(
-                        &inner,
-                        value,
-                        RATE_LIMIT_WINDOW_SECONDS,
-                        "window_seconds: 60",
-                    );
-                }
-                _ => self.unknown((key, value), RATE_LIMIT_FIELDS, &format!("in {what}")),
-            }
-        }
-        for (field, seen) in [("requests", requests_seen), ("window_seconds", window_seen)] {
-            if !seen {
-                self.error(
-                    Code::MissingField,
-                    node.pos,
-                    format!("{what} is missing `{field}`"),
-                    format!("give both, e.g. `{EXAMPLE}`"),
-                );
-            }
-        }
-        let requests = u32::try_from(requests?).ok()?;
-        Some(RateLimit::new(requests, Duration::from_secs(window?)))
+/// The checked file from its decoded form and the normalised URLs.
+fn settle(file: SettingsFile, base_urls: &BTreeMap<String, String>) -> ConfigFile {
+    let whole = |n: Option<u64>| n.and_then(|n| usize::try_from(n).ok());
+    let environments = file
+        .environments
+        .into_iter()
+        .map(|(name, environment)| {
+            let e: EnvironmentFile = environment.unwrap_or_default();
+            let settled = Environment {
+                base_url: base_urls.get(&name).cloned(),
+                client_id: e.client_id,
+                client_secret_env: e.client_secret_env,
+                token_env: e.token_env,
+                rate_limit: e.rate_limit.and_then(|r| {
+                    let requests = u32::try_from(r.requests).ok()?;
+                    Some(RateLimit::new(
+                        requests,
+                        Duration::from_secs(r.window_seconds),
+                    ))
+                }),
+                concurrency: whole(e.concurrency),
+                page_size: e.page_size.and_then(|n| u32::try_from(n).ok()),
+                timeout: e.timeout_seconds.map(Duration::from_secs),
+                max_deletes: whole(e.max_deletes),
+            };
+            (name, settled)
+        })
+        .collect();
+    ConfigFile {
+        path: PathBuf::new(),
+        default_environment: file.default_environment,
+        hash_attribute: file.hash_attribute,
+        max_deletes: whole(file.max_deletes),
+        environments,
     }
 }
 
-fn yaml_error(file: &Arc<Path>, err: &serde_saphyr::Error) -> Diagnostic {
-    let pos = err.location().map(Pos::from).unwrap_or_default();
-    let pos = Pos {
-        line: pos.line.max(1),
-        column: pos.column.max(1),
-        ..pos
+/// What a path into the file names, for messages.
+fn describe(path: &[String]) -> String {
+    match path {
+        [] => format!("`{}`", super::FILE_NAME),
+        [field] => format!("`{field}`"),
+        [_, name] => format!("environment `{name}`"),
+        [_, name, field] => format!("`{field}` in environment `{name}`"),
+        [_, name, outer, field, ..] => format!("`{field}` of `{outer}` in environment `{name}`"),
+    }
+}
+
+/// The message and hint for a value of the wrong type.
+fn type_error(
+    path: &[String],
+    what: &str,
+    node: &Node,
+    expected: &[&str],
+    example: &str,
+    here: Option<&Json>,
+) -> (String, String) {
+    let found = node.type_name();
+    match path {
+        [] => (
+            format!("{what} must be a mapping, found {found}"),
+            "start with `environments:`; see docs/configuration.md".to_owned(),
+        ),
+        [environments] if environments == "environments" => (
+            format!("{what} must be a mapping, found {found}"),
+            "name each environment under it: `environments: { sandbox: { base_url: ... } }`"
+                .to_owned(),
+        ),
+        [_, name] => (
+            format!("{what} must be a mapping, found {found}"),
+            format!("write its fields under it: `{name}: {{ base_url: ... }}`"),
+        ),
+        _ if expected.contains(&"integer") => match &node.value {
+            Value::Str(s) if s.trim().parse::<i128>().is_ok() => (
+                format!("{what} must be a number, found a string"),
+                format!("remove the quotes: `{example}`"),
+            ),
+            _ => {
+                let (low, high) = range(here);
+                (
+                    format!("{what} must be a whole number, found {found}"),
+                    format!("write a whole number from {low} to {high}, e.g. `{example}`"),
+                )
+            }
+        },
+        _ if expected.contains(&"string") && matches!(node.value, Value::Null) => (
+            format!("{what} must not be empty"),
+            format!("give it a value, e.g. `{example}`, or remove it"),
+        ),
+        _ if expected.contains(&"object") => (
+            format!("{what} must be a mapping, found {found}"),
+            format!("write e.g. `{example}`"),
+        ),
+        _ => (
+            format!("{what} must be a string, found {found}"),
+            format!("write e.g. `{example}`"),
+        ),
+    }
+}
+
+/// The bounds of a number field, as its schema gives them.
+fn range(schema: Option<&Json>) -> (String, String) {
+    let bound = |key| {
+        schema
+            .and_then(|s| SCHEMA.annotation(s, key))
+            .map_or_else(|| "?".to_owned(), ToString::to_string)
     };
-    // Only the first line: the library may add its own snippet, and the
-    // renderer draws one from the (masked) source.
-    let rendered = err.to_string();
-    let first = rendered.lines().next().unwrap_or("invalid YAML").trim();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    let first = match first.find(": ") {
-        Some(i) if first.starts_with("line ") => &first[i + 2..],
-        _ => first,
-    };
-    Diagnostic::error(
-        Code::YamlSyntax,
-        location(file, pos),
-        format!("invalid YAML: {first}"),
-    )
-    .with_hint("fix the YAML syntax at this position; other problems in this file are reported once it parses")
+    (bound("minimum"), bound("maximum"))
+}
+
+/// A JSON example as YAML flow text: `{ requests: 950, window_seconds: 60 }`.
+fn flow(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Object(map) => format!(
+            "{{ {} }}",
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -12,6 +12,7 @@
 mod base_url;
 mod error;
 mod file;
+pub mod format;
 mod read;
 mod redact;
 mod resolve;
@@ -20,14 +21,14 @@ pub mod vars;
 
 pub use error::{ConfigError, EnvironmentOrigin};
 pub use file::{ConfigFile, Environment};
-pub use settings::{Connection, Credentials, Settings, TokenCacheSetting};
+pub use settings::Settings;
 
 /// The settings file inside the catalog directory.
-pub const FILE_NAME: &str = "pxmctl.yaml";
+pub const FILE_NAME: &str = crate::catalog::load::SETTINGS_FILES[0];
 
 /// The spelling of [`FILE_NAME`] that is also recognised, since the
 /// catalog accepts `*.yml` too.
-pub const ALT_FILE_NAME: &str = "pxmctl.yml";
+pub const ALT_FILE_NAME: &str = crate::catalog::load::SETTINGS_FILES[1];
 
 /// The PXM API used when neither the file nor `PXM_BASE_URL` names one.
 pub const DEFAULT_BASE_URL: &str = "https://entapi.amplifi.io";

@@ -11,8 +11,8 @@ use super::base_url;
 use super::error::{ConfigError, EnvironmentOrigin};
 use super::file::{ConfigFile, Environment};
 use super::settings::{
-    CONCURRENCY, Connection, Credentials, DEFAULT_CONCURRENCY, DEFAULT_MAX_DELETES,
-    DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT, PAGE_SIZE, Settings, TokenCacheSetting,
+    CONCURRENCY, DEFAULT_CONCURRENCY, DEFAULT_MAX_DELETES, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT,
+    PAGE_SIZE, Settings,
 };
 use super::vars::{
     PXM_BASE_URL, PXM_CLIENT_ID, PXM_CLIENT_SECRET, PXM_CONCURRENCY, PXM_ENV, PXM_PAGE_SIZE,
@@ -21,6 +21,7 @@ use super::vars::{
 use super::{DEFAULT_BASE_URL, DEFAULT_HASH_ATTRIBUTE};
 use crate::remote::limiter::RateLimit;
 use crate::remote::secret::Secret;
+use crate::remote::{Connection, Credentials, TokenCacheSetting};
 
 impl Settings {
     /// Reads `<catalog_dir>/pxmctl.yaml` if present and resolves it with

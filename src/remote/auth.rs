@@ -7,9 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 
+use super::Credentials;
 use super::secret::Secret;
 use super::token_cache::{CachedToken, TokenCache};
-use crate::config::Credentials;
 
 /// The authorize endpoint.
 pub use crate::api::paths::AUTHORIZE as AUTHORIZE_PATH;

@@ -34,7 +34,7 @@ use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::token_cache::TokenCache;
 use super::transport::{Failure, StatusClass, Stop, Transport, retry_after, status_class};
-use crate::config::{Connection, TokenCacheSetting};
+use super::{Connection, TokenCacheSetting};
 
 /// How long a 429 without `Retry-After` pauses.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);

@@ -6,6 +6,7 @@
 
 mod auth;
 pub mod client;
+mod connection;
 pub mod error;
 pub mod file_values;
 pub mod limiter;
@@ -19,6 +20,7 @@ pub mod transport;
 pub mod wire;
 
 pub use client::{Client, ClientStats, Request, Response};
+pub use connection::{Connection, Credentials, TokenCacheSetting};
 pub use error::RemoteError;
 pub use snapshot::LiveSnapshot;
 pub use transport::Transport;

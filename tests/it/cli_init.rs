@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use cli_support::{Served, bin_dir, pxmctl, repo, text};
-use pxmctl::config::{Credentials, Settings};
+use pxmctl::config::Settings;
+use pxmctl::remote::Credentials;
 use pxmctl::sandbox::Seed;
 use serde_json::Value;
 
@@ -46,6 +47,7 @@ fn init_writes_a_catalog_that_validates_with_settings_that_resolve() {
         "catalog/pxmctl.yaml",
         "catalog/catalog.yaml",
         "catalog/catalog.schema.json",
+        "catalog/pxmctl.schema.json",
         "catalog/.gitignore",
         ".vscode/settings.json",
         ".github/workflows/pxmctl.yml",
@@ -89,6 +91,22 @@ fn init_writes_a_catalog_that_validates_with_settings_that_resolve() {
             "!catalog/pxmctl.yaml",
             "!catalog/pxmctl.yml"
         ])
+    );
+    // pxmctl.yaml has its own schema, pointed at the same two ways.
+    let settings_pragma = read(root.join("catalog/pxmctl.yaml"));
+    let settings_schema = settings_pragma
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# yaml-language-server: $schema="))
+        .unwrap();
+    let printed = pxmctl(root, &[], &["schema", "--settings"]);
+    assert_eq!(
+        read(root.join("catalog").join(settings_schema)).as_bytes(),
+        printed.stdout
+    );
+    assert_eq!(
+        settings["yaml.schemas"]["./catalog/pxmctl.schema.json"],
+        serde_json::json!(["catalog/pxmctl.yaml", "catalog/pxmctl.yml"])
     );
     assert!(
         read(root.join("catalog/.gitignore"))

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pxmctl::config::{
-    ConfigError, ConfigFile, Credentials, DEFAULT_BASE_URL, DEFAULT_HASH_ATTRIBUTE,
-    EnvironmentOrigin, Settings, TokenCacheSetting,
+    ConfigError, ConfigFile, DEFAULT_BASE_URL, DEFAULT_HASH_ATTRIBUTE, EnvironmentOrigin, Settings,
 };
 use pxmctl::remote::limiter::RateLimit;
 use pxmctl::remote::secret::Secret;
+use pxmctl::remote::{Credentials, TokenCacheSetting};
 
 const FILE: &str = "catalog/pxmctl.yaml";
 

@@ -16,7 +16,6 @@ use assert_cmd::Command;
 use pxmctl::catalog::model::{
     AttributeValue, Catalog, Family, Publishing, ResourceOwner, SortedMap, SortedSet,
 };
-use pxmctl::config::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::export::download::download_all;
 use pxmctl::export::write::write_files;
 use pxmctl::export::{Export, ExportOptions, export};
@@ -24,6 +23,7 @@ use pxmctl::remote::limiter::RateLimit;
 use pxmctl::remote::retry::RetryPolicy;
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::{Client, LiveSnapshot};
+use pxmctl::remote::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::render::diagnostics::short;
 use pxmctl::sandbox::{FaultConfig, RunningSandbox, Sandbox, SandboxConfig, Seed};
 use sandbox_support::{Harness, bytes};

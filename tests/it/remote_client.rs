@@ -5,10 +5,10 @@
 
 use crate::remote_support;
 
-use pxmctl::config::{Credentials, TokenCacheSetting};
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::token_cache::{self, CachedToken, TokenCache};
 use pxmctl::remote::{Client, LiveSnapshot, RemoteError, Request};
+use pxmctl::remote::{Credentials, TokenCacheSetting};
 use pxmctl::sandbox::{FaultConfig, SandboxConfig, Seed};
 use remote_support::{config, connection, script, start};
 use serde_json::json;

@@ -8,7 +8,7 @@ use crate::remote_support;
 
 use std::time::Duration;
 
-use pxmctl::config::Credentials;
+use pxmctl::remote::Credentials;
 use pxmctl::remote::limiter::RateLimit;
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::{Client, LiveSnapshot};

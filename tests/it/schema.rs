@@ -17,6 +17,25 @@ fn committed_schema_is_fresh() {
 }
 
 #[test]
+fn committed_settings_schema_is_fresh() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(pxmctl::config::format::SCHEMA_PATH);
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let generated = pxmctl::config::format::SCHEMA.text();
+    assert!(
+        committed == generated,
+        "schemas/pxmctl.schema.json is stale: run `cargo run -- schema --settings > schemas/pxmctl.schema.json` and commit it"
+    );
+    assert!(pxmctl::config::format::SCHEMA.validator().is_ok());
+    let out = Command::cargo_bin("pxmctl")
+        .expect("binary is built")
+        .args(["schema", "--settings"])
+        .output()
+        .expect("pxmctl runs");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
+}
+
+#[test]
 fn schema_command_prints_the_committed_schema() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(pxmctl::catalog::schema::SCHEMA_PATH);
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
@@ -56,9 +75,14 @@ fn pattern_matchers_agree_with_their_regex() {
         text.clone(),
         text.clone().prop_map(|rest| format!("https://{rest}")),
         text.clone().prop_map(|rest| format!("image/{rest}")),
-        text.prop_map(|rest| format!("a{}", rest.replace(' ', ""))),
+        text.clone()
+            .prop_map(|rest| format!("a{}", rest.replace(' ', ""))),
+        text.prop_map(|rest| format!("PXM_{}", rest.to_uppercase())),
     ];
-    for pattern in pxmctl::catalog::format::PATTERNS {
+    let patterns = pxmctl::catalog::format::PATTERNS
+        .into_iter()
+        .chain(pxmctl::config::format::PATTERNS);
+    for pattern in patterns {
         let regex = regex::Regex::new(pattern.regex).expect("the published regex compiles");
         let mut runner = TestRunner::new(Config {
             cases: 4000,

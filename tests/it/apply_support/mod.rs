@@ -21,11 +21,11 @@ use pxmctl::catalog::format::{
     self as f, AttributeType, CatalogFile, CollectionType, OnConflict, Pin, PruneKind,
     PublishWindow, Published,
 };
-use pxmctl::config::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::remote::file_values::{self, ValueCache};
 use pxmctl::remote::limiter::RateLimit as ClientRateLimit;
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::{Client, LiveSnapshot};
+use pxmctl::remote::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::sandbox::{
     FaultConfig, RateLimit, Readings, RunningSandbox, Sandbox, SandboxConfig, Seed,
 };

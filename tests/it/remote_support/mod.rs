@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use pxmctl::config::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::remote::limiter::RateLimit;
 use pxmctl::remote::secret::Secret;
+use pxmctl::remote::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::sandbox::{RunningSandbox, Sandbox, SandboxConfig, Seed};
 use serde_json::{Map, Value, json};
 
