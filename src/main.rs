@@ -1,4 +1,5 @@
-//! The `pxmctl` binary: everything lives in the library's `cli` module.
+//! The `pxmctl` binary: everything lives in the library's `cli` module;
+//! here its outcome becomes the exit code.
 
 // Loading a large catalog is allocation-bound (a node per YAML value);
 // mimalloc is faster there than the system allocator and fragments less
@@ -7,5 +8,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    pxmctl::cli::main()
+    pxmctl::cli::exit_code(pxmctl::cli::run())
 }

@@ -4,24 +4,22 @@
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::json;
 
 use super::connect::ConnectArgs;
-use super::output::{Output, Tone};
-use super::plan::{AssetArgs, LockWait, Prepared, prepare, report};
-use crate::apply::{ApplyOptions, Event, Outcome, Report};
-use crate::plan::saved::{self, SavedPlan};
+use super::exit::{Exit, Outcome, Reported};
+use super::output::Output;
+use super::plan::{AssetArgs, prepare, prepare_options, report, unplannable};
+use crate::apply::{ApplyOptions, Event};
 use crate::plan::{Action, Op, Plan};
+use crate::render::apply as render_apply;
 use crate::render::plan as render_plan;
-
-/// Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells do).
-const INTERRUPTED: u8 = 130;
+use crate::session::saved::{self, Refusal};
+use crate::session::{HeldLock, LockWait, Prepared};
 
 /// Make the account match the catalog: plan, confirm, then create,
 /// update, upload, link and delete in dependency order.
@@ -72,7 +70,7 @@ pub struct ApplyArgs {
     pub lock_lease: u64,
 }
 
-pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
+pub fn run(args: &ApplyArgs, out: Output) -> Outcome {
     let saved_plan = args.path.is_file();
     let dir = if saved_plan {
         &args.catalog
@@ -83,47 +81,41 @@ pub fn run(args: &ApplyArgs, out: Output) -> ExitCode {
         timeout: Duration::from_secs(args.lock_timeout),
         lease: Duration::from_secs(args.lock_lease.max(3)),
     };
-    let mut prepared = match prepare(dir, &args.connect, &args.assets, &out.quieted(args.quiet)) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let code = match run_prepared(args, (saved_plan, dir, wait), &mut prepared, out) {
-        Ok(code) | Err(code) => code,
-    };
-    if prepared
-        .lock
-        .as_ref()
-        .is_some_and(super::plan::HeldLock::lost)
-    {
+    let options = prepare_options(args.connect.env.clone(), &args.assets);
+    let mut prepared = prepare(dir, &options, &out.quieted(args.quiet))?;
+    let outcome = run_prepared(args, (saved_plan, wait), &mut prepared, out);
+    if prepared.lock.as_ref().is_some_and(HeldLock::lost) {
         out.warning("the account lock was removed (`pxmctl unlock`) while this run held it; another writer may have started");
     }
-    if let Some(Err(e)) = prepared.lock.take().map(super::plan::HeldLock::release) {
+    if let Some(Err(e)) = prepared.lock.take().map(HeldLock::release) {
         out.warning(&format!(
             "could not remove the account lock ({e}); it expires with its lease, or run `pxmctl unlock`"
         ));
     }
-    code
+    outcome
 }
 
 /// Plan (or check the saved plan), ask, take the account lock, plan
 /// again from the account as it is under the lock, and execute.
 fn run_prepared(
     args: &ApplyArgs,
-    (saved_plan, dir, wait): (bool, &Path, LockWait),
+    (saved_plan, wait): (bool, LockWait),
     prepared: &mut Prepared,
     out: Output,
-) -> Result<ExitCode, ExitCode> {
+) -> Outcome {
     let planned = |prepared: &Prepared| {
         if saved_plan {
             checked_saved_plan(&args.path, prepared, &out)
         } else {
-            prepared.plan(&args.target, &args.assets, &out)
+            prepared
+                .plan(&args.target, args.assets.force_upload)
+                .map_err(|d| unplannable(&d, &prepared.sources, &out))
         }
     };
     let plan = planned(prepared)?;
     if plan.is_empty() {
         no_changes(args, out);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     deletions_allowed(&plan, args, prepared, &out)?;
     if !args.quiet && !args.json {
@@ -135,7 +127,10 @@ fn run_prepared(
     // One writer at a time: what runs is planned from the account as it
     // is once no other pxmctl can change it (a saved plan is checked
     // against it again).
-    prepared.lock_and_reread(wait, &args.assets, dir, &out)?;
+    prepared.lock_and_reread(wait).map_err(|e| {
+        out.error(&crate::render::printable(&e.to_string()));
+        Reported
+    })?;
     let locked = planned(prepared)?;
     if locked.actions != plan.actions {
         if locked.is_empty() {
@@ -143,11 +138,11 @@ fn run_prepared(
                 "the account changed while the lock was awaited, and now matches the catalog\n",
             );
             no_changes(args, out);
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Exit::Success);
         }
         if !args.auto_approve {
             out.error("the account changed since the plan was shown (another writer finished first); nothing was applied: run `pxmctl apply` again and review the new plan");
-            return Err(ExitCode::FAILURE);
+            return Err(Reported);
         }
         if !args.quiet && !args.json {
             out.stderr("the account changed while the lock was awaited; applying the plan made under the lock:\n");
@@ -155,7 +150,7 @@ fn run_prepared(
         }
     }
     deletions_allowed(&locked, args, prepared, &out)?;
-    Ok(execute(args, prepared, &locked, out))
+    execute(args, prepared, &locked, out)
 }
 
 /// A plan that deletes more than `max_deletes` needs `--allow-deletes`
@@ -166,7 +161,7 @@ fn deletions_allowed(
     args: &ApplyArgs,
     prepared: &Prepared,
     out: &Output,
-) -> Result<(), ExitCode> {
+) -> Result<(), Reported> {
     let settings = &prepared.connected.settings;
     // Counted from the actions: a saved plan's own summary is only text.
     let (n, max) = (plan.counted().removals(), settings.max_deletes);
@@ -185,97 +180,76 @@ fn deletions_allowed(
     out.error(&format!(
         "the plan deletes or retires {n} objects, more than `max_deletes` ({max}){whose} allows{given}; nothing was applied: review the deletions the plan lists, then run again with `--allow-deletes {n}` (or raise `max_deletes` in pxmctl.yaml)"
     ));
-    Err(ExitCode::FAILURE)
+    Err(Reported)
 }
 
 /// What an apply with nothing to do says.
 fn no_changes(args: &ApplyArgs, out: Output) {
     if args.json {
-        out.stdout(&format!(
-            "{}\n",
-            json!({"event": "summary", "done": 0, "failed": 0, "skipped": 0, "not_started": 0})
-        ));
+        out.stdout(&render_apply::no_changes_event());
     } else {
         out.stderr(&format!("{}\n", render_plan::NO_CHANGES));
     }
 }
 
-/// The saved plan at `path`, if the catalog and every live object it read
-/// are as they were; else the reasons, and exit 1.
-fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<Plan, ExitCode> {
-    let saved = SavedPlan::read(path).map_err(|e| {
-        out.error(&e.to_string());
-        ExitCode::FAILURE
-    })?;
-    let base_url = prepared.connected.client.base_url();
-    let account = prepared.connected.settings.connection.account();
-    let mut stale: Vec<saved::Stale> = saved::other_account(&saved, base_url, &account)
-        .into_iter()
-        .collect();
-    stale.extend(saved::staleness(
-        &saved,
-        (&prepared.digest(), &prepared.file_digests()),
-        &saved::live_fingerprints(&prepared.live),
-    ));
-    stale.extend(saved::asset_changes(&saved, &prepared.hashes.by_path));
-    if stale.is_empty() {
-        // Same catalog, same account: the plan pxmctl makes now is the one
-        // that was reviewed, unless the file was edited since.
-        let assets = AssetArgs {
-            force_upload: saved.options.force_upload,
-            no_hash_cache: false,
-        };
-        let now = prepared.plan(&saved.options.targets, &assets, out)?;
-        let tampered = saved::tampering(&saved.plan, &now);
-        if tampered.is_empty() {
-            return Ok(saved.plan);
-        }
-        let mut message = format!(
-            "the saved plan `{}` is not the plan of this catalog and account, so it was changed after it was made; nothing was applied:\n",
-            path.display()
-        );
-        for t in &tampered {
-            message.push_str(&format!("  - {t}\n"));
-        }
-        message.push_str("run `pxmctl plan --out` again, review it, and apply the new plan");
-        out.error(&message);
-        return Err(ExitCode::FAILURE);
-    }
+/// The saved plan at `path`, if it still holds (`session::saved`); else
+/// why not, and exit 1.
+fn checked_saved_plan(path: &Path, prepared: &Prepared, out: &Output) -> Result<Plan, Reported> {
     const SHOWN: usize = 20;
-    let mut message = format!(
-        "the saved plan `{}` no longer describes what apply would meet:\n",
-        path.display()
-    );
-    // Name the entry behind a live object: the one that managed it when
-    // the plan was made.
-    let entry = |kind, id: &str| saved.entries.get(&saved::live_key(kind, id)).cloned();
-    for s in stale.iter().take(SHOWN) {
-        let of = s
-            .live_object()
-            .and_then(|(kind, id)| entry(kind, id))
-            .map(|key| format!(" (entry `{}`)", crate::render::printable(&key)))
-            .unwrap_or_default();
-        message.push_str(&format!(
-            "  - {}{of}\n",
-            crate::render::printable(&s.to_string())
-        ));
+    let refusal = match saved::check(path, prepared) {
+        Ok(plan) => return Ok(plan),
+        Err(refusal) => refusal,
+    };
+    let again = "run `pxmctl plan --out` again, review it, and apply the new plan";
+    match refusal {
+        Refusal::Unreadable(e) => out.error(&e.to_string()),
+        Refusal::Unplannable(diagnostics) => {
+            return Err(unplannable(&diagnostics, &prepared.sources, out));
+        }
+        Refusal::Tampered(tampered) => {
+            let mut message = format!(
+                "the saved plan `{}` is not the plan of this catalog and account, so it was changed after it was made; nothing was applied:\n",
+                path.display()
+            );
+            for t in &tampered {
+                message.push_str(&format!("  - {t}\n"));
+            }
+            message.push_str(again);
+            out.error(&message);
+        }
+        Refusal::Stale(stale) => {
+            let mut message = format!(
+                "the saved plan `{}` no longer describes what apply would meet:\n",
+                path.display()
+            );
+            for (s, entry) in stale.iter().take(SHOWN) {
+                let of = entry
+                    .as_ref()
+                    .map(|key| format!(" (entry `{}`)", crate::render::printable(key)))
+                    .unwrap_or_default();
+                message.push_str(&format!(
+                    "  - {}{of}\n",
+                    crate::render::printable(&s.to_string())
+                ));
+            }
+            if stale.len() > SHOWN {
+                message.push_str(&format!("  … and {} more\n", stale.len() - SHOWN));
+            }
+            message.push_str(again);
+            out.error(&message);
+        }
     }
-    if stale.len() > SHOWN {
-        message.push_str(&format!("  … and {} more\n", stale.len() - SHOWN));
-    }
-    message.push_str("run `pxmctl plan --out` again, review it, and apply the new plan");
-    out.error(&message);
-    Err(ExitCode::FAILURE)
+    Err(Reported)
 }
 
 /// Asks on the terminal; refuses without one.
-fn confirm(plan: &Plan, base_url: &str, out: &Output) -> Result<(), ExitCode> {
+fn confirm(plan: &Plan, base_url: &str, out: &Output) -> Result<(), Reported> {
     if !std::io::stdin().is_terminal() {
         out.error(
             "refusing to apply without confirmation: stdin is not a terminal; \
              review the plan and pass `--auto-approve` (or apply a saved plan: `pxmctl apply plan.json`)",
         );
-        return Err(ExitCode::FAILURE);
+        return Err(Reported);
     }
     let deletes = if plan.deletes() {
         format!(" including {} deletion(s)", plan.counted().removals())
@@ -292,11 +266,11 @@ fn confirm(plan: &Plan, base_url: &str, out: &Output) -> Result<(), ExitCode> {
         Ok(())
     } else {
         out.stderr("Apply cancelled; nothing was changed.\n");
-        Err(ExitCode::FAILURE)
+        Err(Reported)
     }
 }
 
-fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> ExitCode {
+fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> Outcome {
     let client = &prepared.connected.client;
     let stop = Arc::new(AtomicBool::new(false));
     let options = ApplyOptions {
@@ -333,18 +307,25 @@ fn execute(args: &ApplyArgs, prepared: &Prepared, plan: &Plan, out: Output) -> E
         Err(diagnostics) => {
             report(&diagnostics, &prepared.sources, &out);
             out.error("the catalog no longer matches the account unambiguously; plan again");
-            return ExitCode::FAILURE;
+            return Err(Reported);
         }
     };
     // The apply's own requests, not the read's before it.
     let stats = client.stats().since(&requests_before);
-    summary(&report, plan, &out, args.json, &stats);
-    if report.interrupted {
-        ExitCode::from(INTERRUPTED)
-    } else if report.succeeded() {
-        ExitCode::SUCCESS
+    if args.json {
+        out.stdout(&render_apply::summary_event(&report, &stats));
     } else {
-        ExitCode::FAILURE
+        for failure in render_apply::failures(&report, plan) {
+            out.error(&failure);
+        }
+        out.stderr(&render_apply::summary(&report, &stats, out.text_style()));
+    }
+    if report.interrupted {
+        Ok(Exit::Interrupted)
+    } else if report.succeeded() {
+        Ok(Exit::Success)
+    } else {
+        Err(Reported)
     }
 }
 
@@ -363,7 +344,7 @@ async fn watch_interrupts(stop: Arc<AtomicBool>, bars: MultiProgress, out: Outpu
         // Exiting skips the bars' own cleanup: clear them, so no stale
         // frame stays above the prompt.
         let _ = bars.clear();
-        std::process::exit(i32::from(INTERRUPTED));
+        std::process::exit(i32::from(Exit::Interrupted.code()));
     }
 }
 
@@ -500,152 +481,14 @@ impl View {
                 }
                 self.bars.actions.inc(1);
                 if self.json {
-                    let mut event = json!({
-                        "event": "action",
-                        "index": index,
-                        "address": address,
-                        "kind": action.kind,
-                        "op": action.op,
-                        "key": action.key,
-                        "ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-                    });
-                    if let (Some(map), Ok(serde_json::Value::Object(o))) =
-                        (event.as_object_mut(), serde_json::to_value(outcome))
-                    {
-                        map.extend(o);
-                    }
-                    self.out.stdout(&format!("{event}\n"));
+                    self.out
+                        .stdout(&render_apply::action_event(index, action, outcome, elapsed));
                 } else if !self.quiet {
-                    let line = self.line(action, &address, outcome, elapsed);
+                    let line =
+                        render_apply::action_line(action, outcome, elapsed, self.out.text_style());
                     self.bars.multi.suspend(|| self.out.stderr(&line));
                 }
             }
         }
     }
-
-    fn line(&self, action: &Action, address: &str, outcome: &Outcome, elapsed: Duration) -> String {
-        // Keys of pruned objects, ids, details and API messages come from
-        // the account.
-        let address = crate::render::printable(address);
-        let done = match action.op {
-            Op::Create => "created",
-            Op::Update => "updated",
-            Op::Upload => "uploaded",
-            Op::Link => "linked",
-            Op::Delete => "deleted",
-            Op::Retire => "retired",
-        };
-        match outcome {
-            Outcome::Done { id, detail } => {
-                let id = id
-                    .as_deref()
-                    .map(|i| format!(" (id {})", crate::render::printable(i)))
-                    .unwrap_or_default();
-                let detail = detail
-                    .as_deref()
-                    .map(|d| format!(": {}", crate::render::printable(d)))
-                    .unwrap_or_default();
-                format!(
-                    "{} {address}{id} {done}{detail} [{} ms]\n",
-                    self.out
-                        .paint(action.op.symbol(self.out.unicode), Tone::Good),
-                    elapsed.as_millis()
-                )
-            }
-            Outcome::Failed { reason } => format!(
-                "{} {address} failed: {}\n",
-                self.out.paint("✗", Tone::Bad),
-                crate::render::printable(reason)
-            ),
-            Outcome::Skipped { because } => format!(
-                "{} {address} skipped: it depends on action {} which did not succeed\n",
-                self.out.paint("·", Tone::Warn),
-                because + 1
-            ),
-            Outcome::NotStarted => String::new(),
-        }
-    }
-}
-
-fn summary(
-    report: &Report,
-    plan: &Plan,
-    out: &Output,
-    json: bool,
-    stats: &crate::remote::ClientStats,
-) {
-    let t = report.tally();
-    if json {
-        out.stdout(&format!(
-            "{}\n",
-            json!({
-                "event": "summary",
-                "done": t.done,
-                "failed": t.failed,
-                "skipped": t.skipped,
-                "not_started": t.not_started,
-                "interrupted": report.interrupted,
-                "requests": stats.requests,
-                "store_requests": stats.store_requests,
-                "retries": stats.retries,
-                "rate_limited": stats.rate_limited,
-                "slowdowns": stats.pacing.slowdowns,
-                "lowest_pace": stats.pacing.lowest,
-                "ms": u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
-            })
-        ));
-        return;
-    }
-    let failures: Vec<(usize, &str)> = report
-        .outcomes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, o)| match o {
-            Outcome::Failed { reason } => Some((i, reason.as_str())),
-            _ => None,
-        })
-        .collect();
-    for (i, reason) in &failures {
-        out.error(&format!(
-            "{} failed: {reason}",
-            render_plan::address(&plan.actions[*i])
-        ));
-    }
-    let head = if report.succeeded() {
-        out.paint("Apply complete!", Tone::Good)
-    } else if report.interrupted {
-        out.paint("Apply interrupted.", Tone::Warn)
-    } else {
-        out.paint("Apply finished with failures.", Tone::Bad)
-    };
-    let mut line = format!("{head} {} done", t.done);
-    for (n, what) in [
-        (t.failed, "failed"),
-        (t.skipped, "skipped"),
-        (t.not_started, "not started"),
-    ] {
-        if n > 0 {
-            line.push_str(&format!(", {n} {what}"));
-        }
-    }
-    let store = match stats.store_requests {
-        0 => String::new(),
-        n => format!(", {n} to the object store"),
-    };
-    line.push_str(&format!(
-        " in {:.1} s ({} requests{store}, {} retried, {} rate-limited).\n",
-        report.elapsed.as_secs_f64(),
-        stats.requests,
-        stats.retries,
-        stats.rate_limited
-    ));
-    if let Some(slowdown) = crate::render::pacing::slowdown(&stats.pacing) {
-        line.push_str(&format!("It {slowdown}.\n"));
-    }
-    if !report.succeeded() {
-        line.push_str(
-            "Run `pxmctl apply` again to finish: it plans from the account as it now is.\n",
-        );
-    }
-    out.stderr(&line);
 }

@@ -8,9 +8,9 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, connect, runtime};
+use super::exit::{Exit, Outcome, Reported};
 use super::output::Output;
 use super::plan::report;
 use crate::catalog::model::{Catalog, PruneKind};
@@ -40,22 +40,22 @@ pub struct CompareArgs {
     pub catalog: PathBuf,
 }
 
-pub fn run(args: &CompareArgs, out: Output) -> ExitCode {
+pub fn run(args: &CompareArgs, out: Output) -> Outcome {
     match compare_accounts(args, &out) {
-        Ok(true) => ExitCode::from(2),
-        Ok(false) => ExitCode::SUCCESS,
-        Err(code) => code,
+        Ok(true) => Ok(Exit::Changes),
+        Ok(false) => Ok(Exit::Success),
+        Err(reported) => Err(reported),
     }
 }
 
 /// Whether the accounts differ; `Err` once the problem is printed.
-fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> {
+fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, Reported> {
     if args.from == args.to {
         out.error(&format!(
             "`{}` compared with itself: name two environments",
             args.from
         ));
-        return Err(ExitCode::FAILURE);
+        return Err(Reported);
     }
     let env = |name: &str| ConnectArgs {
         env: Some(name.to_owned()),
@@ -72,7 +72,7 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
     let read = |name: &str, r: Result<LiveSnapshot, crate::remote::RemoteError>| {
         r.map_err(|e| {
             out.error(&format!("reading `{name}`: {e}"));
-            ExitCode::FAILURE
+            Reported
         })
     };
     let first = read(&args.from, first)?;
@@ -93,15 +93,15 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
     )
     .map_err(|e| {
         out.error(&e.to_string());
-        ExitCode::FAILURE
+        Reported
     })?;
     let dir = tempfile::tempdir().map_err(|e| {
         out.error(&format!("cannot make a temporary directory: {e}"));
-        ExitCode::FAILURE
+        Reported
     })?;
     crate::export::write::write_files(dir.path(), &exported.files).map_err(|e| {
         out.error(&e.to_string());
-        ExitCode::FAILURE
+        Reported
     })?;
     let loaded = crate::catalog::load(dir.path());
     let Some(mut catalog) = loaded.catalog else {
@@ -110,7 +110,7 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
             "`{}` read as a catalog does not load (a defect: please report it)",
             args.from
         ));
-        return Err(ExitCode::FAILURE);
+        return Err(Reported);
     };
     let regions = compare::RegionsApart {
         only_first: drop_missing_regions(&mut catalog, &second),
@@ -124,7 +124,7 @@ fn compare_accounts(args: &CompareArgs, out: &Output) -> Result<bool, ExitCode> 
             "`{}` and `{}` cannot be compared object for object (above: `{}` read as a catalog, in a temporary directory)",
             args.from, args.to, args.from
         ));
-        ExitCode::FAILURE
+        Reported
     })?;
     out.stdout(&compare::text(&plan, (&args.from, &args.to), &regions));
     if !exported.warnings.is_empty() {

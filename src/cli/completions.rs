@@ -2,10 +2,9 @@
 //! `clap_complete` from the same command definitions that parse the
 //! arguments, so it never falls behind a new flag.
 
-use std::process::ExitCode;
-
 use clap_complete::Shell;
 
+use super::exit::{Exit, Outcome};
 use super::output::Output;
 
 /// Print the completion script for a shell (subcommands, flags and their
@@ -20,9 +19,9 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub fn run(args: &CompletionsArgs, mut command: clap::Command, out: Output) -> ExitCode {
+pub fn run(args: &CompletionsArgs, mut command: clap::Command, out: Output) -> Outcome {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "pxmctl", &mut script);
     out.stdout(&String::from_utf8_lossy(&script));
-    ExitCode::SUCCESS
+    Ok(Exit::Success)
 }

@@ -1,14 +1,14 @@
-//! Connecting a command to an account: the settings (`pxmctl.yaml` beside
-//! the catalog, then the environment), the client, and the runtime that
-//! drives it. Problems are printed here and become exit code 1.
+//! Connecting a command to an account (`session::connect`, with the
+//! process environment) and the runtime that drives it. Problems are
+//! printed here.
 
 use std::path::Path;
-use std::process::ExitCode;
 
+use super::exit::Reported;
 use super::output::Output;
-use crate::config::{ConfigError, Settings};
-use crate::remote::Client;
+use crate::config::ConfigError;
 use crate::render::diagnostics as render;
+use crate::session::{self, ConnectError, Connected};
 
 /// Flags every command that talks to an account shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -19,44 +19,31 @@ pub struct ConnectArgs {
     pub env: Option<String>,
 }
 
-/// Settings and a client ready to use.
-pub struct Connected {
-    pub settings: Settings,
-    pub client: Client,
-}
-
-/// Why a command could not connect, kept until it is its turn to be
-/// reported (a catalog's own problems come first).
-pub enum ConnectError {
-    Config(ConfigError),
-    Client(String),
-}
-
-impl ConnectError {
-    pub fn report(&self, out: &Output) {
-        match self {
-            Self::Config(e) => report_config(e, out),
-            Self::Client(e) => out.error(e),
-        }
-    }
-}
-
-/// Resolves settings for the catalog in `dir` and builds the client.
+/// Resolves settings for the catalog in `dir` and builds the client,
+/// reading the process environment.
 pub fn try_connect(dir: &Path, args: &ConnectArgs) -> Result<Connected, ConnectError> {
-    let vars = |name: &str| std::env::var(name).ok();
-    let settings =
-        Settings::resolve(dir, args.env.as_deref(), &vars).map_err(ConnectError::Config)?;
-    let client =
-        Client::new(&settings.connection).map_err(|e| ConnectError::Client(e.to_string()))?;
-    Ok(Connected { settings, client })
+    session::connect(dir, args.env.as_deref(), &process_vars)
+}
+
+/// The process environment, the one place `cli` hands it to the library.
+pub fn process_vars(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// [`try_connect`], reporting what goes wrong.
-pub fn connect(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Connected, ExitCode> {
+pub fn connect(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Connected, Reported> {
     try_connect(dir, args).map_err(|e| {
-        e.report(out);
-        ExitCode::FAILURE
+        report_connect(&e, out);
+        Reported
     })
+}
+
+/// Why a command could not connect.
+pub fn report_connect(error: &ConnectError, out: &Output) {
+    match error {
+        ConnectError::Config(e) => report_config(e, out),
+        ConnectError::Client(e) => out.error(e),
+    }
 }
 
 /// File problems are shown like catalog problems (snippets, hints);
@@ -76,12 +63,12 @@ fn report_config(error: &ConfigError, out: &Output) {
 }
 
 /// The runtime network commands run on.
-pub fn runtime(out: &Output) -> Result<tokio::runtime::Runtime, ExitCode> {
+pub fn runtime(out: &Output) -> Result<tokio::runtime::Runtime, Reported> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| {
             out.error(&format!("cannot start the async runtime: {e}"));
-            ExitCode::FAILURE
+            Reported
         })
 }

@@ -4,9 +4,10 @@
 //! apply, plan again, which must be empty. Ends with where to go next.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::Command;
 
 use super::connect::runtime;
+use super::exit::{Exit, Outcome, Reported};
 use super::output::{Output, Tone};
 use crate::catalog;
 use crate::sandbox::{Credentials, Sandbox, SandboxConfig, Seed};
@@ -25,7 +26,7 @@ pub struct DemoArgs {
     pub dir: PathBuf,
 }
 
-pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
+pub fn run(args: &DemoArgs, out: Output) -> Outcome {
     let loaded = catalog::load(&args.dir);
     let Some(checked) = loaded.catalog else {
         out.error(&format!(
@@ -33,11 +34,9 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
             args.dir.display(),
             args.dir.display()
         ));
-        return ExitCode::FAILURE;
+        return Err(Reported);
     };
-    let Ok(rt) = runtime(&out) else {
-        return ExitCode::FAILURE;
-    };
+    let rt = runtime(&out)?;
     // PXM regions are read-only: the account must already hold the ones
     // the catalog names, as a real account would.
     let seed = Seed::with_regions(checked.regions.values().map(|r| r.value.name.as_str()));
@@ -53,7 +52,7 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             out.error(&format!("cannot start the sandbox: {e}"));
-            return ExitCode::FAILURE;
+            return Err(Reported);
         }
     };
     out.stderr(&format!(
@@ -79,7 +78,7 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
             "nothing changed in the catalog, so nothing is left to do",
         ),
     ];
-    let mut code = ExitCode::SUCCESS;
+    let mut outcome = Ok(Exit::Success);
     for (n, step, why) in &steps {
         out.stdout(&format!(
             "\n{} pxmctl {}   # {why}\n",
@@ -101,21 +100,21 @@ pub fn run(args: &DemoArgs, out: Output) -> ExitCode {
                     "`pxmctl {}` exited with {status}; the output above says why",
                     step.join(" ")
                 ));
-                code = ExitCode::FAILURE;
+                outcome = Err(Reported);
                 break;
             }
             Err(e) => {
                 out.error(&format!("cannot run pxmctl again as a child process: {e}"));
-                code = ExitCode::FAILURE;
+                outcome = Err(Reported);
                 break;
             }
         }
     }
     let _ = rt.block_on(sandbox.shutdown());
-    if code == ExitCode::SUCCESS {
+    if outcome.is_ok() {
         out.stdout(&next_steps(&args.dir));
     }
-    code
+    outcome
 }
 
 /// Runs this binary with `args` against the sandbox; its exit status.

@@ -4,9 +4,9 @@
 //! and says what it did and what could not be exported.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, connect, runtime};
+use super::exit::{Exit, Outcome, Reported};
 use super::output::{Output, Tone, plural};
 use crate::catalog;
 use crate::diag::Severity;
@@ -47,10 +47,10 @@ pub struct ExportArgs {
     pub connect: ConnectArgs,
 }
 
-pub fn run(args: &ExportArgs, out: Output) -> ExitCode {
+pub fn run(args: &ExportArgs, out: Output) -> Outcome {
     match export_to(args, &out) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(()) => ExitCode::FAILURE,
+        Ok(()) => Ok(Exit::Success),
+        Err(()) => Err(Reported),
     }
 }
 

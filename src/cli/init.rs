@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
-use std::process::ExitCode;
 
+use super::exit::{Exit, Outcome, Reported};
 use super::output::{Output, Tone};
 use crate::catalog::format::is_valid_key;
 use crate::catalog::load::{is_catalog_yaml, walk};
@@ -84,12 +84,12 @@ enum Fate {
     Unchanged,
 }
 
-pub fn run(args: &InitArgs, out: Output) -> ExitCode {
+pub fn run(args: &InitArgs, out: Output) -> Outcome {
     match init(args, &out) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => Ok(Exit::Success),
         Err(message) => {
             out.error(&message);
-            ExitCode::FAILURE
+            Err(Reported)
         }
     }
 }

@@ -7,6 +7,7 @@ mod compare;
 mod completions;
 mod connect;
 mod demo;
+mod exit;
 mod export;
 mod init;
 mod logging;
@@ -18,9 +19,9 @@ mod status;
 mod unlock;
 mod validate;
 
-use std::process::ExitCode;
-
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+pub use exit::{Exit, Outcome, Reported, exit_code};
 
 use output::{ColorChoice, Output};
 
@@ -68,8 +69,9 @@ enum Command {
     Completions(completions::CompletionsArgs),
 }
 
-/// Runs the command line and returns the process exit code.
-pub fn main() -> ExitCode {
+/// Runs the command line; the binary turns the outcome into its exit
+/// code ([`exit_code`]).
+pub fn run() -> Outcome {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let out = Output::new(cli.color);
@@ -88,7 +90,7 @@ pub fn main() -> ExitCode {
         && let Err(e) = std::env::set_current_dir(dir)
     {
         out.error(&format!("-C {}: {e}", dir.display()));
-        return ExitCode::FAILURE;
+        return Err(Reported);
     }
     // Only a directory nobody named is looked for: one named on the
     // command line is used as given, even when it does not exist.

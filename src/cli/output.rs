@@ -100,24 +100,11 @@ impl Output {
     /// `text` in bold green/red/yellow when colour is on.
     #[must_use]
     pub fn paint(&self, text: &str, tone: Tone) -> String {
-        if !self.color {
-            return text.to_owned();
-        }
-        let code = match tone {
-            Tone::Good => "1;32",
-            Tone::Bad => "1;31",
-            Tone::Warn => "1;33",
-        };
-        format!("\x1b[{code}m{text}\x1b[0m")
+        crate::render::tone::paint(text, tone, self.color)
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-pub enum Tone {
-    Good,
-    Bad,
-    Warn,
-}
+pub use crate::render::tone::Tone;
 
 /// `1 category`, `2 collections`: a count of a catalog section's entries
 /// (`categories`, `attribute_groups`).

@@ -2,10 +2,10 @@
 //! flags into a `SandboxConfig`, starts the sandbox, prints where it is
 //! and the credentials to use, and stops cleanly on Ctrl-C or SIGTERM.
 
+use super::exit::{Exit, Outcome, Reported};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::sandbox::{
@@ -238,26 +238,24 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     message
 }
 
-fn fail(message: &str) -> ExitCode {
+// A server's errors go straight to stderr: it has no `Output` to share.
+fn fail(message: &str) -> Reported {
     let _ = writeln!(std::io::stderr().lock(), "error: {message}");
-    ExitCode::from(1)
+    Reported
 }
 
-pub fn run(args: &SandboxArgs) -> ExitCode {
-    let config = match args.config() {
-        Ok(c) => c,
-        Err(e) => return fail(&e),
-    };
+pub fn run(args: &SandboxArgs) -> Outcome {
+    let config = args.config().map_err(|e| fail(&e))?;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+        Err(e) => return Err(fail(&format!("cannot start the async runtime: {e}"))),
     };
     match runtime.block_on(serve(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&error_chain(&e)),
+        Ok(()) => Ok(Exit::Success),
+        Err(e) => Err(fail(&error_chain(&e))),
     }
 }
 

@@ -1,7 +1,6 @@
 //! `pxmctl schema`: print a JSON Schema that editors use.
 
-use std::process::ExitCode;
-
+use super::exit::{Exit, Outcome};
 use super::output::Output;
 use crate::catalog::schema;
 use crate::config::format::SCHEMA as SETTINGS_SCHEMA;
@@ -19,11 +18,11 @@ pub struct SchemaArgs {
     settings: bool,
 }
 
-pub fn run(args: &SchemaArgs, out: Output) -> ExitCode {
+pub fn run(args: &SchemaArgs, out: Output) -> Outcome {
     if args.settings {
         out.stdout(&SETTINGS_SCHEMA.text());
     } else {
         out.stdout(&schema::schema_text());
     }
-    ExitCode::SUCCESS
+    Ok(Exit::Success)
 }

@@ -3,9 +3,9 @@
 //! after setting credentials, and the quickest check that they work.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, connect, runtime};
+use super::exit::{Exit, Outcome, Reported};
 use super::output::{Output, Tone};
 use crate::remote::Credentials;
 use crate::remote::LiveSnapshot;
@@ -24,9 +24,9 @@ pub struct StatusArgs {
     pub connect: ConnectArgs,
 }
 
-pub fn run(args: &StatusArgs, out: Output) -> ExitCode {
+pub fn run(args: &StatusArgs, out: Output) -> Outcome {
     let Ok(connected) = connect(&args.dir, &args.connect, &out) else {
-        return ExitCode::FAILURE;
+        return Err(Reported);
     };
     let settings = &connected.settings;
     let environment = match (&settings.environment, &settings.config_file) {
@@ -50,7 +50,7 @@ pub fn run(args: &StatusArgs, out: Output) -> ExitCode {
         settings.connection.base_url
     ));
     let Ok(rt) = runtime(&out) else {
-        return ExitCode::FAILURE;
+        return Err(Reported);
     };
     let client = connected.client;
     match rt.block_on(LiveSnapshot::fetch(&client)) {
@@ -87,11 +87,11 @@ pub fn run(args: &StatusArgs, out: Output) -> ExitCode {
                 .as_ref()
                 .map_or(String::new(), |name| format!(" --env {name}"));
             out.stderr(&format!("next: pxmctl plan{env} {}\n", args.dir.display()));
-            ExitCode::SUCCESS
+            Ok(Exit::Success)
         }
         Err(e) => {
             out.error(&e.to_string());
-            ExitCode::FAILURE
+            Err(Reported)
         }
     }
 }

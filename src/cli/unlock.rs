@@ -2,9 +2,9 @@
 //! that was killed (as `terraform force-unlock`).
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::connect::{ConnectArgs, connect, runtime};
+use super::exit::{Exit, Outcome, Reported};
 use super::output::{Output, Tone};
 use crate::remote::lock;
 use crate::render::printable;
@@ -28,19 +28,19 @@ pub struct UnlockArgs {
     pub connect: ConnectArgs,
 }
 
-pub fn run(args: &UnlockArgs, out: Output) -> ExitCode {
+pub fn run(args: &UnlockArgs, out: Output) -> Outcome {
     let Ok(connected) = connect(&args.catalog, &args.connect, &out) else {
-        return ExitCode::FAILURE;
+        return Err(Reported);
     };
     let Ok(rt) = runtime(&out) else {
-        return ExitCode::FAILURE;
+        return Err(Reported);
     };
     let client = &connected.client;
     let locks = match rt.block_on(lock::locks(client)) {
         Ok(locks) => locks,
         Err(e) => {
             out.error(&e.to_string());
-            return ExitCode::FAILURE;
+            return Err(Reported);
         }
     };
     let Some(id) = &args.id else {
@@ -55,14 +55,14 @@ pub fn run(args: &UnlockArgs, out: Output) -> ExitCode {
             out.stdout(&printable(&format!("locked by {holder} (id {})", l.id)));
             out.stdout("\n");
         }
-        return ExitCode::SUCCESS;
+        return Ok(Exit::Success);
     };
     if !locks.iter().any(|l| &l.id == id) {
         out.error(&format!(
             "no lock with id `{}` on this account; `pxmctl unlock` lists the locks",
             printable(id)
         ));
-        return ExitCode::FAILURE;
+        return Err(Reported);
     }
     match rt.block_on(lock::delete(client, id)) {
         Ok(()) => {
@@ -71,11 +71,11 @@ pub fn run(args: &UnlockArgs, out: Output) -> ExitCode {
                 out.paint("ok:", Tone::Good),
                 printable(id)
             ));
-            ExitCode::SUCCESS
+            Ok(Exit::Success)
         }
         Err(e) => {
             out.error(&e.to_string());
-            ExitCode::FAILURE
+            Err(Reported)
         }
     }
 }

@@ -1,10 +1,10 @@
 //! `pxmctl validate`: check a catalog without touching any account.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::exit::{Exit, Outcome, Reported};
 use super::output::{Output, Tone, plural};
 use crate::catalog;
 use crate::diag::Severity;
@@ -45,7 +45,7 @@ struct Summary {
     entries: std::collections::BTreeMap<&'static str, usize>,
 }
 
-pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
+pub fn run(args: &ValidateArgs, out: Output) -> Outcome {
     let mut loaded = catalog::load(&args.dir);
     // Only assets that share a size can be copies, so only those are
     // hashed (through the cache); a read that fails was reported above.
@@ -118,8 +118,8 @@ pub fn run(args: &ValidateArgs, out: Output) -> ExitCode {
         }
     }
     if loaded.catalog.is_some() {
-        ExitCode::SUCCESS
+        Ok(Exit::Success)
     } else {
-        ExitCode::FAILURE
+        Err(Reported)
     }
 }

@@ -34,6 +34,7 @@ mod plan;
 mod readings;
 mod remote_client;
 mod remote_snapshot;
+mod render_apply;
 mod render_golden;
 mod render_plan;
 mod reviewed;

@@ -1,6 +1,16 @@
-//! The steps of a run that need both the catalog and the account, as a
-//! library: what `plan` and `apply` (and the tests) run between reading
-//! the account and planning. No printing; results are values.
+//! The pipeline as a library (as Terraform's `backend/local`): connecting
+//! to an account (`connect`), the catalog checked while the account is
+//! read and the plan made of the two (`prepare`), a saved plan checked
+//! before it is applied (`saved`), and the steps between reading the
+//! account and planning. `cli` runs these and renders what they return;
+//! nothing here prints.
+
+mod connect;
+mod prepare;
+pub mod saved;
+
+pub use connect::{ConnectError, Connected, connect};
+pub use prepare::{HeldLock, LockWait, Notice, PrepareError, PrepareOptions, Prepared, prepare};
 
 use crate::catalog::model::Catalog;
 use crate::plan::{PlanOptions, file_values_needed};
