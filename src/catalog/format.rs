@@ -117,6 +117,20 @@ pub fn is_valid_key(key: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
+/// Reads a date as the catalog writes it: `YYYY-MM-DD` (midnight UTC) or
+/// an RFC 3339 date-time. (What the API sends is read by `api::codec`,
+/// which accepts more.)
+#[must_use]
+pub fn parse_date(text: &str) -> Option<jiff::Timestamp> {
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Some(ts);
+    }
+    text.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+}
+
 /// One catalog file. Every map is optional, and entries of one kind may be
 /// spread over any number of files.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -475,4 +489,16 @@ pub struct Resource {
     #[schemars(extend("uniqueItems" = true))]
     pub collections: Option<Vec<Key>>,
 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn dates_and_datetimes_parse() {
+        assert_eq!(parse_date("2026-01-01"), parse_date("2026-01-01T00:00:00Z"));
+        assert!(parse_date("2026-02-30").is_none());
+        assert!(parse_date("tomorrow").is_none());
+    }
 }

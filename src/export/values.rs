@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::api::codec;
-use crate::catalog::check::parse_date;
+use crate::catalog::format::parse_date;
 use crate::catalog::format::{AttributeType, AttributeValue, PublishWindow, Published};
 use crate::remote::wire::LivePublishing;
 

@@ -110,13 +110,21 @@ fn colour_paints_only_the_symbols_and_the_head() {
     let line = render::action_line(&plan.actions[0], &report.outcomes[0], Duration::ZERO, style);
     assert!(line.starts_with("\u{1b}[1;32m"), "{line:?}");
     let summary = render::summary(&report, &stats(), style);
-    assert!(summary.starts_with("\u{1b}[1;31mApply finished with failures."), "{summary:?}");
+    assert!(
+        summary.starts_with("\u{1b}[1;31mApply finished with failures."),
+        "{summary:?}"
+    );
     let done = Report {
         outcomes: vec![report.outcomes[0].clone()],
         ..report
     };
     let complete = render::summary(&done, &ClientStats::default(), PLAIN);
-    assert!(complete.starts_with("Apply complete! 1 done in 2.3 s (0 requests, 0 retried, 0 rate-limited)."), "{complete}");
+    assert!(
+        complete.starts_with(
+            "Apply complete! 1 done in 2.3 s (0 requests, 0 retried, 0 rate-limited)."
+        ),
+        "{complete}"
+    );
     assert!(!complete.contains("Run `pxmctl apply` again"), "{complete}");
 }
 
@@ -125,7 +133,12 @@ fn json_events() {
     let (plan, report) = run();
     let mut lines = String::new();
     for (i, (action, outcome)) in plan.actions.iter().zip(&report.outcomes).enumerate() {
-        lines.push_str(&render::action_event(i, action, outcome, Duration::from_millis(7)));
+        lines.push_str(&render::action_event(
+            i,
+            action,
+            outcome,
+            Duration::from_millis(7),
+        ));
     }
     lines.push_str(&render::summary_event(&report, &stats()));
     lines.push_str(&render::no_changes_event());

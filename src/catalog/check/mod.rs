@@ -10,7 +10,6 @@ mod references;
 mod values;
 
 pub use assets::{canonical_mime, implied_mime_type};
-pub use values::parse_date;
 
 use std::collections::BTreeMap;
 use std::path::Path;

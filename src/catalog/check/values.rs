@@ -5,22 +5,11 @@
 use jiff::Timestamp;
 
 use super::Checker;
-use crate::catalog::format::{self, AttributeType, Published};
+use crate::catalog::format::{self, AttributeType, Published, parse_date};
 use crate::catalog::model::{AttributeValue, Publishing, SortedMap};
 use crate::catalog::parse::RawEntry;
 use crate::catalog::suggest::did_you_mean;
 use crate::diag::{Code, Diagnostic};
-
-/// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 date-time.
-pub fn parse_date(text: &str) -> Option<Timestamp> {
-    if let Ok(ts) = text.parse::<Timestamp>() {
-        return Some(ts);
-    }
-    text.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map(|z| z.timestamp())
-}
 
 impl Checker<'_> {
     fn date<T>(&mut self, e: &RawEntry<T>, path: &[&str], text: &str) -> Option<Timestamp> {
@@ -225,17 +214,5 @@ impl Checker<'_> {
                 None
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_date;
-
-    #[test]
-    fn dates_and_datetimes_parse() {
-        assert_eq!(parse_date("2026-01-01"), parse_date("2026-01-01T00:00:00Z"));
-        assert!(parse_date("2026-02-30").is_none());
-        assert!(parse_date("tomorrow").is_none());
     }
 }
