@@ -16,7 +16,7 @@ use crate::plan::{Kind, Op};
 
 /// The value one field should have.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Want {
+pub(super) enum Want {
     /// Text, or `null`.
     Text(Option<String>),
     Flag(bool),
@@ -48,19 +48,19 @@ impl Want {
     /// merged by ownership, or the `attributes` op array (which replaces
     /// every value).
     #[must_use]
-    pub fn needs_fresh(&self) -> bool {
+    pub(super) fn needs_fresh(&self) -> bool {
         matches!(self, Want::Merged { .. } | Want::Values(_))
     }
 
     /// Whether this clears the field (`null`).
     #[must_use]
-    pub fn clears(&self) -> bool {
+    pub(super) fn clears(&self) -> bool {
         matches!(self, Want::Text(None) | Want::Id(None) | Want::Date(None))
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Field {
+pub(super) struct Field {
     pub name: &'static str,
     pub want: Want,
 }
@@ -68,7 +68,7 @@ pub struct Field {
 /// A reference to an entry that has no live id (its create failed or
 /// was skipped).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unresolved {
+pub(super) struct Unresolved {
     pub kind: Kind,
     pub key: String,
 }
@@ -148,7 +148,7 @@ fn publishing(fields: &mut Vec<Field>, p: &Publishing) {
 
 /// The fields action `op` on entry `key` of `kind` owns. A file's
 /// `Link` owns its collections; its `Update` and `Upload` the rest.
-pub fn fields(
+pub(super) fn fields(
     catalog: &Catalog,
     ids: &Ids,
     kind: Kind,

@@ -73,7 +73,7 @@ where
 }
 
 /// What every action needs.
-pub struct Context<'a> {
+pub(super) struct Context<'a> {
     pub client: &'a Client,
     pub catalog: &'a Catalog,
     /// Live file id → file name, as read for this apply.
@@ -94,14 +94,14 @@ pub struct Context<'a> {
 /// splitting the bandwidth many ways (each would finish late, and a run
 /// stopped halfway would have nothing to show) while small files still
 /// go many at a time.
-pub struct UploadBudget(tokio::sync::Semaphore);
+pub(super) struct UploadBudget(tokio::sync::Semaphore);
 
 impl UploadBudget {
     /// In KiB, the unit of the semaphore's permits.
     const KIB: u32 = 256 * 1024;
 
     #[must_use]
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self(tokio::sync::Semaphore::new(Self::KIB as usize))
     }
 
@@ -121,7 +121,7 @@ impl Default for UploadBudget {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ActionError {
+pub(super) enum ActionError {
     #[error(transparent)]
     Remote(#[from] RemoteError),
     #[error("{0}")]
@@ -135,7 +135,7 @@ pub enum ActionError {
 type Done = (Option<String>, Option<String>);
 
 impl Context<'_> {
-    pub async fn run(&self, index: usize, action: &Action) -> Outcome {
+    pub(super) async fn run(&self, index: usize, action: &Action) -> Outcome {
         match self.execute(index, action).await {
             Ok((id, detail)) => Outcome::Done { id, detail },
             Err(e) => Outcome::Failed {

@@ -12,7 +12,7 @@ use crate::plan::identity::Matches;
 use crate::remote::LiveSnapshot;
 
 #[derive(Debug, Default)]
-pub struct Ids {
+pub(super) struct Ids {
     inner: RwLock<Table>,
 }
 
@@ -25,7 +25,7 @@ struct Table {
 impl Ids {
     /// The ids of every entry matched in `live`.
     #[must_use]
-    pub fn matched(catalog: &Catalog, live: &LiveSnapshot, matches: &Matches) -> Self {
+    pub(super) fn matched(catalog: &Catalog, live: &LiveSnapshot, matches: &Matches) -> Self {
         let mut table = Table::default();
         for kind in Kind::ALL {
             for key in catalog.keys(kind) {
@@ -42,7 +42,7 @@ impl Ids {
 
     /// The live id of entry `key`, once it exists.
     #[must_use]
-    pub fn get(&self, kind: Kind, key: &str) -> Option<String> {
+    pub(super) fn get(&self, kind: Kind, key: &str) -> Option<String> {
         let table = self
             .inner
             .read()
@@ -52,7 +52,7 @@ impl Ids {
 
     /// Whether some entry manages the live object `id`.
     #[must_use]
-    pub fn is_managed(&self, kind: Kind, id: &str) -> bool {
+    pub(super) fn is_managed(&self, kind: Kind, id: &str) -> bool {
         let table = self
             .inner
             .read()
@@ -61,7 +61,7 @@ impl Ids {
     }
 
     /// Records the id a create (or a lookup after a lost answer) found.
-    pub fn insert(&self, kind: Kind, key: &str, id: &str) {
+    pub(super) fn insert(&self, kind: Kind, key: &str, id: &str) {
         let mut table = self
             .inner
             .write()

@@ -42,7 +42,7 @@ fn identity(kind: Kind, fields: &[Field]) -> Vec<&Field> {
 /// The id of a live object of `kind`, changed since the day of `since`
 /// (less the skew), whose identity fields match `fields` and that no
 /// entry but `key` owns.
-pub async fn find(
+pub(super) async fn find(
     client: &Client,
     ids: &Ids,
     (kind, key): (Kind, &str),
@@ -71,7 +71,7 @@ pub async fn find(
 /// An object from a create or get answer: the object itself, or the one
 /// object it is wrapped in (`{"collection": {...}}`).
 #[must_use]
-pub fn object(body: &[u8]) -> Option<Map<String, Value>> {
+pub(super) fn object(body: &[u8]) -> Option<Map<String, Value>> {
     match serde_json::from_slice::<Value>(body).ok()? {
         Value::Object(o) if o.contains_key("id") => Some(o),
         Value::Object(o) if o.len() == 1 => match o.into_iter().next()? {

@@ -17,7 +17,11 @@ use crate::remote::wire::{flag_of, id_of, ids_of, text_of, texts_of, values_of};
 /// The body to send: for a create (`fresh` is `None`) every field with a
 /// value; for an update the changed fields only (empty: nothing to do).
 #[must_use]
-pub fn body(fields: &[Field], fresh: Option<&Map<String, Value>>, ids: &Ids) -> Map<String, Value> {
+pub(super) fn body(
+    fields: &[Field],
+    fresh: Option<&Map<String, Value>>,
+    ids: &Ids,
+) -> Map<String, Value> {
     let mut out = Map::new();
     for f in fields {
         let have = fresh.map(|o| o.get(f.name).unwrap_or(&Value::Null));
@@ -135,7 +139,7 @@ fn same(want: &Want, have: &Value, wanted: &Value) -> bool {
 
 /// Whether `object` already holds what `field` wants.
 #[must_use]
-pub fn holds(field: &Field, object: &Map<String, Value>, ids: &Ids) -> bool {
+pub(super) fn holds(field: &Field, object: &Map<String, Value>, ids: &Ids) -> bool {
     let have = object.get(field.name).unwrap_or(&Value::Null);
     same(&field.want, have, &value(&field.want, Some(have), ids))
 }

@@ -1446,13 +1446,13 @@ mod tests {
         use axum::routing::put;
 
         #[derive(Debug, Default)]
-        pub struct Seen {
+        pub(super) struct Seen {
             pub content_length: Option<String>,
             pub chunked: bool,
             pub body: Vec<u8>,
         }
 
-        pub async fn start(mut statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<Seen>>>) {
+        pub(super) async fn start(mut statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<Seen>>>) {
             statuses.reverse();
             let script = Arc::new(Mutex::new(statuses));
             let seen = Arc::new(Mutex::new(Vec::new()));

@@ -27,7 +27,7 @@ use crate::session::{HeldLock, LockWait, Prepared};
 #[command(
     after_help = "Examples:\n  pxmctl apply                          # plan, show, ask, apply\n  pxmctl apply --auto-approve --json    # in CI: no question, one JSON event per action\n  pxmctl plan --out plan.json && pxmctl apply plan.json   # exactly the reviewed plan"
 )]
-pub struct ApplyArgs {
+pub(super) struct ApplyArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// The catalog directory, or a plan saved with `pxmctl plan --out`
@@ -70,7 +70,7 @@ pub struct ApplyArgs {
     pub lock_lease: u64,
 }
 
-pub fn run(args: &ApplyArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &ApplyArgs, out: Output) -> Outcome {
     let saved_plan = args.path.is_file();
     let dir = if saved_plan {
         &args.catalog

@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 
 /// What every command's catalog argument defaults to.
-pub const DEFAULT: &str = "catalog";
+pub(super) const DEFAULT: &str = "catalog";
 
 /// The defaulted `given`, unless no such directory is here: then the
 /// nearest catalog upward, if any.
 #[must_use]
-pub fn locate(given: &Path) -> PathBuf {
+pub(super) fn locate(given: &Path) -> PathBuf {
     if given.exists() {
         return given.to_path_buf();
     }
@@ -59,7 +59,7 @@ fn relative(here: &Path, dir: &Path) -> PathBuf {
 
 /// What to say when there is no catalog at `dir`.
 #[must_use]
-pub fn missing(dir: &Path) -> String {
+pub(super) fn missing(dir: &Path) -> String {
     format!(
         "no catalog directory `{}` here or above: run pxmctl inside a catalog (a directory with `pxmctl.yaml`) or beside a `catalog/` directory, name it (`pxmctl plan path/to/catalog`, or `-C path/to/repo`), or start one with `pxmctl init`",
         dir.display()

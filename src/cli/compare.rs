@@ -26,7 +26,7 @@ use crate::render::plan::compare;
 #[command(
     after_help = "Examples:\n  pxmctl compare staging production          # what staging holds that production does not\n  pxmctl compare production staging --catalog shop/catalog\n\nExit status: 0 when the accounts hold the same catalog, 2 when they differ, 1 on error."
 )]
-pub struct CompareArgs {
+pub(super) struct CompareArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// The environment read as the catalog (from `pxmctl.yaml`).
@@ -40,7 +40,7 @@ pub struct CompareArgs {
     pub catalog: PathBuf,
 }
 
-pub fn run(args: &CompareArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &CompareArgs, out: Output) -> Outcome {
     match compare_accounts(args, &out) {
         Ok(true) => Ok(Exit::Changes),
         Ok(false) => Ok(Exit::Success),

@@ -13,13 +13,13 @@ use super::output::Output;
 #[command(
     after_help = "Examples:\n  mkdir -p ~/.local/share/bash-completion/completions && pxmctl completions bash > ~/.local/share/bash-completion/completions/pxmctl\n  pxmctl completions zsh > \"${fpath[1]}/_pxmctl\"     # then restart zsh\n  pxmctl completions fish > ~/.config/fish/completions/pxmctl.fish\n  pxmctl completions powershell >> $PROFILE"
 )]
-pub struct CompletionsArgs {
+pub(super) struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: Shell,
 }
 
-pub fn run(args: &CompletionsArgs, mut command: clap::Command, out: Output) -> Outcome {
+pub(super) fn run(args: &CompletionsArgs, mut command: clap::Command, out: Output) -> Outcome {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "pxmctl", &mut script);
     out.stdout(&String::from_utf8_lossy(&script));

@@ -12,7 +12,7 @@ use crate::session::{self, ConnectError, Connected};
 
 /// Flags every command that talks to an account shares.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ConnectArgs {
+pub(super) struct ConnectArgs {
     /// Environment from `pxmctl.yaml` (default: `PXM_ENV`, then the file's
     /// `default_environment`).
     #[arg(long, short = 'e', value_name = "NAME")]
@@ -21,17 +21,17 @@ pub struct ConnectArgs {
 
 /// Resolves settings for the catalog in `dir` and builds the client,
 /// reading the process environment.
-pub fn try_connect(dir: &Path, args: &ConnectArgs) -> Result<Connected, ConnectError> {
+pub(super) fn try_connect(dir: &Path, args: &ConnectArgs) -> Result<Connected, ConnectError> {
     session::connect(dir, args.env.as_deref(), &process_vars)
 }
 
 /// The process environment, the one place `cli` hands it to the library.
-pub fn process_vars(name: &str) -> Option<String> {
+pub(super) fn process_vars(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
 /// [`try_connect`], reporting what goes wrong.
-pub fn connect(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Connected, Reported> {
+pub(super) fn connect(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Connected, Reported> {
     try_connect(dir, args).map_err(|e| {
         report_connect(&e, out);
         Reported
@@ -39,7 +39,7 @@ pub fn connect(dir: &Path, args: &ConnectArgs, out: &Output) -> Result<Connected
 }
 
 /// Why a command could not connect.
-pub fn report_connect(error: &ConnectError, out: &Output) {
+pub(super) fn report_connect(error: &ConnectError, out: &Output) {
     match error {
         ConnectError::Config(e) => report_config(e, out),
         ConnectError::Client(e) => out.error(e),
@@ -63,7 +63,7 @@ fn report_config(error: &ConfigError, out: &Output) {
 }
 
 /// The runtime network commands run on.
-pub fn runtime(out: &Output) -> Result<tokio::runtime::Runtime, Reported> {
+pub(super) fn runtime(out: &Output) -> Result<tokio::runtime::Runtime, Reported> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

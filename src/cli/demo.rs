@@ -18,7 +18,7 @@ use crate::sandbox::{Credentials, Sandbox, SandboxConfig, Seed};
 #[command(
     after_help = "Examples:\n  pxmctl demo                 # the bundled catalog/\n  pxmctl demo examples/apparel"
 )]
-pub struct DemoArgs {
+pub(super) struct DemoArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// The catalog directory.
@@ -26,7 +26,7 @@ pub struct DemoArgs {
     pub dir: PathBuf,
 }
 
-pub fn run(args: &DemoArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &DemoArgs, out: Output) -> Outcome {
     let loaded = catalog::load(&args.dir);
     let Some(checked) = loaded.catalog else {
         out.error(&format!(

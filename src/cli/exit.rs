@@ -51,7 +51,7 @@ pub fn exit_code(outcome: Outcome) -> ExitCode {
 
 /// Of two outcomes, the one to exit with: an error over deletions over
 /// changes over nothing to do.
-pub fn worst(a: Outcome, b: Outcome) -> Outcome {
+pub(super) fn worst(a: Outcome, b: Outcome) -> Outcome {
     match (a, b) {
         (Err(Reported), _) | (_, Err(Reported)) => Err(Reported),
         (Ok(a), Ok(b)) => Ok(a.max(b)),

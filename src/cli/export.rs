@@ -28,7 +28,7 @@ const WARNINGS_SHOWN: usize = 20;
 #[command(
     after_help = "Examples:\n  pxmctl export\n  pxmctl export --env production --out catalog\n  pxmctl export --with-assets --out catalog && pxmctl validate catalog"
 )]
-pub struct ExportArgs {
+pub(super) struct ExportArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// The directory to write the catalog to (where `pxmctl.yaml` is read
@@ -47,7 +47,7 @@ pub struct ExportArgs {
     pub connect: ConnectArgs,
 }
 
-pub fn run(args: &ExportArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &ExportArgs, out: Output) -> Outcome {
     match export_to(args, &out) {
         Ok(()) => Ok(Exit::Success),
         Err(()) => Err(Reported),

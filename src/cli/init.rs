@@ -31,7 +31,7 @@ const STARTER: &str = "catalog.yaml";
 
 /// Which CI files to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Ci {
+pub(super) enum Ci {
     /// Both GitHub Actions and GitLab CI.
     #[default]
     All,
@@ -58,7 +58,7 @@ pub enum Ci {
 #[command(
     after_help = "Examples:\n  pxmctl init                  # catalog/ here, CI for GitHub and GitLab\n  pxmctl init --ci github shop/catalog\n  pxmctl init --force          # replace files that differ from the templates"
 )]
-pub struct InitArgs {
+pub(super) struct InitArgs {
     /// The catalog directory to create, relative to the repository root
     /// (the current directory).
     #[arg(default_value = "catalog")]
@@ -84,7 +84,7 @@ enum Fate {
     Unchanged,
 }
 
-pub fn run(args: &InitArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &InitArgs, out: Output) -> Outcome {
     match init(args, &out) {
         Ok(()) => Ok(Exit::Success),
         Err(message) => {

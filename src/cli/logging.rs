@@ -14,7 +14,7 @@ use crate::remote::secret::redact;
 /// `-v` of the commands that talk to an API (the others have no request
 /// to log, so their help does not offer it).
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
-pub struct LogArgs {
+pub(super) struct LogArgs {
     /// Log each API request to stderr (`-vv`: more). Secrets never appear.
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -22,7 +22,7 @@ pub struct LogArgs {
 
 /// Installs the subscriber: warnings always, `-v` adds pxmctl's request
 /// lines, `-vv` also the HTTP library's connection events.
-pub fn init(verbosity: u8) {
+pub(super) fn init(verbosity: u8) {
     let (ours, theirs) = match verbosity {
         0 => (Level::WARN, LevelFilter::WARN),
         1 => (Level::DEBUG, LevelFilter::WARN),

@@ -7,7 +7,7 @@ use crate::render::diagnostics::TextStyle;
 
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(super) enum ColorChoice {
     /// Colour when writing to a terminal and `NO_COLOR` is unset.
     #[default]
     Auto,
@@ -17,7 +17,7 @@ pub enum ColorChoice {
 
 /// Output settings decided once per run.
 #[derive(Debug, Clone, Copy)]
-pub struct Output {
+pub(super) struct Output {
     pub color: bool,
     pub unicode: bool,
     pub width: usize,
@@ -27,7 +27,7 @@ pub struct Output {
 
 impl Output {
     #[must_use]
-    pub fn new(choice: ColorChoice) -> Self {
+    pub(super) fn new(choice: ColorChoice) -> Self {
         let terminal = std::io::stdout().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
@@ -49,12 +49,12 @@ impl Output {
 
     /// The same output without progress notes (`-q`).
     #[must_use]
-    pub fn quieted(self, quiet: bool) -> Self {
+    pub(super) fn quieted(self, quiet: bool) -> Self {
         Self { quiet, ..self }
     }
 
     /// A progress note on stderr (`hashed …`, `read …`), left out with `-q`.
-    pub fn note(&self, text: &str) {
+    pub(super) fn note(&self, text: &str) {
         if !self.quiet {
             self.stderr(text);
         }
@@ -62,14 +62,14 @@ impl Output {
 
     /// Writes a command's product to stdout. A closed pipe (`| head`) is
     /// not an error worth reporting.
-    pub fn stdout(&self, text: &str) {
+    pub(super) fn stdout(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     }
 
     /// How renderers should draw for this output.
     #[must_use]
-    pub fn text_style(&self) -> TextStyle {
+    pub(super) fn text_style(&self) -> TextStyle {
         TextStyle {
             color: self.color,
             unicode: self.unicode,
@@ -78,19 +78,19 @@ impl Output {
     }
 
     /// Writes notes, progress and errors to stderr.
-    pub fn stderr(&self, text: &str) {
+    pub(super) fn stderr(&self, text: &str) {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
     }
 
     /// `error: message` on stderr. Callers pass text that is already
     /// free of secrets (library errors are redacted where they are made).
-    pub fn error(&self, message: &str) {
+    pub(super) fn error(&self, message: &str) {
         self.stderr(&format!("{} {message}\n", self.paint("error:", Tone::Bad)));
     }
 
     /// `warning: message` on stderr.
-    pub fn warning(&self, message: &str) {
+    pub(super) fn warning(&self, message: &str) {
         self.stderr(&format!(
             "{} {message}\n",
             self.paint("warning:", Tone::Warn)
@@ -99,16 +99,16 @@ impl Output {
 
     /// `text` in bold green/red/yellow when colour is on.
     #[must_use]
-    pub fn paint(&self, text: &str, tone: Tone) -> String {
+    pub(super) fn paint(&self, text: &str, tone: Tone) -> String {
         crate::render::tone::paint(text, tone, self.color)
     }
 }
 
-pub use crate::render::tone::Tone;
+pub(super) use crate::render::tone::Tone;
 
 /// `1 category`, `2 collections`: a count of a catalog section's entries
 /// (`categories`, `attribute_groups`).
-pub fn section_count(section: &str, n: usize) -> String {
+pub(super) fn section_count(section: &str, n: usize) -> String {
     crate::api::Kind::from_map(section).map_or_else(
         || format!("{n} {}", section.replace('_', " ")),
         |kind| kind.counted(n),
@@ -116,7 +116,7 @@ pub fn section_count(section: &str, n: usize) -> String {
 }
 
 /// `1 file`, `3 files`: a count of a regular noun.
-pub fn plural(n: usize, word: &str) -> String {
+pub(super) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {

@@ -16,7 +16,7 @@ use crate::session::{self, Notice, PrepareError, PrepareOptions, Prepared};
 
 /// Output formats of `plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Format {
+pub(super) enum Format {
     /// Blocks with field-level changes, like `terraform plan`.
     #[default]
     Text,
@@ -32,7 +32,7 @@ pub enum Format {
 #[command(
     after_help = "Examples:\n  pxmctl plan\n  pxmctl plan --env production --format markdown > plan.md\n  pxmctl plan --env staging --env production --format markdown > plan.md   # both in one comment\n  pxmctl plan --target collections.rain-jacket\n  pxmctl plan --detailed-exitcode --out plan.json   # 0 no changes, 2 changes, 3 with deletions"
 )]
-pub struct PlanArgs {
+pub(super) struct PlanArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// The catalog directory.
@@ -69,7 +69,7 @@ pub struct PlanArgs {
 
 /// How assets are compared with their live files.
 #[derive(Debug, Clone, clap::Args)]
-pub struct AssetArgs {
+pub(super) struct AssetArgs {
     /// Upload every asset, even those whose recorded SHA-256 matches (and
     /// record the hash on files uploaded outside pxmctl).
     #[arg(long)]
@@ -190,7 +190,7 @@ pub(super) fn unplannable(diagnostics: &Diagnostics, sources: &Sources, out: &Ou
     Reported
 }
 
-pub fn run(args: &PlanArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &PlanArgs, out: Output) -> Outcome {
     if args.env.len() <= 1 {
         return plan_one(args, args.env.first().cloned(), out);
     }

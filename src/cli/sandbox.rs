@@ -18,7 +18,7 @@ use crate::sandbox::{
 #[command(
     after_help = "Examples:\n  pxmctl sandbox --listen 127.0.0.1:8765 --client-id demo --client-secret demo-secret --catalog catalog   # the regions the catalog names\n  pxmctl sandbox --data .sandbox --seed seed.yaml     # state kept across restarts, first filled from a seed\n  pxmctl sandbox --fault-rate 0.05 --latency 200      # a flaky, slow API to try apply against\n  pxmctl sandbox --profile strict --page-cap 5        # the other reading of every silent guide, pages of 5"
 )]
-pub struct SandboxArgs {
+pub(super) struct SandboxArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// Address to listen on; port 0 picks a free port.
@@ -244,7 +244,7 @@ fn fail(message: &str) -> Reported {
     Reported
 }
 
-pub fn run(args: &SandboxArgs) -> Outcome {
+pub(super) fn run(args: &SandboxArgs) -> Outcome {
     let config = args.config().map_err(|e| fail(&e))?;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -12,13 +12,13 @@ use crate::config::format::SCHEMA as SETTINGS_SCHEMA;
 #[command(
     after_help = "Examples:\n  pxmctl schema > catalog/catalog.schema.json              # refresh the editors' catalog schema after upgrading pxmctl\n  pxmctl schema --settings > catalog/pxmctl.schema.json   # and the one for pxmctl.yaml"
 )]
-pub struct SchemaArgs {
+pub(super) struct SchemaArgs {
     /// The schema of `pxmctl.yaml` instead of catalog files.
     #[arg(long)]
     settings: bool,
 }
 
-pub fn run(args: &SchemaArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &SchemaArgs, out: Output) -> Outcome {
     if args.settings {
         out.stdout(&SETTINGS_SCHEMA.text());
     } else {

@@ -14,7 +14,7 @@ use crate::remote::LiveSnapshot;
 /// count the live objects of every kind.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  pxmctl status\n  pxmctl status --env production catalog")]
-pub struct StatusArgs {
+pub(super) struct StatusArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// The catalog directory (where `pxmctl.yaml` lives).
@@ -24,7 +24,7 @@ pub struct StatusArgs {
     pub connect: ConnectArgs,
 }
 
-pub fn run(args: &StatusArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &StatusArgs, out: Output) -> Outcome {
     let Ok(connected) = connect(&args.dir, &args.connect, &out) else {
         return Err(Reported);
     };

@@ -16,7 +16,7 @@ use crate::render::printable;
 #[command(
     after_help = "Examples:\n  pxmctl unlock                 # who holds the lock, and its id\n  pxmctl unlock 6f1c2e…         # remove that lock"
 )]
-pub struct UnlockArgs {
+pub(super) struct UnlockArgs {
     #[command(flatten)]
     pub log: super::logging::LogArgs,
     /// The id of the lock to remove, as `pxmctl unlock` or apply's error shows it.
@@ -28,7 +28,7 @@ pub struct UnlockArgs {
     pub connect: ConnectArgs,
 }
 
-pub fn run(args: &UnlockArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &UnlockArgs, out: Output) -> Outcome {
     let Ok(connected) = connect(&args.catalog, &args.connect, &out) else {
         return Err(Reported);
     };

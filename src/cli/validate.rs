@@ -12,7 +12,7 @@ use crate::render::diagnostics as render;
 
 /// Output formats of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Format {
+pub(super) enum Format {
     /// Snippets with labels and hints, for people.
     #[default]
     Text,
@@ -29,7 +29,7 @@ pub enum Format {
 #[command(
     after_help = "Examples:\n  pxmctl validate catalog\n  pxmctl validate --format json examples/apparel | jq .diagnostics"
 )]
-pub struct ValidateArgs {
+pub(super) struct ValidateArgs {
     /// The catalog directory.
     #[arg(default_value = "catalog")]
     pub dir: PathBuf,
@@ -45,7 +45,7 @@ struct Summary {
     entries: std::collections::BTreeMap<&'static str, usize>,
 }
 
-pub fn run(args: &ValidateArgs, out: Output) -> Outcome {
+pub(super) fn run(args: &ValidateArgs, out: Output) -> Outcome {
     let mut loaded = catalog::load(&args.dir);
     // Only assets that share a size can be copies, so only those are
     // hashed (through the cache); a read that fails was reported above.

@@ -8,25 +8,25 @@ use std::time::Duration;
 use crate::remote::Connection;
 
 /// Parallel requests allowed, wherever the number comes from.
-pub const CONCURRENCY: RangeInclusive<u64> = 1..=64;
+pub(super) const CONCURRENCY: RangeInclusive<u64> = 1..=64;
 /// Items per page of a list request; the API returns at most 1000.
-pub const PAGE_SIZE: RangeInclusive<u64> = 1..=1000;
+pub(super) const PAGE_SIZE: RangeInclusive<u64> = 1..=1000;
 /// Seconds a single request may take.
-pub const TIMEOUT_SECONDS: RangeInclusive<u64> = 1..=3600;
+pub(super) const TIMEOUT_SECONDS: RangeInclusive<u64> = 1..=3600;
 /// Requests per rate-limit window.
-pub const RATE_LIMIT_REQUESTS: RangeInclusive<u64> = 1..=1_000_000;
+pub(super) const RATE_LIMIT_REQUESTS: RangeInclusive<u64> = 1..=1_000_000;
 /// Length of the rate-limit window in seconds.
-pub const RATE_LIMIT_WINDOW_SECONDS: RangeInclusive<u64> = 1..=3600;
+pub(super) const RATE_LIMIT_WINDOW_SECONDS: RangeInclusive<u64> = 1..=3600;
 
 /// Deletions a plan may hold before apply needs `--allow-deletes`.
-pub const MAX_DELETES: RangeInclusive<u64> = 0..=1_000_000;
+pub(super) const MAX_DELETES: RangeInclusive<u64> = 0..=1_000_000;
 /// Enough for a pull request that retires a product line; a prune gone
 /// wrong (a catalog file left out, a wrong environment) deletes more.
-pub const DEFAULT_MAX_DELETES: usize = 25;
+pub(super) const DEFAULT_MAX_DELETES: usize = 25;
 
-pub const DEFAULT_CONCURRENCY: usize = 8;
-pub const DEFAULT_PAGE_SIZE: u32 = 100;
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const DEFAULT_CONCURRENCY: usize = 8;
+pub(super) const DEFAULT_PAGE_SIZE: u32 = 100;
+pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The outcome of resolving `pxmctl.yaml` and the environment.
 #[derive(Debug, Clone)]

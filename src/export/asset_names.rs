@@ -14,14 +14,14 @@ const NAME_MAX: usize = 200;
 
 /// Why a file cannot be given a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(super) enum Refusal {
     /// A `.yaml`/`.yml` asset would be read as a catalog file.
     CatalogExtension,
 }
 
 /// Hands out unique asset paths.
 #[derive(Debug, Default)]
-pub struct AssetNames {
+pub(super) struct AssetNames {
     /// Lower-cased names already handed out.
     taken: HashSet<String>,
 }
@@ -29,7 +29,7 @@ pub struct AssetNames {
 impl AssetNames {
     /// `assets/<safe name>` for a live file, unique among the names handed
     /// out so far. `id` names a file whose name gives nothing usable.
-    pub fn path_for(&mut self, file_name: &str, id: &str) -> Result<String, Refusal> {
+    pub(super) fn path_for(&mut self, file_name: &str, id: &str) -> Result<String, Refusal> {
         let id_stem = match slug(id) {
             s if s.is_empty() => "file".to_owned(),
             s => format!("file-{s}"),

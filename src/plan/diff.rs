@@ -27,13 +27,13 @@ use crate::remote::wire::{LiveFile, LiveValue};
 
 /// An action before ordering, with the entries whose creation it needs.
 #[derive(Debug)]
-pub struct Draft {
+pub(super) struct Draft {
     pub action: Action,
     pub needs: Vec<(Kind, Key)>,
 }
 
 /// Shared context of the per-kind diffs.
-pub struct Differ<'a> {
+pub(super) struct Differ<'a> {
     pub catalog: &'a Catalog,
     pub live: &'a LiveSnapshot,
     pub matches: &'a Matches,
@@ -213,7 +213,7 @@ impl<'a> Differ<'a> {
         }
     }
 
-    pub fn attributes(&mut self) {
+    pub(super) fn attributes(&mut self) {
         for (key, e) in &self.catalog.attributes {
             let a = &e.value;
             let live = self
@@ -266,7 +266,7 @@ impl<'a> Differ<'a> {
         }
     }
 
-    pub fn attribute_groups(&mut self) {
+    pub(super) fn attribute_groups(&mut self) {
         for (key, e) in &self.catalog.attribute_groups {
             let g = &e.value;
             let live = self
@@ -303,7 +303,7 @@ impl<'a> Differ<'a> {
         }
     }
 
-    pub fn categories(&mut self) {
+    pub(super) fn categories(&mut self) {
         for (key, e) in &self.catalog.categories {
             let cat = &e.value;
             let live = self
@@ -344,7 +344,7 @@ impl<'a> Differ<'a> {
         }
     }
 
-    pub fn collections(&mut self) {
+    pub(super) fn collections(&mut self) {
         for (key, e) in &self.catalog.collections {
             let col = &e.value;
             let live = self
@@ -554,7 +554,7 @@ impl<'a> Differ<'a> {
         }
     }
 
-    pub fn files(&mut self) {
+    pub(super) fn files(&mut self) {
         let catalog: &'a Catalog = self.catalog;
         for (key, e) in &catalog.files {
             let f = &e.value;
@@ -730,7 +730,7 @@ impl<'a> Differ<'a> {
             .filter(|h| !h.is_empty())
     }
 
-    pub fn resources(&mut self) {
+    pub(super) fn resources(&mut self) {
         for (key, e) in &self.catalog.resources {
             let r = &e.value;
             let live = self
@@ -797,7 +797,7 @@ impl<'a> Differ<'a> {
 /// `on_conflict: skip`; and unmatched files of the size of a new asset
 /// that may reuse one (`if_duplicate: reuse | reject`).
 #[must_use]
-pub fn values_needed(
+pub(super) fn values_needed(
     catalog: &Catalog,
     live: &LiveSnapshot,
     matches: &Matches,

@@ -21,7 +21,7 @@ type Rank = (bool, Kind, String, Op);
 
 /// Actions in execution order with `depends_on` filled in, or the keys
 /// along a dependency cycle.
-pub fn order(drafts: Vec<Draft>, live: &LiveSnapshot) -> Result<Vec<Action>, Vec<String>> {
+pub(super) fn order(drafts: Vec<Draft>, live: &LiveSnapshot) -> Result<Vec<Action>, Vec<String>> {
     let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(drafts.len(), drafts.len() * 2);
     let nodes: Vec<NodeIndex> = (0..drafts.len()).map(|i| graph.add_node(i)).collect();
 

@@ -75,7 +75,7 @@ fn retire(file: &LiveFile, m: &Matches) -> Option<Draft> {
 }
 
 /// The deletions the catalog's prune scopes imply.
-pub fn deletions(catalog: &Catalog, live: &LiveSnapshot, m: &Matches) -> Vec<Draft> {
+pub(super) fn deletions(catalog: &Catalog, live: &LiveSnapshot, m: &Matches) -> Vec<Draft> {
     let mut out = Vec::new();
     let pruned = |k: PruneKind| catalog.prune.contains(&k);
     let unmanaged = |kind: Kind, id: &str| m.owner(kind, id).is_none();

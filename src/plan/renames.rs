@@ -23,7 +23,7 @@ const MOST_CANDIDATES: usize = 200;
 
 /// A create that looks like an undeclared rename of a live object.
 #[derive(Debug)]
-pub struct Rename {
+pub(super) struct Rename {
     pub note: Note,
     /// The live object it looks like.
     pub live_id: String,
@@ -31,7 +31,7 @@ pub struct Rename {
 }
 
 /// The notes for the creates among `actions`.
-pub fn hints<'a, 'l>(
+pub(super) fn hints<'a, 'l>(
     catalog: &Catalog,
     live: &'l LiveSnapshot,
     matches: &Matches,

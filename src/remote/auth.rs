@@ -12,7 +12,7 @@ use super::secret::Secret;
 use super::token_cache::{CachedToken, TokenCache};
 
 /// The authorize endpoint.
-pub use crate::api::paths::AUTHORIZE as AUTHORIZE_PATH;
+pub(super) use crate::api::paths::AUTHORIZE as AUTHORIZE_PATH;
 
 /// Tokens whose answer gives no lifetime are trusted this long.
 const DEFAULT_LIFETIME_SECS: u64 = 3600;
@@ -43,7 +43,11 @@ struct AuthorizeAnswer {
 }
 
 impl TokenSlot {
-    pub fn new(credentials: Credentials, cache: Option<TokenCache>, base_url: String) -> Self {
+    pub(super) fn new(
+        credentials: Credentials,
+        cache: Option<TokenCache>,
+        base_url: String,
+    ) -> Self {
         let token = match &credentials {
             Credentials::Token(t) => Some(t.clone()),
             Credentials::Client { .. } => None,
@@ -71,13 +75,13 @@ impl TokenSlot {
     }
 
     /// Whether a refused token can be replaced by fetching a new one.
-    pub fn can_refresh(&self) -> bool {
+    pub(super) fn can_refresh(&self) -> bool {
         matches!(self.credentials, Credentials::Client { .. })
     }
 
     /// A cached token for these credentials, if one is valid. A cache that
     /// cannot be used is reported and skipped: it is an optimisation.
-    pub fn cached(&self) -> Option<Secret> {
+    pub(super) fn cached(&self) -> Option<Secret> {
         let (Some(who), Some(cache)) = (self.cache_key(), &self.cache) else {
             return None;
         };
@@ -91,7 +95,7 @@ impl TokenSlot {
     }
 
     /// Keeps a freshly fetched token for later runs.
-    pub fn remember(&self, token: &Secret, expires_in: u64) {
+    pub(super) fn remember(&self, token: &Secret, expires_in: u64) {
         let (Some(who), Some(cache)) = (self.cache_key(), &self.cache) else {
             return;
         };
@@ -105,7 +109,7 @@ impl TokenSlot {
     }
 
     /// Drops a token the API refused, here and in the cache.
-    pub fn forget(&self, state: &mut TokenState) {
+    pub(super) fn forget(&self, state: &mut TokenState) {
         state.token = None;
         state.generation += 1;
         if let (Some(who), Some(cache)) = (self.cache_key(), &self.cache)
@@ -116,7 +120,7 @@ impl TokenSlot {
     }
 
     /// The Basic credentials of an authorize request.
-    pub fn basic(&self) -> Option<(&str, &Secret)> {
+    pub(super) fn basic(&self) -> Option<(&str, &Secret)> {
         match &self.credentials {
             Credentials::Client { id, secret } => Some((id.as_str(), secret)),
             Credentials::Token(_) => None,

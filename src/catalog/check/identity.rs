@@ -121,7 +121,7 @@ impl Checker<'_> {
 /// The file name in PXM: `name`, else the last part of `path`; `None`
 /// when the entry has neither.
 #[must_use]
-pub fn file_name(f: &format::File) -> Option<&str> {
+pub(super) fn file_name(f: &format::File) -> Option<&str> {
     f.name.as_deref().or_else(|| {
         f.path
             .as_deref()

@@ -54,13 +54,13 @@ impl Converted {
 
 /// Singular nouns of the kinds, for keys (`category-17`) and messages.
 mod noun {
-    pub const REGION: &str = "region";
-    pub const ATTRIBUTE: &str = "attribute";
-    pub const ATTRIBUTE_GROUP: &str = "attribute group";
-    pub const CATEGORY: &str = "category";
-    pub const COLLECTION: &str = "collection";
-    pub const FILE: &str = "file";
-    pub const RESOURCE: &str = "resource";
+    pub(super) const REGION: &str = "region";
+    pub(super) const ATTRIBUTE: &str = "attribute";
+    pub(super) const ATTRIBUTE_GROUP: &str = "attribute group";
+    pub(super) const CATEGORY: &str = "category";
+    pub(super) const COLLECTION: &str = "collection";
+    pub(super) const FILE: &str = "file";
+    pub(super) const RESOURCE: &str = "resource";
 }
 
 /// What the exporter knows about an exported attribute.
