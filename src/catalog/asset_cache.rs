@@ -17,6 +17,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::asset_dir::Stamp;
+
 /// The folder, inside the catalog directory, of pxmctl's local state.
 /// Users keep it out of Git.
 pub const STATE_DIR: &str = ".pxmctl";
@@ -31,24 +33,6 @@ pub(crate) const SNIFF_LEN: usize = 8192;
 /// The MIME type the first bytes of a file show, if any.
 pub(crate) fn sniff(head: &[u8]) -> Option<String> {
     infer::get(head).map(|t| t.mime_type().to_owned())
-}
-
-/// A file's size and modification time, as the cache compares them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    pub size: u64,
-    /// Nanoseconds since the Unix epoch; 0 when the system has none.
-    pub modified: u64,
-}
-
-impl Stamp {
-    pub(crate) fn of(meta: &cap_std::fs::Metadata) -> Self {
-        let modified = meta.modified().map(|t| nanos(t.into_std())).unwrap_or(0);
-        Self {
-            size: meta.len(),
-            modified,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +64,7 @@ impl Reading {
     pub(crate) fn finish(self, sha256: String, magic: Option<String>) -> Entry {
         Entry {
             size: self.stamp.size,
-            modified: self.stamp.modified,
+            modified: modified_nanos(self.stamp),
             read_at: self.at,
             sha256,
             magic,
@@ -117,10 +101,11 @@ impl Cache {
     /// The entry for `path`, if the file still has the stamp it had when
     /// the entry was made and was not modified as it was read.
     pub(crate) fn fresh(&self, path: &str, stamp: Stamp) -> Option<&Entry> {
+        let modified = modified_nanos(stamp);
         self.entries.get(path).filter(|e| {
             e.size == stamp.size
-                && e.modified == stamp.modified
-                && stamp.modified != 0
+                && e.modified == modified
+                && modified != 0
                 && u128::from(e.read_at.saturating_sub(e.modified)) > RACY.as_nanos()
         })
     }
@@ -198,6 +183,12 @@ impl Census {
 
 fn cache_path(root: &Path) -> std::path::PathBuf {
     root.join(STATE_DIR).join(CACHE_FILE)
+}
+
+/// A stamp's modification time as entries keep it: 0 when the system
+/// keeps none.
+fn modified_nanos(stamp: Stamp) -> u64 {
+    stamp.modified.map_or(0, nanos)
 }
 
 /// Nanoseconds since the Unix epoch (a u64 lasts until 2554, and parses

@@ -1,5 +1,8 @@
 //! The catalog directory as assets are reached through it: a `cap-std`
-//! handle, so neither `..` nor a symlink leads outside it.
+//! handle, so neither `..` nor a symlink leads outside it, and the
+//! [`Stamp`] that tells whether an asset changed. Validation, hashing and
+//! the uploader all reach the catalog's assets here, so no other module
+//! opens one.
 //!
 //! cap-std's sandboxed `metadata` costs an `openat2`, an `fstat` and a
 //! `close` per call, most of a warm plan's time on thousands of assets.
@@ -11,6 +14,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, File, Metadata};
@@ -53,6 +57,13 @@ impl AssetDir {
         Ok(Self { root, folders })
     }
 
+    /// Opens `root` and no folder: a later [`Self::metadata`] of a path in
+    /// a folder resolves the path from the root again, so it sees a folder
+    /// replaced since the open.
+    pub(crate) fn open_root(root: &Path) -> io::Result<Self> {
+        Self::open(root, std::iter::empty())
+    }
+
     /// What `cap_std::fs::Dir::metadata` says of `path` (symlinks followed
     /// inside the catalog only), in one system call for a regular file.
     pub(crate) fn metadata(&self, path: &str) -> io::Result<Metadata> {
@@ -75,5 +86,31 @@ impl AssetDir {
     /// Opens `path` for reading, inside the catalog only.
     pub(crate) fn open_file(&self, path: &str) -> io::Result<File> {
         self.root.open(path)
+    }
+}
+
+/// What tells a changed file: its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub size: u64,
+    /// `None` where the platform keeps no modification time.
+    pub modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    pub(crate) fn of(metadata: &Metadata) -> Self {
+        Self {
+            size: metadata.len(),
+            modified: metadata
+                .modified()
+                .ok()
+                .map(cap_std::time::SystemTime::into_std),
+        }
+    }
+
+    /// The stamp of a file already open (one opened through an
+    /// [`AssetDir`], then handed on as a `std` file).
+    pub(crate) fn of_open(file: &std::fs::File) -> io::Result<Self> {
+        Metadata::from_file(file).map(|metadata| Self::of(&metadata))
     }
 }

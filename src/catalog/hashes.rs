@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 pub use super::asset_cache::Census;
 pub use super::asset_cache::STATE_DIR;
-use super::asset_cache::{Cache, Entry, Reading, SNIFF_LEN, Stamp, sniff};
-use super::asset_dir::AssetDir;
+use super::asset_cache::{Cache, Entry, Reading, SNIFF_LEN, sniff};
+use super::asset_dir::{AssetDir, Stamp};
 use super::model::Catalog;
 
 /// Read size: large enough that hashing, not syscalls, sets the pace.

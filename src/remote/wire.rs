@@ -275,12 +275,19 @@ fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(flag_of(&Value::deserialize(d)?))
 }
 
-fn optional_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match Value::deserialize(d)? {
+/// A non-negative integer from a JSON number or its text (sizes, part
+/// numbers and byte offsets come both ways).
+#[must_use]
+pub fn u64_of(value: &Value) -> Option<u64> {
+    match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    })
+    }
+}
+
+fn optional_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(u64_of(&Value::deserialize(d)?))
 }
 
 /// Attribute values from a list of `{id, value}` objects or a keyed

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 
 use super::Checker;
 use super::identity::file_name;
-use crate::catalog::asset_cache::{Cache, Census, SNIFF_LEN, Stamp, sniff};
-use crate::catalog::asset_dir::AssetDir;
+use crate::catalog::asset_cache::{Cache, Census, SNIFF_LEN, sniff};
+use crate::catalog::asset_dir::{AssetDir, Stamp};
 use crate::catalog::format;
 use crate::catalog::model::{Asset, Entry, File, OnConflict};
 use crate::catalog::parse::RawEntry;
