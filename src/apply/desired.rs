@@ -11,7 +11,7 @@ use crate::api::fields::{
 use crate::catalog::model::{
     AttributeKind, AttributeValue, Catalog, Family, Publishing, ResourceOwner,
 };
-use crate::plan::values::kind_name;
+use crate::plan::normal_form::kind_name;
 use crate::plan::{Kind, Op};
 
 /// The value one field should have.

@@ -251,7 +251,7 @@ impl Context<'_> {
             desired::Want::Values(values) => values
                 .iter()
                 .find(|(v_id, _, _)| *v_id == attribute)
-                .map(|(_, _, v)| crate::plan::values::attribute_value(v)),
+                .map(|(_, _, v)| crate::plan::normal_form::attribute_value(v)),
             _ => None,
         });
         let Some(value) = value else {

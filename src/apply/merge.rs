@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::desired::{Field, Want};
 use super::ids::Ids;
 use crate::api::codec::{self, DateType};
-use crate::plan::values::{attribute_value, live_attribute_value};
+use crate::plan::normal_form::{attribute_value, live_attribute_value};
 use crate::remote::wire::{flag_of, id_of, ids_of, text_of, texts_of, values_of};
 
 /// The body to send: for a create (`fresh` is `None`) every field with a

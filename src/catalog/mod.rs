@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod parse;
 pub mod schema;
+mod schema_errors;
 pub mod sorted;
 pub mod source;
 pub mod suggest;

@@ -15,13 +15,13 @@
 //! exported. Nothing here prints.
 
 mod asset_names;
+pub mod catalog_form;
 mod convert;
 pub mod download;
 mod error;
 pub mod keys;
 mod layout;
 mod pins;
-pub mod values;
 pub mod write;
 
 use std::collections::BTreeMap;

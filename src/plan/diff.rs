@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::PlanOptions;
 use super::action::{Action, Change, Kind, Note, Op};
 use super::identity::Matches;
-use super::values::{
+use super::normal_form::{
     attribute_value, kind_name, live_attribute_value, live_publishing, publishing, same_kind_name,
 };
 use crate::api::fields::{

@@ -6,10 +6,10 @@ pub mod action;
 mod diff;
 mod graph;
 pub mod identity;
+pub mod normal_form;
 mod prune;
 mod renames;
 pub mod saved;
-pub mod values;
 
 pub use action::{Action, Change, Kind, Note, Op, Summary};
 pub use diff::{SHA256_FIELD, short as short_hash};

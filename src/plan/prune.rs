@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::action::{Action, Change, Kind, Op};
 use super::diff::Draft;
 use super::identity::Matches;
-use super::values::live_publishing;
+use super::normal_form::live_publishing;
 use crate::api::fields;
 use crate::catalog::model::{Catalog, PruneKind};
 use crate::remote::LiveSnapshot;

@@ -7,7 +7,7 @@ mod assets;
 mod cycles;
 mod identity;
 mod references;
-mod values;
+mod value_types;
 
 pub use assets::{canonical_mime, implied_mime_type};
 

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use super::{Converter, KindKeysRef, noun, section_noun, subject};
 use crate::catalog::format::{self, AttributeValue, CollectionType, Key};
+use crate::export::catalog_form;
 use crate::export::keys::{self, Hint, Wanted, slug};
-use crate::export::values;
 use crate::remote::wire::{Id, LiveCollection, LiveValue};
 
 impl Converter<'_> {
@@ -230,7 +230,7 @@ impl Converter<'_> {
             if out.contains_key(&info.key) {
                 continue;
             }
-            match values::attribute_value(info.kind, &info.options, &v.value) {
+            match catalog_form::attribute_value(info.kind, &info.options, &v.value) {
                 Ok(Some(value)) => {
                     out.insert(info.key.clone(), value);
                 }

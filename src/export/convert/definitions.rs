@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::{AttributeInfo, Converter, dedup, noun, subject};
 use crate::catalog::format::{self, AttributeType};
+use crate::export::catalog_form;
 use crate::export::keys::{self, Hint, Wanted};
-use crate::export::values;
 use crate::remote::wire::LiveValue;
 
 impl Converter<'_> {
@@ -57,7 +57,7 @@ impl Converter<'_> {
                 self.skip(noun::ATTRIBUTE, &a.id, "it has no name");
                 continue;
             }
-            let Some(kind) = values::attribute_type(&a.kind) else {
+            let Some(kind) = catalog_form::attribute_type(&a.kind) else {
                 self.skipped_attributes.insert(a.id.clone());
                 let why = format!(
                     "its type `{}` is not one the catalog knows (Text, Date, List, Pick List, Boolean, Number)",

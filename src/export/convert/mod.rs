@@ -12,7 +12,7 @@ mod resources;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::values;
+use super::catalog_form;
 use super::{Download, ExportOptions, Warning};
 use crate::catalog::format::Key;
 use crate::catalog::format::{self, AttributeType, Published};
@@ -209,7 +209,7 @@ impl Converter<'_> {
         live: &LivePublishing,
         at: (&'static str, &str, &str),
     ) -> Option<Published> {
-        match values::published(live) {
+        match catalog_form::published(live) {
             Ok(p) => Some(p),
             Err(why) => {
                 let (section, key, id) = at;
