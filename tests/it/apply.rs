@@ -4,7 +4,11 @@
 //! starts nothing new.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
+use crate::support::connection::get_json;
+use crate::support::files::{repo, write_files};
+use crate::support::harness::Harness;
+use crate::support::sandbox::script;
+use crate::support::seed::obj;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,12 +19,7 @@ use pxmctl::catalog;
 use pxmctl::plan::{Op, Plan, PlanOptions};
 use pxmctl::remote::{Client, LiveSnapshot, Request};
 use pxmctl::sandbox::Seed;
-use remote_support::script;
-use serde_json::{Map, Value, json};
-
-fn obj(v: Value) -> Map<String, Value> {
-    v.as_object().unwrap().clone()
-}
+use serde_json::{Value, json};
 
 fn regions() -> Seed {
     let mut s = Seed::default();
@@ -33,14 +32,6 @@ fn regions() -> Seed {
             .push(obj(json!({"id": id, "name": name, "is_primary": primary})));
     }
     s
-}
-
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
 }
 
 async fn plan_of(dir: &Path, client: &Client) -> (Plan, LiveSnapshot) {
@@ -68,8 +59,6 @@ async fn apply(dir: &Path, client: &Client) -> (Plan, Report) {
     apply_with(dir, client, &ApplyOptions::default()).await
 }
 
-use remote_support::{get_json as get, sandbox_and_client as sandbox};
-
 fn ids(v: &Value) -> Vec<String> {
     let mut out: Vec<String> = v
         .as_array()
@@ -83,18 +72,19 @@ fn ids(v: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn the_bundled_catalog_applies_and_then_plans_empty() {
-    let (_sandbox, client) = sandbox(regions()).await;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
-    let (plan, report) = apply(&dir, &client).await;
+    let h = Harness::seeded(regions()).await;
+    let client = &h.client;
+    let dir = repo("catalog");
+    let (plan, report) = apply(&dir, client).await;
     assert!(plan.summary.create > 20, "{:?}", plan.summary);
     assert!(report.succeeded(), "{:?}", report.outcomes);
-    let (again, _) = plan_of(&dir, &client).await;
+    let (again, _) = plan_of(&dir, client).await;
     assert!(
         again.is_empty(),
         "a second plan still has {:?}",
         again.actions
     );
-    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let live = LiveSnapshot::fetch(client).await.unwrap();
     let storm = live
         .collections
         .iter()
@@ -121,9 +111,10 @@ async fn a_link_made_in_the_ui_survives_an_apply_that_changes_the_same_files_lin
         "id": "f1", "file_name": "tent.jpg", "mime_type": "image/jpeg", "size": 10,
         "collections": [{"id": "c-ui"}, {"id": "c-a"}],
     })));
-    let (_sandbox, client) = sandbox(seed).await;
+    let h = Harness::seeded(seed).await;
+    let client = &h.client;
     let dir = tempfile::tempdir().unwrap();
-    write(
+    write_files(
         dir.path(),
         &[
             ("taxonomy.yaml", TAXONOMY),
@@ -133,7 +124,7 @@ async fn a_link_made_in_the_ui_survives_an_apply_that_changes_the_same_files_lin
             ),
         ],
     );
-    let (plan, live) = plan_of(dir.path(), &client).await;
+    let (plan, live) = plan_of(dir.path(), client).await;
     let link = plan.actions.iter().find(|a| a.op == Op::Link).unwrap();
     assert_eq!(link.id.as_deref(), Some("f1"));
     // Between plan and apply, someone links the file to another
@@ -153,16 +144,16 @@ async fn a_link_made_in_the_ui_survives_an_apply_that_changes_the_same_files_lin
         &plan,
         &loaded,
         &live,
-        &client,
+        client,
         &ApplyOptions::default(),
         &|_| {},
     )
     .await
     .unwrap();
     assert!(report.succeeded(), "{:?}", report.outcomes);
-    let file = get(&client, "/v2.1/file/f1").await;
+    let file = get_json(client, "/v2.1/file/f1").await;
     assert_eq!(ids(&file["collections"]), ["c-b", "c-ui", "c-ui2"]);
-    assert!(plan_of(dir.path(), &client).await.0.is_empty());
+    assert!(plan_of(dir.path(), client).await.0.is_empty());
 }
 
 #[tokio::test]
@@ -180,16 +171,17 @@ async fn prune_deletes_exactly_its_scope() {
         .push(obj(json!({"id": "c1", "name": "Kept", "parent_id": "k4"})));
     seed.collections
         .push(obj(json!({"id": "c2", "name": "Stray"})));
-    let (_sandbox, client) = sandbox(seed).await;
+    let h = Harness::seeded(seed).await;
+    let client = &h.client;
     let dir = tempfile::tempdir().unwrap();
-    write(
+    write_files(
         dir.path(),
         &[(
             "catalog.yaml",
             "regions:\n  global: { name: Global }\ncategories:\n  gear: { name: Gear, prune: true }\n  tents: { name: Tents, parent: gear }\n",
         )],
     );
-    let (plan, report) = apply(dir.path(), &client).await;
+    let (plan, report) = apply(dir.path(), client).await;
     assert!(report.succeeded(), "{:?}", report.outcomes);
     let deleted: Vec<&str> = plan
         .actions
@@ -198,7 +190,7 @@ async fn prune_deletes_exactly_its_scope() {
         .map(|a| a.id.as_deref().unwrap())
         .collect();
     assert_eq!(deleted, ["k3", "k2"], "the subtree, children first");
-    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let live = LiveSnapshot::fetch(client).await.unwrap();
     let mut names: Vec<&str> = live.categories.iter().map(|c| c.name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["Elsewhere", "Gear", "Tents"]);
@@ -211,19 +203,20 @@ async fn prune_deletes_exactly_its_scope() {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_found_not_made_twice() {
-    let (sandbox, client) = sandbox(regions()).await;
+    let h = Harness::seeded(regions()).await;
+    let (sandbox, client) = (&h.sandbox, &h.client);
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &[("taxonomy.yaml", TAXONOMY)]);
+    write_files(dir.path(), &[("taxonomy.yaml", TAXONOMY)]);
     let options = ApplyOptions {
         concurrency: 1,
         ..ApplyOptions::default()
     };
     let loaded = catalog::load(dir.path()).catalog.unwrap();
-    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let live = LiveSnapshot::fetch(client).await.unwrap();
     let plan = pxmctl::plan::plan(&loaded, &live, &PlanOptions::default()).unwrap();
     // The first create commits, then its connection drops unanswered.
-    script(&sandbox, json!({"action": "lost_answer"})).await;
-    let report = pxmctl::apply::apply(&plan, &loaded, &live, &client, &options, &|_| {})
+    script(sandbox, json!({"action": "lost_answer"})).await;
+    let report = pxmctl::apply::apply(&plan, &loaded, &live, client, &options, &|_| {})
         .await
         .unwrap();
     assert!(report.succeeded(), "{:?}", report.outcomes);
@@ -233,17 +226,18 @@ async fn a_create_whose_answer_was_lost_is_found_not_made_twice() {
         _ => None,
     });
     assert_eq!(first.as_deref(), Some("found after a lost answer"));
-    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let live = LiveSnapshot::fetch(client).await.unwrap();
     assert_eq!(live.categories.len(), 2, "{:?}", live.categories);
     assert_eq!(sandbox.stats().faults.get("lost_answer").copied(), Some(1));
-    assert!(plan_of(dir.path(), &client).await.0.is_empty());
+    assert!(plan_of(dir.path(), client).await.0.is_empty());
 }
 
 #[tokio::test]
 async fn a_failure_skips_its_dependents_and_nothing_else() {
-    let (sandbox, client) = sandbox(regions()).await;
+    let h = Harness::seeded(regions()).await;
+    let (sandbox, client) = (&h.sandbox, &h.client);
     let dir = tempfile::tempdir().unwrap();
-    write(
+    write_files(
         dir.path(),
         &[(
             "catalog.yaml",
@@ -257,11 +251,11 @@ async fn a_failure_skips_its_dependents_and_nothing_else() {
         ..ApplyOptions::default()
     };
     let loaded = catalog::load(dir.path()).catalog.unwrap();
-    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let live = LiveSnapshot::fetch(client).await.unwrap();
     let plan = pxmctl::plan::plan(&loaded, &live, &PlanOptions::default()).unwrap();
     assert_eq!(plan.actions[0].key, "a");
-    script(&sandbox, json!({"action": "status", "status": 400})).await;
-    let report = pxmctl::apply::apply(&plan, &loaded, &live, &client, &options, &|_| {})
+    script(sandbox, json!({"action": "status", "status": 400})).await;
+    let report = pxmctl::apply::apply(&plan, &loaded, &live, client, &options, &|_| {})
         .await
         .unwrap();
     let by_key = |k: &str| {
@@ -274,38 +268,39 @@ async fn a_failure_skips_its_dependents_and_nothing_else() {
     assert!(by_key("b").is_done());
     assert!(!report.succeeded());
     // Running again finishes the job.
-    let (_, report) = apply(dir.path(), &client).await;
+    let (_, report) = apply(dir.path(), client).await;
     assert!(report.succeeded(), "{:?}", report.outcomes);
-    assert!(plan_of(dir.path(), &client).await.0.is_empty());
+    assert!(plan_of(dir.path(), client).await.0.is_empty());
 }
 
 #[tokio::test]
 async fn a_stop_request_starts_nothing_new() {
-    let (_sandbox, client) = sandbox(regions()).await;
+    let h = Harness::seeded(regions()).await;
+    let client = &h.client;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &[("taxonomy.yaml", TAXONOMY)]);
+    write_files(dir.path(), &[("taxonomy.yaml", TAXONOMY)]);
     let options = ApplyOptions {
         concurrency: 1,
         stop: Arc::new(AtomicBool::new(false)),
     };
     let stop = options.stop.clone();
     let loaded = catalog::load(dir.path()).catalog.unwrap();
-    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let live = LiveSnapshot::fetch(client).await.unwrap();
     let plan = pxmctl::plan::plan(&loaded, &live, &PlanOptions::default()).unwrap();
     let on_event = move |e: pxmctl::apply::Event<'_>| {
         if matches!(e, pxmctl::apply::Event::Started { .. }) {
             stop.store(true, Ordering::Relaxed);
         }
     };
-    let report = pxmctl::apply::apply(&plan, &loaded, &live, &client, &options, &on_event)
+    let report = pxmctl::apply::apply(&plan, &loaded, &live, client, &options, &on_event)
         .await
         .unwrap();
     assert!(report.interrupted);
     assert!(report.outcomes[0].is_done(), "the running action finished");
     assert_eq!(report.outcomes[1], Outcome::NotStarted);
-    let (_, report) = apply(dir.path(), &client).await;
+    let (_, report) = apply(dir.path(), client).await;
     assert!(report.succeeded());
-    assert!(plan_of(dir.path(), &client).await.0.is_empty());
+    assert!(plan_of(dir.path(), client).await.0.is_empty());
 }
 
 #[tokio::test]
@@ -320,19 +315,20 @@ async fn an_update_merges_into_fresh_state_and_keeps_unnamed_values() {
         "attributes": [{"id": "a1", "type": "update", "value": "Nylon"}, {"id": "a2", "type": "update", "value": "UI note"}],
         "region_ids": ["r3"],
     })));
-    let (_sandbox, client) = sandbox(seed).await;
+    let h = Harness::seeded(seed).await;
+    let client = &h.client;
     let dir = tempfile::tempdir().unwrap();
-    write(
+    write_files(
         dir.path(),
         &[(
             "catalog.yaml",
             "regions:\n  global: { name: Global }\nattributes:\n  material: { name: Material, type: text }\ncollections:\n  tent:\n    name: Tent\n    sku: T-1\n    attributes: { material: Polyester }\n    regions: [global]\n",
         )],
     );
-    let (plan, report) = apply(dir.path(), &client).await;
+    let (plan, report) = apply(dir.path(), client).await;
     assert_eq!(plan.summary.update, 1, "{:?}", plan.actions);
     assert!(report.succeeded(), "{:?}", report.outcomes);
-    let c = get(&client, "/v2.1/collection/c1").await;
+    let c = get_json(client, "/v2.1/collection/c1").await;
     let values: Vec<(String, Value)> = c["attributes"]
         .as_array()
         .unwrap()
@@ -351,5 +347,5 @@ async fn an_update_merges_into_fresh_state_and_keeps_unnamed_values() {
         ["r1", "r3"],
         "an unmanaged region stays"
     );
-    assert!(plan_of(dir.path(), &client).await.0.is_empty());
+    assert!(plan_of(dir.path(), client).await.0.is_empty());
 }

@@ -5,8 +5,9 @@
 //! is reported "unverified" rather than overwritten, until forced.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
-use crate::sandbox_support::png;
+use crate::support::assets::png;
+use crate::support::connection::{download, get_json};
+use crate::support::harness::Harness;
 
 use std::path::Path;
 
@@ -77,13 +78,11 @@ async fn apply(dir: &Path, client: &Client) -> (Plan, Report) {
     apply_with(dir, client, false).await
 }
 
-use remote_support::{get_json as get, sandbox_and_client as sandbox};
-
 /// The only file of the account, as the API shows it.
 async fn only_file(client: &Client) -> Value {
     let live = LiveSnapshot::fetch(client).await.unwrap();
     assert_eq!(live.files.len(), 1, "{:?}", live.files);
-    get(client, &format!("/v2.1/file/{}", live.files[0].id)).await
+    get_json(client, &format!("/v2.1/file/{}", live.files[0].id)).await
 }
 
 /// The value of the hash attribute on file `id`, if any.
@@ -106,17 +105,6 @@ fn sha256(bytes: &[u8]) -> String {
     hashes::sha256(bytes).unwrap().0
 }
 
-async fn download(file: &Value) -> Vec<u8> {
-    let url = file["download_url"].as_str().unwrap();
-    reqwest::get(url)
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec()
-}
-
 /// Requests the object store received (every presigned PUT).
 fn store_puts(sandbox: &RunningSandbox) -> u64 {
     let stats = sandbox.stats();
@@ -134,13 +122,14 @@ fn uploads(plan: &Plan) -> Vec<&pxmctl::plan::Action> {
 
 #[tokio::test]
 async fn an_unchanged_asset_uploads_nothing_the_second_time() {
-    let (sandbox, client) = sandbox(Seed::default()).await;
+    let h = Harness::seeded(Seed::default()).await;
+    let (sandbox, client) = (&h.sandbox, &h.client);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.yaml"), CATALOG).unwrap();
     let bytes = png(300_000, 1);
     write(dir.path(), "hero.png", &bytes);
 
-    let (first, _) = apply(dir.path(), &client).await;
+    let (first, _) = apply(dir.path(), client).await;
     let created: Vec<_> = first
         .actions
         .iter()
@@ -149,17 +138,17 @@ async fn an_unchanged_asset_uploads_nothing_the_second_time() {
         .collect();
     assert!(created.contains(&DEFAULT_HASH_ATTRIBUTE), "{created:?}");
     assert_eq!(first.summary.upload_bytes, bytes.len() as u64);
-    let file = only_file(&client).await;
+    let file = only_file(client).await;
     let id = file["id"].as_str().unwrap();
-    assert_eq!(recorded_hash(&client, id).await, Some(sha256(&bytes)));
+    assert_eq!(recorded_hash(client, id).await, Some(sha256(&bytes)));
     assert_eq!(download(&file).await, bytes);
 
-    let puts = store_puts(&sandbox);
+    let puts = store_puts(sandbox);
     let stored = sandbox.stats().bytes_stored;
-    let (second, _) = apply(dir.path(), &client).await;
+    let (second, _) = apply(dir.path(), client).await;
     assert!(second.is_empty(), "{:?}", second.actions);
     assert!(second.notes.is_empty(), "{:?}", second.notes);
-    assert_eq!(store_puts(&sandbox), puts, "no byte sent the second time");
+    assert_eq!(store_puts(sandbox), puts, "no byte sent the second time");
     assert_eq!(sandbox.stats().bytes_stored, stored);
     assert_eq!(
         sandbox.stats().count("POST /v3/file/request-upload", "200"),
@@ -177,12 +166,13 @@ async fn a_changed_asset_replaces_the_files_bytes_and_keeps_its_links() {
             .unwrap()
             .clone(),
     );
-    let (_sandbox, client) = sandbox(seed).await;
+    let h = Harness::seeded(seed).await;
+    let client = &h.client;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.yaml"), CATALOG).unwrap();
     write(dir.path(), "hero.png", &png(50_000, 1));
-    apply(dir.path(), &client).await;
-    let file = only_file(&client).await;
+    apply(dir.path(), client).await;
+    let file = only_file(client).await;
     let id = file["id"].as_str().unwrap().to_owned();
     // Someone links the file to a collection pxmctl does not manage.
     let mut links: Vec<Value> = file["collections"]
@@ -203,7 +193,7 @@ async fn a_changed_asset_replaces_the_files_bytes_and_keeps_its_links() {
     // Same size, other bytes: only the hash can tell.
     let changed = png(50_000, 2);
     write(dir.path(), "hero.png", &changed);
-    let (plan, _) = apply(dir.path(), &client).await;
+    let (plan, _) = apply(dir.path(), client).await;
     let up = uploads(&plan);
     assert_eq!(up.len(), 1, "{:?}", plan.actions);
     assert_eq!(up[0].id.as_deref(), Some(id.as_str()));
@@ -224,7 +214,7 @@ async fn a_changed_asset_replaces_the_files_bytes_and_keeps_its_links() {
     assert_eq!(sha.after, Some(json!(sha256(&changed))));
     assert!(sha.before.is_some());
 
-    let after = only_file(&client).await;
+    let after = only_file(client).await;
     assert_eq!(after["id"], json!(id), "the same file, not a new one");
     assert_eq!(download(&after).await, changed);
     let links: Vec<&str> = after["collections"]
@@ -235,19 +225,20 @@ async fn a_changed_asset_replaces_the_files_bytes_and_keeps_its_links() {
         .collect();
     assert!(links.contains(&"ui-1"), "the UI link survives: {links:?}");
     assert_eq!(links.len(), 2, "{links:?}");
-    assert_eq!(recorded_hash(&client, &id).await, Some(sha256(&changed)));
-    let (again, ..) = plan_with(dir.path(), &client, false).await;
+    assert_eq!(recorded_hash(client, &id).await, Some(sha256(&changed)));
+    let (again, ..) = plan_with(dir.path(), client, false).await;
     assert!(again.is_empty(), "{:?}", again.actions);
 }
 
 #[tokio::test]
 async fn a_renamed_file_with_new_bytes_keeps_its_id() {
-    let (_sandbox, client) = sandbox(Seed::default()).await;
+    let h = Harness::seeded(Seed::default()).await;
+    let client = &h.client;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.yaml"), CATALOG).unwrap();
     write(dir.path(), "hero.png", &png(10_000, 1));
-    apply(dir.path(), &client).await;
-    let id = only_file(&client).await["id"].as_str().unwrap().to_owned();
+    apply(dir.path(), client).await;
+    let id = only_file(client).await["id"].as_str().unwrap().to_owned();
 
     let renamed = CATALOG.replace(
         "    path: hero.png\n",
@@ -256,8 +247,8 @@ async fn a_renamed_file_with_new_bytes_keeps_its_id() {
     std::fs::write(dir.path().join("c.yaml"), renamed).unwrap();
     let changed = png(12_000, 3);
     write(dir.path(), "hero.png", &changed);
-    apply(dir.path(), &client).await;
-    let file = only_file(&client).await;
+    apply(dir.path(), client).await;
+    let file = only_file(client).await;
     assert_eq!(file["id"], json!(id));
     assert_eq!(file["file_name"], json!("tent-hero.png"));
     assert_eq!(download(&file).await, changed);
@@ -265,7 +256,8 @@ async fn a_renamed_file_with_new_bytes_keeps_its_id() {
 
 #[tokio::test]
 async fn a_file_uploaded_by_hand_is_unverified_until_forced() {
-    let (sandbox, client) = sandbox(Seed::default()).await;
+    let h = Harness::seeded(Seed::default()).await;
+    let (sandbox, client) = (&h.sandbox, &h.client);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.yaml"), CATALOG).unwrap();
     // Uploaded by hand (no hash recorded): other bytes of the same size.
@@ -276,26 +268,26 @@ async fn a_file_uploaded_by_hand_is_unverified_until_forced() {
     std::fs::write(other.path().join("c.yaml"), hand_catalog).unwrap();
     write(other.path(), "hero.png", &by_hand);
     let loaded = catalog::load(other.path()).catalog.unwrap();
-    let live = LiveSnapshot::fetch(&client).await.unwrap();
+    let live = LiveSnapshot::fetch(client).await.unwrap();
     let plan = pxmctl::plan::plan(&loaded, &live, &PlanOptions::default()).unwrap();
     let report = pxmctl::apply::apply(
         &plan,
         &loaded,
         &live,
-        &client,
+        client,
         &ApplyOptions::default(),
         &|_| {},
     )
     .await
     .unwrap();
     assert!(report.succeeded(), "{:?}", report.outcomes);
-    let id = only_file(&client).await["id"].as_str().unwrap().to_owned();
-    assert_eq!(recorded_hash(&client, &id).await, None);
+    let id = only_file(client).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(recorded_hash(client, &id).await, None);
 
     let ours = png(20_000, 4);
     write(dir.path(), "hero.png", &ours);
-    let puts = store_puts(&sandbox);
-    let (plan, _) = apply(dir.path(), &client).await;
+    let puts = store_puts(sandbox);
+    let (plan, _) = apply(dir.path(), client).await;
     assert!(uploads(&plan).is_empty(), "{:?}", plan.actions);
     assert_eq!(plan.notes.len(), 1, "{:?}", plan.notes);
     assert!(
@@ -304,15 +296,15 @@ async fn a_file_uploaded_by_hand_is_unverified_until_forced() {
         plan.notes
     );
     assert_eq!(plan.notes[0].key, "hero");
-    assert_eq!(store_puts(&sandbox), puts, "not overwritten silently");
-    assert_eq!(download(&only_file(&client).await).await, by_hand);
+    assert_eq!(store_puts(sandbox), puts, "not overwritten silently");
+    assert_eq!(download(&only_file(client).await).await, by_hand);
 
-    let (forced, _) = apply_with(dir.path(), &client, true).await;
+    let (forced, _) = apply_with(dir.path(), client, true).await;
     assert_eq!(uploads(&forced).len(), 1, "{:?}", forced.actions);
-    let file = only_file(&client).await;
+    let file = only_file(client).await;
     assert_eq!(file["id"], json!(id));
     assert_eq!(download(&file).await, ours);
-    assert_eq!(recorded_hash(&client, &id).await, Some(sha256(&ours)));
-    let (again, ..) = plan_with(dir.path(), &client, false).await;
+    assert_eq!(recorded_hash(client, &id).await, Some(sha256(&ours)));
+    let (again, ..) = plan_with(dir.path(), client, false).await;
     assert!(again.is_empty() && again.notes.is_empty(), "{again:?}");
 }

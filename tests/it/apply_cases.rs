@@ -5,14 +5,14 @@
 //! seed gives the same case.
 #![allow(clippy::unwrap_used)]
 
-use crate::apply_support;
+use crate::support::account::{duplicates, exists, pruned, snapshot};
+use crate::support::case::case;
+use crate::support::profile::{convergence_connection, fault_profiles, profile_for};
+use crate::support::sandbox::{seeded, start};
+use crate::support::seed::obj;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use apply_support::{
-    case, connection, duplicates, exists, fault_profiles, profile_for, pruned, snapshot, start,
-    start_clean,
-};
 use pxmctl::plan::{Kind, Op, PlanOptions, plan};
 use pxmctl::sandbox::SandboxConfig;
 use serde_json::Value;
@@ -49,7 +49,7 @@ async fn every_case_loads_and_plans_cleanly() {
         );
         let catalog = loaded.catalog.unwrap();
 
-        let sandbox = start_clean(&case).await;
+        let sandbox = start(seeded(case.live.clone())).await;
         let live = snapshot(&sandbox).await;
         let dups = duplicates(&live);
         assert!(dups.is_empty(), "seed {seed}: {dups:#?}");
@@ -286,8 +286,8 @@ async fn every_fault_profile_starts_and_can_be_read() {
             ..SandboxConfig::default()
         };
         config.check().unwrap();
-        let sandbox = start(&case, &profile).await;
-        assert!(connection(&sandbox).timeout.as_secs() <= 5);
+        let sandbox = start(profile.sandbox_config(case.live.clone())).await;
+        assert!(convergence_connection(&sandbox).timeout.as_secs() <= 5);
         let live = snapshot(&sandbox).await;
         assert_eq!(
             live.collections.len(),
@@ -302,7 +302,6 @@ async fn every_fault_profile_starts_and_can_be_read() {
 #[tokio::test]
 async fn duplicates_finds_every_kind_of_identity_clash() {
     let mut case = case(1);
-    let obj = |v: Value| v.as_object().unwrap().clone();
     let live = &mut case.live;
     live.attributes.push(obj(
         serde_json::json!({"id": "dup-a", "name": "Legacy Code 0", "type": "Text"}),
@@ -331,7 +330,7 @@ async fn duplicates_finds_every_kind_of_identity_clash() {
             "category_id": "dup-c1",
         })));
     }
-    let sandbox = start_clean(&case).await;
+    let sandbox = start(seeded(case.live.clone())).await;
     let found = duplicates(&snapshot(&sandbox).await);
     let kinds: Vec<&str> = found.iter().map(|d| d.split(' ').next().unwrap()).collect();
     assert_eq!(

@@ -11,14 +11,14 @@
 //! presigned POST uploads).
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use crate::apply_support;
+use crate::support::account::{duplicates, exists, pruned, snapshot};
+use crate::support::case::{Case, case};
+use crate::support::profile::{convergence_connection, profile_for};
+use crate::support::sandbox::{script, start};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use apply_support::{
-    Case, case, connection, duplicates, exists, profile_for, pruned, snapshot, start_reading,
-};
 use pxmctl::apply::{ApplyOptions, Event};
 use std::collections::BTreeMap;
 
@@ -28,7 +28,7 @@ use pxmctl::config::DEFAULT_HASH_ATTRIBUTE;
 use pxmctl::plan::PlanOptions;
 use pxmctl::remote::file_values::ValueCache;
 use pxmctl::remote::{Client, LiveSnapshot};
-use pxmctl::sandbox::{Readings, UploadForm};
+use pxmctl::sandbox::{Readings, SandboxConfig, UploadForm};
 use pxmctl::session;
 use tokio::sync::Notify;
 
@@ -38,7 +38,11 @@ const ROUNDS: usize = 8;
 async fn converge(seed: u64, readings: &Readings) -> Result<String, String> {
     let case = case(seed);
     let profile = profile_for(seed);
-    let sandbox = start_reading(&case, &profile, readings.clone()).await;
+    let sandbox = start(SandboxConfig {
+        readings: readings.clone(),
+        ..profile.sandbox_config(case.live.clone())
+    })
+    .await;
     // Random faults depend on how many requests a run makes and on how
     // fast the machine is (a slow one may never outrun the low limit):
     // one scripted fault of the profile's kind makes sure it meets one.
@@ -52,7 +56,7 @@ async fn converge(seed: u64, readings: &Readings) -> Result<String, String> {
         _ => Some(serde_json::json!({"action": "status", "status": 503})),
     };
     if let Some(fault) = first_fault {
-        crate::remote_support::script(&sandbox, fault).await;
+        script(&sandbox, fault).await;
     }
     let mut catalog = case.catalog();
     catalog
@@ -70,7 +74,7 @@ async fn converge(seed: u64, readings: &Readings) -> Result<String, String> {
     let mut applied = 0;
     for round in 0..ROUNDS {
         // A new client per round, as a new process would have.
-        let client = Client::new(&connection(&sandbox)).unwrap();
+        let client = Client::new(&convergence_connection(&sandbox)).unwrap();
         let Ok(mut live) = LiveSnapshot::fetch(&client).await else {
             continue;
         };

@@ -4,15 +4,16 @@
 //! fields the catalog does not own.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support;
+use crate::support::assets::png;
+use crate::support::run::Run;
+use crate::support::seed::obj;
 
-use cli_support::Run;
 use pxmctl::sandbox::{Readings, Seed};
+use reqwest::Method;
 use serde_json::json;
 
 #[test]
 fn a_scalar_only_update_is_one_put_and_keeps_a_ui_edit() {
-    let obj = |v: serde_json::Value| v.as_object().unwrap().clone();
     let mut seed = Seed::default();
     seed.categories
         .push(obj(json!({"id": "k1", "name": "Kettles"})));
@@ -28,19 +29,13 @@ collections:
     let run = Run::new(seed, Readings::default(), &[("c.yaml", catalog.as_bytes())]);
     run.expect(2, &["plan", "--detailed-exitcode", "--out", "plan.json"]);
     // Someone edits a field the catalog does not own, after the plan.
-    let sandbox = run.sandbox();
-    run.served.block_on(async {
-        let r = crate::sandbox_support::client()
-            .put(sandbox.url("/v2.1/collection/c1"))
-            .bearer_auth(sandbox.access_token())
-            .json(&json!({"additional_title": "SET-IN-UI"}))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
-    });
-    let gets = || run.count("GET /v2.1/collection/{id}");
-    let puts = || run.count("PUT /v2.1/collection/{id}");
+    run.served.call(
+        Method::PUT,
+        "/v2.1/collection/c1",
+        Some(json!({"additional_title": "SET-IN-UI"})),
+    );
+    let gets = || run.requests_to("GET /v2.1/collection/{id}");
+    let puts = || run.requests_to("PUT /v2.1/collection/{id}");
     let (gets_before, puts_before) = (gets(), puts());
     run.expect(0, &["apply", "--auto-approve"]);
     assert_eq!(gets() - gets_before, 0, "no GET before the PUT");
@@ -90,7 +85,6 @@ fn cost(seed: Seed, catalog: &str, assets: &[(&str, &[u8])]) -> u64 {
 
 #[test]
 fn what_each_kind_of_change_costs() {
-    let obj = |v: serde_json::Value| v.as_object().unwrap().clone();
     let base = || {
         let mut seed = Seed::default();
         seed.attributes.push(obj(
@@ -107,7 +101,7 @@ fn what_each_kind_of_change_costs() {
             "attributes": [{"id": "a1", "value": "Steel"}]})));
         seed
     };
-    let png = crate::sandbox_support::png(2000, 1);
+    let image = png(2000, 1);
     let with_file = |bytes: &[u8], collections: &[&str]| {
         let mut seed = base();
         let sha = pxmctl::catalog::hashes::sha256(bytes).unwrap().0;
@@ -168,28 +162,28 @@ fn what_each_kind_of_change_costs() {
             cost(
                 base(),
                 &format!("{head}{}files:\n  hero: {{ path: hero.png }}\n", aurora("")),
-                &[("hero.png", &png)],
+                &[("hero.png", &image)],
             ),
         ),
         (
             "replaced asset",
             3,
             cost(
-                with_file(&crate::sandbox_support::png(2000, 2), &[]),
+                with_file(&png(2000, 2), &[]),
                 &format!("{head}{}files:\n  hero: {{ path: hero.png }}\n", aurora("")),
-                &[("hero.png", &png)],
+                &[("hero.png", &image)],
             ),
         ),
         (
             "link change",
             2,
             cost(
-                with_file(&png, &[]),
+                with_file(&image, &[]),
                 &format!(
                     "{head}{}files:\n  hero: {{ path: hero.png, collections: [aurora] }}\n",
                     aurora("")
                 ),
-                &[("hero.png", &png)],
+                &[("hero.png", &image)],
             ),
         ),
         (

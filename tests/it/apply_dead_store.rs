@@ -5,7 +5,10 @@
 //! sandbox's per-route stats.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support::{Run, Served};
+use crate::support::assets::png;
+use crate::support::run::Run;
+use crate::support::served::Served;
+
 use pxmctl::remote::retry::RetryPolicy;
 use pxmctl::sandbox::{FaultConfig, SandboxConfig, Seed};
 
@@ -25,7 +28,7 @@ fn assets_on(faults: FaultConfig, count: u64) -> Run {
     let assets: Vec<(String, Vec<u8>)> = (0..count)
         .map(|i| {
             let salt = u8::try_from(i).unwrap();
-            (format!("a{i}.png"), crate::sandbox_support::png(2000, salt))
+            (format!("a{i}.png"), png(2000, salt))
         })
         .collect();
     let mut catalog = "files:\n".to_owned();
@@ -81,7 +84,7 @@ fn a_dead_store_ends_the_run_within_the_retry_budget() {
         sent < FILES * per_file,
         "the budget, not each file's retries, ended the run: {sent} PUTs"
     );
-    assert_eq!(run.count(CONFIRM_UPLOAD), 0, "nothing was confirmed");
+    assert_eq!(run.requests_to(CONFIRM_UPLOAD), 0, "nothing was confirmed");
     // The summary counts the store's requests apart from the API's, and
     // all of them: its retries are those requests, not the API's.
     assert!(
@@ -125,7 +128,7 @@ fn a_store_that_asks_for_a_pause_gets_it_and_one_that_does_not_the_backoff() {
             None => assert!(paused < shed, "the backoff, not a pause\n{out}"),
         }
         assert_eq!(
-            run.count(CONFIRM_UPLOAD),
+            run.requests_to(CONFIRM_UPLOAD),
             3,
             "{asked:?}: all three uploaded"
         );

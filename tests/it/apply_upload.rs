@@ -5,7 +5,12 @@
 //! presigned URLs, a file changed during its upload, byte progress.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
+use crate::support::assets::unrepeating_bytes;
+use crate::support::connection::{connection, download, get_json, http};
+use crate::support::harness::Harness;
+use crate::support::requests::requests_to;
+use crate::support::sandbox::{seeded, small_parts};
+use crate::support::seed::regions;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -15,11 +20,10 @@ use std::time::{Duration, SystemTime};
 
 use pxmctl::apply::upload::{UploadError, UploadJob, Uploaded, Uploader};
 use pxmctl::catalog::model::{Asset, IfDuplicate, OnConflict};
+use pxmctl::remote::Client;
 use pxmctl::remote::wire::LiveFile;
-use pxmctl::remote::{Client, Request};
 use pxmctl::sandbox::assumptions::{SIGNATURE_PARAM, STORE_PREFIX};
-use pxmctl::sandbox::{RunningSandbox, SandboxConfig, Seed, SingleUploadType, UploadConfig};
-use remote_support::{connection, start};
+use pxmctl::sandbox::{RunningSandbox, SandboxConfig, SingleUploadType, UploadConfig};
 use serde_json::{Map, Value, json};
 
 const REQUEST_UPLOAD: &str = "POST /v3/file/request-upload";
@@ -29,19 +33,13 @@ const STORE_PUT: &str = "PUT /_store/{*key}";
 /// Regions r0..r2, no other objects; uploads of more than 64 KiB are
 /// multipart with 64 KiB parts.
 fn sandbox_config(single: SingleUploadType) -> SandboxConfig {
-    let mut seed = Seed::default();
-    for (i, name) in ["United States", "Canada", "Germany"].iter().enumerate() {
-        let region = json!({"id": format!("r{i}"), "name": name, "is_primary": i == 0});
-        seed.regions.push(region.as_object().unwrap().clone());
-    }
+    let seed = regions(&["United States", "Canada", "Germany"]);
     SandboxConfig {
         uploads: UploadConfig {
-            multipart_threshold: 64 * 1024,
-            part_size: 64 * 1024,
             single_upload_type: single,
-            ..UploadConfig::default()
+            ..small_parts()
         },
-        ..remote_support::config(seed)
+        ..seeded(seed)
     }
 }
 
@@ -57,21 +55,15 @@ async fn setup(single: SingleUploadType) -> Setup {
 }
 
 async fn setup_with(config: SandboxConfig) -> Setup {
-    let sandbox = start(config).await;
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let Harness {
+        sandbox, client, ..
+    } = Harness::start_with_sandbox_token(config).await;
     Setup {
         sandbox,
         client,
         uploader: Uploader::new(),
         catalog: tempfile::tempdir().unwrap(),
     }
-}
-
-/// Deterministic test bytes.
-fn bytes(len: usize, salt: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt) ^ (i >> 8) as u8)
-        .collect()
 }
 
 /// Writes `data` at `rel` inside `root` and returns the checked asset.
@@ -119,22 +111,13 @@ impl Setup {
 
     /// The file as the API lists it now, raw.
     async fn get_file(&self, id: &str) -> Value {
-        let r = self
-            .client
-            .send(Request::get(format!("/v2.1/file/{id}")))
-            .await
-            .unwrap();
-        serde_json::from_slice(&r.body).unwrap()
+        get_json(&self.client, &format!("/v2.1/file/{id}")).await
     }
 
     /// Every live file with this name, raw.
     async fn files_named(&self, name: &str) -> Vec<Value> {
-        let r = self
-            .client
-            .send(Request::get("/v2.1/file?limit=1000"))
-            .await
-            .unwrap();
-        let all: Vec<Value> = serde_json::from_slice(&r.body).unwrap();
+        let all: Vec<Value> =
+            serde_json::from_value(get_json(&self.client, "/v2.1/file?limit=1000").await).unwrap();
         all.into_iter()
             .filter(|f| f["file_name"] == json!(name))
             .collect()
@@ -146,27 +129,15 @@ impl Setup {
 
     /// Requests to `route`, whatever the answer.
     fn count_any(&self, route: &str) -> u64 {
-        self.sandbox
-            .stats()
-            .requests
-            .get(route)
-            .map_or(0, |by_status| by_status.values().sum())
+        requests_to(&self.sandbox, route)
     }
-}
-
-/// The bytes behind a file's download URL.
-async fn download(file: &Value) -> Vec<u8> {
-    let url = file["download_url"].as_str().unwrap();
-    let r = reqwest::get(url).await.unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-    r.bytes().await.unwrap().to_vec()
 }
 
 #[tokio::test]
 async fn a_single_upload_round_trips_byte_for_byte() {
     for single in [SingleUploadType::Single, SingleUploadType::Standard] {
         let s = setup(single).await;
-        let data = bytes(60_000, 1);
+        let data = unrepeating_bytes(60_000, 1);
         let a = asset(s.root(), "assets/hero.jpg", &data, OnConflict::Overwrite);
         let file = s.upload_file(&a, "hero.jpg").await;
         assert_eq!(file.file_name, "hero.jpg");
@@ -188,7 +159,7 @@ async fn a_single_upload_round_trips_byte_for_byte() {
 async fn a_multipart_upload_sends_every_part_and_round_trips_byte_for_byte() {
     let s = setup(SingleUploadType::Single).await;
     // 4 parts: 3 of 64 KiB and a short last one.
-    let data = bytes(3 * 65_536 + 1_234, 2);
+    let data = unrepeating_bytes(3 * 65_536 + 1_234, 2);
     let a = asset(s.root(), "video/clip.mp4", &data, OnConflict::Overwrite);
     let file = s.upload_file(&a, "clip.mp4").await;
     assert_eq!(file.size, Some(data.len() as u64));
@@ -201,13 +172,13 @@ async fn a_multipart_upload_sends_every_part_and_round_trips_byte_for_byte() {
 #[tokio::test]
 async fn a_name_conflict_follows_on_conflict() {
     let s = setup(SingleUploadType::Single).await;
-    let first = bytes(10_000, 3);
+    let first = unrepeating_bytes(10_000, 3);
     let a = asset(s.root(), "a/hero.jpg", &first, OnConflict::Overwrite);
     let original = s.upload_file(&a, "hero.jpg").await;
     assert_eq!(s.get_file(&original.id).await["version"], 1);
 
     // overwrite: same file, new bytes, same version.
-    let second = bytes(90_000, 4);
+    let second = unrepeating_bytes(90_000, 4);
     let a = asset(s.root(), "b/hero.jpg", &second, OnConflict::Overwrite);
     let overwritten = s.upload_file(&a, "hero.jpg").await;
     assert_eq!(overwritten.id, original.id);
@@ -217,7 +188,7 @@ async fn a_name_conflict_follows_on_conflict() {
     assert_eq!(download(&live).await, second);
 
     // version: same file, new bytes, version bumped.
-    let third = bytes(5_000, 5);
+    let third = unrepeating_bytes(5_000, 5);
     let a = asset(s.root(), "c/hero.jpg", &third, OnConflict::Version);
     let versioned = s.upload_file(&a, "hero.jpg").await;
     assert_eq!(versioned.id, original.id);
@@ -229,7 +200,12 @@ async fn a_name_conflict_follows_on_conflict() {
     // skip: nothing sent, nothing confirmed, bytes untouched.
     let puts = s.count_any(STORE_PUT);
     let confirms = s.count_any(CONFIRM_UPLOAD);
-    let a = asset(s.root(), "d/hero.jpg", &bytes(7_000, 6), OnConflict::Skip);
+    let a = asset(
+        s.root(),
+        "d/hero.jpg",
+        &unrepeating_bytes(7_000, 6),
+        OnConflict::Skip,
+    );
     let skipped = s.upload(&a, "hero.jpg", Map::new()).await.unwrap();
     assert_eq!(
         skipped,
@@ -257,21 +233,21 @@ async fn new_content_for_a_file_renamed_since_it_was_read_is_refused_not_uploade
     let a = asset(
         s.root(),
         "hero.jpg",
-        &bytes(10_000, 3),
+        &unrepeating_bytes(10_000, 3),
         OnConflict::Overwrite,
     );
     let original = s.upload_file(&a, "hero.jpg").await;
     let other = asset(
         s.root(),
         "other.jpg",
-        &bytes(3_000, 4),
+        &unrepeating_bytes(3_000, 4),
         OnConflict::Overwrite,
     );
     let other = s.upload_file(&other, "other.jpg").await;
     let changed = asset(
         s.root(),
         "new.jpg",
-        &bytes(20_000, 5),
+        &unrepeating_bytes(20_000, 5),
         OnConflict::Overwrite,
     );
     let replace = |name: &'static str| UploadJob {
@@ -322,7 +298,7 @@ async fn metadata_publishes_and_scopes_the_file() {
     let a = asset(
         s.root(),
         "hero.jpg",
-        &bytes(2_000, 7),
+        &unrepeating_bytes(2_000, 7),
         OnConflict::Overwrite,
     );
     let metadata = json!({
@@ -355,7 +331,7 @@ async fn metadata_publishes_and_scopes_the_file() {
     let b = asset(
         s.root(),
         "plain.jpg",
-        &bytes(2_000, 8),
+        &unrepeating_bytes(2_000, 8),
         OnConflict::Overwrite,
     );
     let plain = s.upload_file(&b, "plain.jpg").await;
@@ -368,7 +344,7 @@ async fn a_path_that_escapes_the_catalog_is_refused_before_any_request() {
     let catalog = s.root().join("catalog");
     std::fs::create_dir_all(&catalog).unwrap();
     let outside = s.root().join("outside.jpg");
-    let data = bytes(1_000, 9);
+    let data = unrepeating_bytes(1_000, 9);
     std::fs::write(&outside, &data).unwrap();
     let escape = |path: String| Asset {
         path,
@@ -431,7 +407,7 @@ async fn a_file_whose_size_changed_is_refused_before_any_byte() {
     let mut a = asset(
         s.root(),
         "hero.jpg",
-        &bytes(1_000, 10),
+        &unrepeating_bytes(1_000, 10),
         OnConflict::Overwrite,
     );
     for size in [1_001, 999] {
@@ -601,7 +577,7 @@ async fn start_proxy(sandbox: &RunningSandbox) -> (String, Arc<Proxy>) {
     let proxy = Arc::new(Proxy {
         upstream: sandbox.base_url().to_owned(),
         own: own.clone(),
-        http: reqwest::Client::new(),
+        http: http(),
         lose_next_confirm: AtomicBool::new(false),
         store_faults: Mutex::new(VecDeque::new()),
     });
@@ -644,7 +620,7 @@ impl Reports {
 async fn a_confirm_whose_answer_is_lost_is_unclear_and_not_repeated() {
     let s = setup(SingleUploadType::Single).await;
     let (client, proxy) = s.via_proxy().await;
-    let data = bytes(100_000, 11);
+    let data = unrepeating_bytes(100_000, 11);
     let a = asset(s.root(), "hero.jpg", &data, OnConflict::Overwrite);
     proxy.lose_next_confirm.store(true, Ordering::SeqCst);
     let job = UploadJob {
@@ -684,7 +660,7 @@ async fn errors_and_debug_output_never_show_a_presigned_url() {
     let a = asset(
         s.root(),
         "hero.jpg",
-        &bytes(1_000, 12),
+        &unrepeating_bytes(1_000, 12),
         OnConflict::Overwrite,
     );
     let file = s.upload_file(&a, "hero.jpg").await;
@@ -719,7 +695,7 @@ impl Setup {
 async fn progress_adds_up_to_the_size_chunk_by_chunk() {
     let s = setup(SingleUploadType::Single).await;
     for (name, len, chunks) in [("one.jpg", 60_000, 1), ("parts.jpg", 3 * 65_536 + 1_234, 4)] {
-        let data = bytes(len, 14);
+        let data = unrepeating_bytes(len, 14);
         let a = asset(s.root(), name, &data, OnConflict::Overwrite);
         let reports = Reports::default();
         let uploaded = s
@@ -736,7 +712,7 @@ async fn progress_adds_up_to_the_size_chunk_by_chunk() {
 async fn a_part_damaged_on_the_way_is_refused_by_its_etag_and_sent_again() {
     let s = setup(SingleUploadType::Single).await;
     let (client, proxy) = s.via_proxy().await;
-    let data = bytes(3 * 65_536 + 1_234, 21);
+    let data = unrepeating_bytes(3 * 65_536 + 1_234, 21);
     let a = asset(s.root(), "video/clip.mp4", &data, OnConflict::Overwrite);
     // Part 2 arrives damaged; its ETag gives it away.
     proxy
@@ -757,7 +733,7 @@ async fn a_part_damaged_on_the_way_is_refused_by_its_etag_and_sent_again() {
     assert_eq!(download(&live).await, data, "the damaged part was replaced");
 
     // A single PUT too.
-    let small = bytes(10_000, 22);
+    let small = unrepeating_bytes(10_000, 22);
     let b = asset(s.root(), "small.jpg", &small, OnConflict::Overwrite);
     proxy
         .store_faults
@@ -779,7 +755,7 @@ async fn an_expired_url_starts_over_from_a_fresh_request_upload() {
     let s = setup(SingleUploadType::Single).await;
     let (client, proxy) = s.via_proxy().await;
     // 4 parts of 64 KiB at most.
-    let data = bytes(3 * 65_536 + 1_234, 13);
+    let data = unrepeating_bytes(3 * 65_536 + 1_234, 13);
     let a = asset(s.root(), "video/clip.mp4", &data, OnConflict::Overwrite);
     // First session: part 1 accepted, part 2 refused with 403. Second
     // session: part 3 is stored but answered 503, and sent again on its URL.
@@ -831,7 +807,7 @@ async fn urls_that_are_always_expired_fail_after_three_request_uploads() {
     let a = asset(
         s.root(),
         "assets/hero.jpg",
-        &bytes(1_000, 15),
+        &unrepeating_bytes(1_000, 15),
         OnConflict::Overwrite,
     );
     let err = s.upload(&a, "hero.jpg", Map::new()).await.unwrap_err();
@@ -868,7 +844,7 @@ fn touch(path: &Path, seconds: u64) {
 #[tokio::test]
 async fn a_file_touched_during_its_upload_is_not_confirmed() {
     let s = setup(SingleUploadType::Single).await;
-    let data = bytes(3 * 65_536 + 1_234, 16);
+    let data = unrepeating_bytes(3 * 65_536 + 1_234, 16);
     let a = asset(s.root(), "video/clip.mp4", &data, OnConflict::Overwrite);
     let on_disk = s.root().join("video/clip.mp4");
     touch(&on_disk, 1_500_000_000);
@@ -906,7 +882,7 @@ async fn a_file_that_grows_during_its_upload_is_not_confirmed() {
     let a = asset(
         s.root(),
         "hero.jpg",
-        &bytes(60_000, 17),
+        &unrepeating_bytes(60_000, 17),
         OnConflict::Overwrite,
     );
     let on_disk = s.root().join("hero.jpg");
@@ -936,7 +912,7 @@ async fn a_file_that_grows_during_its_upload_is_not_confirmed() {
 #[tokio::test]
 async fn a_file_replaced_at_its_path_during_its_upload_is_not_confirmed() {
     let s = setup(SingleUploadType::Single).await;
-    let data = bytes(60_000, 18);
+    let data = unrepeating_bytes(60_000, 18);
     let a = asset(s.root(), "hero.jpg", &data, OnConflict::Overwrite);
     let on_disk = s.root().join("hero.jpg");
     touch(&on_disk, 1_500_000_000);
@@ -946,7 +922,7 @@ async fn a_file_replaced_at_its_path_during_its_upload_is_not_confirmed() {
     let hook = |_: u64| {
         if !replaced.swap(true, Ordering::SeqCst) {
             let next = s.root().join("hero.jpg.next");
-            std::fs::write(&next, bytes(60_000, 19)).unwrap();
+            std::fs::write(&next, unrepeating_bytes(60_000, 19)).unwrap();
             touch(&next, 1_600_000_000);
             std::fs::rename(&next, &on_disk).unwrap();
         }

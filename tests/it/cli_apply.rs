@@ -3,58 +3,29 @@
 //! applies a saved plan only while what it read is unchanged.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
+use crate::support::assets::png;
+use crate::support::cli::{Pxmctl, pxmctl_against, text};
+use crate::support::connection::client;
+use crate::support::requests::writes;
+use crate::support::sandbox::{seeded, start};
+use crate::support::seed::obj;
 
 use std::path::Path;
-use std::process::Output;
 
-use pxmctl::remote::{Client, Request};
+use pxmctl::remote::Request;
 use pxmctl::sandbox::{RunningSandbox, Seed};
-use remote_support::{config, connection, start, writes};
 use serde_json::{Value, json};
 
 const CATALOG: &str = "regions:\n  global: { name: Global }\ncategories:\n  gear: { name: Gear }\n  tents: { name: Tents, parent: gear }\n  packs: { name: Packs, parent: gear }\n";
 
 async fn sandbox() -> RunningSandbox {
     let mut seed = Seed::default();
-    seed.regions.push(
-        json!({"id": "r1", "name": "Global", "is_primary": true})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
-    seed.categories.push(
-        json!({"id": "k1", "name": "Gear"})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
-    start(config(seed)).await
-}
-
-async fn pxmctl(sandbox: &RunningSandbox, dir: &Path, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PXM_BASE_URL", sandbox.base_url())
-        .env("PXM_CLIENT_ID", sandbox.client_id())
-        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
-        .env("PXM_TOKEN_CACHE", "off")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    seed.regions.push(obj(
+        json!({"id": "r1", "name": "Global", "is_primary": true}),
+    ));
+    seed.categories
+        .push(obj(json!({"id": "k1", "name": "Gear"})));
+    start(seeded(seed)).await
 }
 
 fn catalog_dir() -> tempfile::TempDir {
@@ -68,7 +39,7 @@ fn catalog_dir() -> tempfile::TempDir {
 async fn without_a_terminal_apply_asks_for_auto_approve_and_changes_nothing() {
     let sandbox = sandbox().await;
     let dir = catalog_dir();
-    let out = pxmctl(&sandbox, dir.path(), &["apply"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("--auto-approve"), "{}", text(&out));
     assert_eq!(writes(&sandbox), 0);
@@ -78,7 +49,7 @@ async fn without_a_terminal_apply_asks_for_auto_approve_and_changes_nothing() {
 async fn json_events_one_per_action_then_a_summary() {
     let sandbox = sandbox().await;
     let dir = catalog_dir();
-    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "--json"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply", "--auto-approve", "--json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -97,7 +68,7 @@ async fn json_events_one_per_action_then_a_summary() {
         (last["event"].as_str(), last["done"].as_u64()),
         (Some("summary"), Some(2))
     );
-    let again = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
+    let again = pxmctl_against(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
 
@@ -105,16 +76,16 @@ async fn json_events_one_per_action_then_a_summary() {
 async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
     let sandbox = sandbox().await;
     let dir = catalog_dir();
-    let out = pxmctl(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // Someone renames the live category in the UI.
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let client = client(&sandbox, 100);
     client
         .send(Request::put("/v2.1/category/k1", &json!({"name": "Gear (UI)"})).idempotent(true))
         .await
         .unwrap();
     let before = writes(&sandbox);
-    let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("live category `k1` changed since the plan was made (entry `"),
@@ -123,13 +94,13 @@ async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
     );
     assert_eq!(writes(&sandbox), before, "nothing applied");
     // A fresh plan applies, without a question: it was reviewed.
-    let out = pxmctl(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // ... unless a catalog file changed since, which the refusal names.
     let yaml = dir.path().join("catalog/catalog.yaml");
     let original = std::fs::read_to_string(&yaml).unwrap();
     std::fs::write(&yaml, format!("{original}# a comment\n")).unwrap();
-    let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("catalog file `catalog.yaml` changed since the plan was made"),
@@ -137,14 +108,14 @@ async fn a_saved_plan_is_refused_once_what_it_read_has_changed() {
         text(&out)
     );
     std::fs::write(&yaml, original).unwrap();
-    let out = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply", "plan.json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
         text(&out).contains("Apply complete! 3 done"),
         "{}",
         text(&out)
     );
-    let out = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
@@ -154,7 +125,7 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
     let dir = categories((0..40).map(|i| {
         format!("  c{i}: {{ name: Category {i} }}\n  s{i}: {{ name: Sub {i}, parent: c{i} }}\n")
     }));
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let client = client(&sandbox, 100);
     let mut child = spawn_apply(&sandbox, dir.path(), "4");
     // Kill it once some categories exist, not all.
     until_categories(&sandbox, 10).await;
@@ -173,7 +144,7 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
 
     // The killed run still holds the account lock: the next apply names
     // it, and `pxmctl unlock ID` (what the message says) removes it.
-    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let message = text(&out);
     let id = message
@@ -183,9 +154,9 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
         .unwrap_or_else(|| panic!("no lock id in: {message}"))
         .trim_end_matches(['`', '.', ')'])
         .to_owned();
-    let out = pxmctl(&sandbox, dir.path(), &["unlock", &id]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["unlock", &id]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let live = pxmctl::remote::LiveSnapshot::fetch(&client).await.unwrap();
     assert_eq!(live.categories.len(), 80, "every category once");
@@ -193,7 +164,7 @@ async fn a_run_killed_mid_way_converges_on_the_next_apply() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), 80, "no duplicates");
-    let out = pxmctl(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["plan", "--detailed-exitcode"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
@@ -218,7 +189,7 @@ async fn ctrl_c_lets_running_actions_finish_and_reports_the_rest() {
     assert!(err.contains("not started"), "{err}");
     // Nothing was cut off mid-write: what exists is whole, and the next
     // apply finishes the rest.
-    let out = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
+    let out = pxmctl_against(&sandbox, dir.path(), &["apply", "--auto-approve", "-q"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(sandbox.stats().objects.get("category").copied(), Some(60));
 }
@@ -227,18 +198,15 @@ async fn ctrl_c_lets_running_actions_finish_and_reports_the_rest() {
 /// lands while writes are in flight.
 async fn slow_sandbox(latency_ms: u64) -> RunningSandbox {
     let mut seed = Seed::default();
-    seed.regions.push(
-        json!({"id": "r1", "name": "Global", "is_primary": true})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
+    seed.regions.push(obj(
+        json!({"id": "r1", "name": "Global", "is_primary": true}),
+    ));
     start(pxmctl::sandbox::SandboxConfig {
         faults: pxmctl::sandbox::FaultConfig {
             latency: std::time::Duration::from_millis(latency_ms),
             ..Default::default()
         },
-        ..config(seed)
+        ..seeded(seed)
     })
     .await
 }
@@ -255,16 +223,11 @@ fn categories(lines: impl Iterator<Item = String>) -> tempfile::TempDir {
 
 /// `pxmctl apply --auto-approve -q` started in the background, stderr kept.
 fn spawn_apply(sandbox: &RunningSandbox, dir: &Path, concurrency: &str) -> std::process::Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
-        .args(["apply", "--auto-approve", "-q"])
-        .current_dir(dir)
-        .env_clear()
-        .env("PXM_BASE_URL", sandbox.base_url())
-        .env("PXM_CLIENT_ID", sandbox.client_id())
-        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
-        .env("PXM_TOKEN_CACHE", "off")
+    Pxmctl::new(&["apply", "--auto-approve", "-q"])
+        .dir(dir)
+        .against(sandbox)
         .env("PXM_CONCURRENCY", concurrency)
-        .env("NO_COLOR", "1")
+        .command()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -288,13 +251,6 @@ async fn until_categories(sandbox: &RunningSandbox, n: usize) {
     }
 }
 
-/// A PNG signature and filler: what the catalog check sniffs as PNG.
-fn png(len: usize, salt: u8) -> Vec<u8> {
-    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    data.extend((0..len).map(|i| (i as u8).wrapping_add(salt)));
-    data
-}
-
 #[tokio::test]
 async fn a_saved_plan_is_refused_when_an_asset_changed_since() {
     let sandbox = sandbox().await;
@@ -305,7 +261,7 @@ async fn a_saved_plan_is_refused_when_an_asset_changed_since() {
     )
     .unwrap();
     std::fs::write(dir.path().join("catalog/hero.png"), png(5_000, 1)).unwrap();
-    let plan = pxmctl(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
+    let plan = pxmctl_against(&sandbox, dir.path(), &["plan", "--out", "plan.json"]).await;
     assert!(plan.status.success(), "{}", text(&plan));
     let saved: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
@@ -314,7 +270,7 @@ async fn a_saved_plan_is_refused_when_an_asset_changed_since() {
     // Same size, other bytes: only the recorded hash can tell.
     std::fs::write(dir.path().join("catalog/hero.png"), png(5_000, 2)).unwrap();
     let before = writes(&sandbox);
-    let apply = pxmctl(&sandbox, dir.path(), &["apply", "plan.json"]).await;
+    let apply = pxmctl_against(&sandbox, dir.path(), &["apply", "plan.json"]).await;
     assert_eq!(apply.status.code(), Some(1), "{}", text(&apply));
     assert!(
         text(&apply).contains("asset `hero.png` changed since the plan was made"),
@@ -355,7 +311,7 @@ async fn bad_assets_are_refused_before_any_request() {
             format!("files:\n  {name}:\n    {entry}\n"),
         )
         .unwrap();
-        let apply = pxmctl(&sandbox, dir.path(), &["apply", "--auto-approve"]).await;
+        let apply = pxmctl_against(&sandbox, dir.path(), &["apply", "--auto-approve"]).await;
         let out = text(&apply);
         assert_eq!(apply.status.code(), Some(1), "{name}: {out}");
         assert!(out.contains(expect), "{name}: expected `{expect}` in {out}");

@@ -3,27 +3,20 @@
 //! a sandbox the demo starts itself.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support;
-
-use std::path::Path;
-
-use cli_support::copy_dir;
+use crate::support::cli::{Pxmctl, stderr};
+use crate::support::files::{copy_dir, repo};
 
 #[test]
 fn the_demo_plans_applies_and_plans_empty_on_the_bundled_catalog() {
     // A copy: the demo leaves its hash cache in catalog/.pxmctl/.
     let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(&repo.join("catalog"), &dir.path().join("catalog"));
+    copy_dir(&repo("catalog"), &dir.path().join("catalog"));
     // One file for stdout and stderr, as a terminal shows them: in order.
     let log = dir.path().join("demo.log");
     let file = std::fs::File::create(&log).unwrap();
-    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
-        .arg("demo")
-        .current_dir(dir.path())
-        .env_remove("PXM_BASE_URL")
-        .env_remove("PXM_ENV")
-        .env("NO_COLOR", "1")
+    let status = Pxmctl::new(&["demo"])
+        .dir(dir.path())
+        .command()
         .stdout(file.try_clone().unwrap())
         .stderr(file)
         .status()
@@ -66,13 +59,8 @@ fn the_demo_names_an_invalid_catalog_and_the_command_that_explains_it() {
         "collections:\n  x: { nam: X }\n",
     )
     .unwrap();
-    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
-        .arg("demo")
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&output.stderr);
+    let output = Pxmctl::new(&["demo"]).dir(dir.path()).output();
+    let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(err.contains("run `pxmctl validate catalog`"), "{err}");
 }

@@ -2,11 +2,8 @@
 //! directory upward when none is named, and `-C DIR` on every command.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support::{copy_dir, pxmctl, repo, text};
-
-fn env() -> Vec<(String, String)> {
-    vec![("NO_COLOR".into(), "1".into())]
-}
+use crate::support::cli::{pxmctl, text};
+use crate::support::files::{copy_dir, repo};
 
 #[test]
 fn inside_a_catalog_or_beside_one_it_is_found_without_naming_it() {
@@ -18,31 +15,27 @@ fn inside_a_catalog_or_beside_one_it_is_found_without_naming_it() {
     std::fs::create_dir_all(&deep).unwrap();
 
     for dir in [&project, &catalog, &deep] {
-        let o = pxmctl(dir, &env(), &["validate"]);
+        let o = pxmctl(dir, &[], &["validate"]);
         assert!(o.status.success(), "from {}: {}", dir.display(), text(&o));
         assert!(text(&o).contains("is valid"), "{}", text(&o));
     }
     // Found upward, it says which; named, it is used as given.
-    let o = pxmctl(&deep, &env(), &["validate"]);
+    let o = pxmctl(&deep, &[], &["validate"]);
     assert!(
         text(&o)
             .contains("note: using the catalog `../..` (found from the current directory upward)"),
         "{}",
         text(&o)
     );
-    let o = pxmctl(&deep, &env(), &["validate", "catalog"]);
+    let o = pxmctl(&deep, &[], &["validate", "catalog"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(!text(&o).contains("is valid"), "{}", text(&o));
     // -C works as if started there, on any command.
-    let o = pxmctl(root.path(), &env(), &["-C", "shop", "validate"]);
+    let o = pxmctl(root.path(), &[], &["-C", "shop", "validate"]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = pxmctl(
-        root.path(),
-        &env(),
-        &["validate", "-C", "shop/catalog/deeper"],
-    );
+    let o = pxmctl(root.path(), &[], &["validate", "-C", "shop/catalog/deeper"]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = pxmctl(root.path(), &env(), &["-C", "nowhere", "validate"]);
+    let o = pxmctl(root.path(), &[], &["-C", "nowhere", "validate"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("error: -C nowhere:"), "{}", text(&o));
 }
@@ -50,7 +43,7 @@ fn inside_a_catalog_or_beside_one_it_is_found_without_naming_it() {
 #[test]
 fn with_no_catalog_anywhere_up_the_message_says_where_pxmctl_looked() {
     let root = tempfile::tempdir().unwrap();
-    let o = pxmctl(root.path(), &env(), &["plan"]);
+    let o = pxmctl(root.path(), &[], &["plan"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(

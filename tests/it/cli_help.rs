@@ -3,20 +3,14 @@
 //! itself, and the shell completions know every command.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+use crate::support::cli::{Pxmctl, stdout};
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn pxmctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pxmctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "200")
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
+/// `pxmctl ARGS` 200 columns wide, so help is wrapped as on a wide terminal.
+fn wide(args: &[&str]) -> Output {
+    Pxmctl::new(args).env("COLUMNS", "200").output()
 }
 
 /// `git ARGS` in this package's checkout, or `None` without git or when
@@ -40,7 +34,7 @@ fn git(args: &[&str]) -> Option<String> {
 
 #[test]
 fn version_names_the_package_version_and_the_commit_built_from() {
-    let out = pxmctl(&["--version"]);
+    let out = wide(&["--version"]);
     assert!(out.status.success());
     let text = stdout(&out);
     let prefix = concat!("pxmctl ", env!("CARGO_PKG_VERSION"), " (");
@@ -49,7 +43,7 @@ fn version_names_the_package_version_and_the_commit_built_from() {
         .strip_prefix(prefix)
         .and_then(|rest| rest.strip_suffix(')'))
         .unwrap_or_else(|| panic!("`{text}` is not `{prefix}…)`"));
-    assert_eq!(stdout(&pxmctl(&["-V"])), text, "-V says the same");
+    assert_eq!(stdout(&wide(&["-V"])), text, "-V says the same");
 
     let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else {
         assert_eq!(inside, "commit unknown");
@@ -78,7 +72,7 @@ fn version_names_the_package_version_and_the_commit_built_from() {
 /// The subcommands `pxmctl --help` lists, so a new command is checked
 /// without editing this test.
 fn subcommands() -> Vec<String> {
-    let help = stdout(&pxmctl(&["--help"]));
+    let help = stdout(&wide(&["--help"]));
     help.lines()
         .skip_while(|l| *l != "Commands:")
         .skip(1)
@@ -113,7 +107,7 @@ fn every_command_help_ends_with_examples_of_itself() {
             .into_iter()
             .filter(|a| !a.is_empty())
             .collect();
-        let out = pxmctl(&args);
+        let out = wide(&args);
         assert!(out.status.success(), "{args:?}");
         let help = stdout(&out);
         let examples: Vec<&str> = help
@@ -136,7 +130,7 @@ fn every_command_help_ends_with_examples_of_itself() {
 fn completions_for_every_shell_know_every_command() {
     let commands = subcommands();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let out = pxmctl(&["completions", shell]);
+        let out = wide(&["completions", shell]);
         assert!(out.status.success(), "{shell}");
         let script = stdout(&out);
         for command in &commands {
@@ -144,7 +138,7 @@ fn completions_for_every_shell_know_every_command() {
         }
         assert!(script.contains("detailed-exitcode"), "{shell}: flags too");
     }
-    let out = pxmctl(&["completions", "tcsh"]);
+    let out = wide(&["completions", "tcsh"]);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -158,7 +152,7 @@ fn bash_completes_a_command_and_a_flag() {
         eprintln!("skipped: no bash");
         return;
     }
-    let script = stdout(&pxmctl(&["completions", "bash"]));
+    let script = stdout(&wide(&["completions", "bash"]));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pxmctl.bash");
     std::fs::write(&file, script).unwrap();

@@ -7,13 +7,14 @@
 //! after it (and only those), and tell drift from no drift on a schedule.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use crate::cli_support;
+use crate::support::cli::{bin_dir, pxmctl, text};
+use crate::support::files::repo;
+use crate::support::served::Served;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use cli_support::{Served, bin_dir, pxmctl, repo, text};
 use pxmctl::config::Settings;
 use pxmctl::remote::Credentials;
 use pxmctl::sandbox::Seed;
@@ -29,7 +30,7 @@ fn init(args: &[&str]) -> (tempfile::TempDir, Output) {
 fn init_in(root: &Path, args: &[&str]) -> Output {
     let mut all = vec!["init"];
     all.extend(args);
-    pxmctl(root, &[("NO_COLOR".into(), "1".into())], &all)
+    pxmctl(root, &[], &all)
 }
 
 fn read(path: impl AsRef<Path>) -> String {
@@ -296,11 +297,11 @@ fn the_first_hour_init_validate_status_plan_apply_against_the_local_sandbox() {
     // As the init output says: the `sandbox` environment, its secret in
     // PXM_SANDBOX_CLIENT_SECRET (this sandbox listens on another port).
     let env: Vec<(String, String)> = vec![
-        ("PXM_BASE_URL".into(), served.sandbox.base_url().into()),
-        ("PXM_CLIENT_ID".into(), served.sandbox.client_id().into()),
+        ("PXM_BASE_URL".into(), served.sandbox().base_url().into()),
+        ("PXM_CLIENT_ID".into(), served.sandbox().client_id().into()),
         (
             "PXM_SANDBOX_CLIENT_SECRET".into(),
-            served.sandbox.client_secret().into(),
+            served.sandbox().client_secret().into(),
         ),
         ("PXM_TOKEN_CACHE".into(), "off".into()),
     ];
@@ -332,7 +333,7 @@ fn the_first_hour_init_validate_status_plan_apply_against_the_local_sandbox() {
     let again = run(&["plan", "--detailed-exitcode"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     assert_eq!(
-        (served.count("category"), served.count("collection")),
+        (served.objects("category"), served.objects("collection")),
         (1, 1)
     );
 }
@@ -480,10 +481,10 @@ fn point_environments(root: &Path, staging: &Served, production: &Served) {
             }
         };
         lines.push(if line.starts_with("    base_url:") {
-            format!("    base_url: {}", served.sandbox.base_url())
+            format!("    base_url: {}", served.sandbox().base_url())
         } else if line.starts_with("    # client_id:") || line.starts_with("    client_id:") {
             pointed.push(current);
-            format!("    client_id: {}", served.sandbox.client_id())
+            format!("    client_id: {}", served.sandbox().client_id())
         } else {
             line.to_owned()
         });
@@ -513,11 +514,11 @@ impl Runner {
         let env = vec![
             (
                 "PXM_STAGING_CLIENT_SECRET".to_owned(),
-                staging.sandbox.client_secret().to_owned(),
+                staging.sandbox().client_secret().to_owned(),
             ),
             (
                 "PXM_CLIENT_SECRET".to_owned(),
-                production.sandbox.client_secret().to_owned(),
+                production.sandbox().client_secret().to_owned(),
             ),
             ("NO_COLOR".to_owned(), "1".to_owned()),
         ];
@@ -658,12 +659,12 @@ fn assert_saved_plans(root: &Path, staging: &Served, production: &Served) {
         let saved: Value =
             serde_json::from_str(&read(root.join(format!("pxmctl-plan/{env}.json")))).unwrap();
         assert_eq!(saved["environment"], env, "{saved}");
-        assert_eq!(saved["base_url"], served.sandbox.base_url(), "{saved}");
+        assert_eq!(saved["base_url"], served.sandbox().base_url(), "{saved}");
     }
 }
 
 fn counts(served: &Served) -> (usize, usize) {
-    (served.count("category"), served.count("collection"))
+    (served.objects("category"), served.objects("collection"))
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Messages a new user meets in the first hour, as they read.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support::{Run, pxmctl, text};
+use crate::support::cli::{pxmctl, text};
+use crate::support::run::Run;
 
 use pxmctl::sandbox::{Readings, Seed};
 

@@ -3,55 +3,28 @@
 //! inside a prune scope, formats, colour, and a saved plan.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support;
-use crate::remote_support;
+use crate::support::cli::{Pxmctl, pxmctl_against, stderr, stdout};
+use crate::support::files::{copy_dir, repo};
+use crate::support::requests::writes;
+use crate::support::sandbox::{seeded, start};
+use crate::support::seed::{self, every_kind};
 
-use std::process::Output;
+use pxmctl::sandbox::Seed;
 
-use cli_support::copy_dir;
-use pxmctl::sandbox::{RunningSandbox, Seed};
-use remote_support::{config, start};
-use serde_json::json;
-
+/// The demo catalog's regions.
 fn regions() -> Seed {
-    let mut seed = Seed::default();
-    for (i, name) in ["Global", "United States", "Europe"].iter().enumerate() {
-        seed.regions.push(
-            json!({"id": format!("r{i}"), "name": name, "is_primary": i == 0})
-                .as_object()
-                .unwrap()
-                .clone(),
-        );
-    }
-    seed
-}
-
-async fn pxmctl(sandbox: &RunningSandbox, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PXM_BASE_URL", sandbox.base_url())
-        .env("PXM_CLIENT_ID", sandbox.client_id())
-        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
-        .env("PXM_TOKEN_CACHE", "off");
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    seed::regions(&["Global", "United States", "Europe"])
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
-    let sandbox = start(config(regions())).await;
-    let text = pxmctl(&sandbox, &["plan", "catalog", "--detailed-exitcode"]).await;
+    let sandbox = start(seeded(regions())).await;
+    let text = pxmctl_against(
+        &sandbox,
+        &repo("."),
+        &["plan", "catalog", "--detailed-exitcode"],
+    )
+    .await;
     assert_eq!(text.status.code(), Some(2), "{}", stderr(&text));
     let out = stdout(&text);
     assert!(
@@ -65,7 +38,12 @@ async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
         stderr(&text)
     );
 
-    let coloured = pxmctl(&sandbox, &["plan", "catalog", "--color", "always"]).await;
+    let coloured = pxmctl_against(
+        &sandbox,
+        &repo("."),
+        &["plan", "catalog", "--color", "always"],
+    )
+    .await;
     assert!(stdout(&coloured).contains('\u{1b}'), "colour on request");
     assert_eq!(
         coloured.status.code(),
@@ -73,12 +51,22 @@ async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
         "without --detailed-exitcode"
     );
 
-    let json = pxmctl(&sandbox, &["plan", "catalog", "--format", "json"]).await;
+    let json = pxmctl_against(
+        &sandbox,
+        &repo("."),
+        &["plan", "catalog", "--format", "json"],
+    )
+    .await;
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["format_version"], 1);
     assert_eq!(doc["summary"]["create"], 28);
 
-    let md = pxmctl(&sandbox, &["plan", "catalog", "--format", "markdown"]).await;
+    let md = pxmctl_against(
+        &sandbox,
+        &repo("."),
+        &["plan", "catalog", "--format", "markdown"],
+    )
+    .await;
     let md = stdout(&md);
     assert!(md.contains("<details>") && md.len() < 65_536, "{md}");
     // Settings from variables alone name no environment.
@@ -86,8 +74,9 @@ async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
 
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("plan.json");
-    let run = pxmctl(
+    let run = pxmctl_against(
         &sandbox,
+        &repo("."),
         &["plan", "catalog", "--out", saved.to_str().unwrap()],
     )
     .await;
@@ -102,16 +91,22 @@ async fn the_demo_plans_creates_with_exit_code_2_and_every_format() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exported_account_plans_empty_and_prune_exits_3() {
-    let mut seed = remote_support::seed(8, 40);
+    let mut seed = every_kind(8, 40);
     seed.regions = regions().regions;
-    let sandbox = start(config(seed)).await;
+    let sandbox = start(seeded(seed)).await;
     let dir = tempfile::tempdir().unwrap();
     let catalog = dir.path().join("catalog");
-    let export = pxmctl(&sandbox, &["export", "--out", catalog.to_str().unwrap()]).await;
+    let export = pxmctl_against(
+        &sandbox,
+        &repo("."),
+        &["export", "--out", catalog.to_str().unwrap()],
+    )
+    .await;
     assert!(export.status.success(), "{}", stderr(&export));
 
-    let same = pxmctl(
+    let same = pxmctl_against(
         &sandbox,
+        &repo("."),
         &["plan", catalog.to_str().unwrap(), "--detailed-exitcode"],
     )
     .await;
@@ -146,8 +141,9 @@ async fn an_exported_account_plans_empty_and_prune_exits_3() {
         format!("prune: [collections]\n{regions_text}"),
     )
     .unwrap();
-    let plan = pxmctl(
+    let plan = pxmctl_against(
         &sandbox,
+        &repo("."),
         &["plan", pruned.to_str().unwrap(), "--detailed-exitcode"],
     )
     .await;
@@ -159,11 +155,12 @@ async fn an_exported_account_plans_empty_and_prune_exits_3() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_catalog_or_an_unplannable_one_exits_1() {
-    let sandbox = start(config(Seed::default())).await;
+    let sandbox = start(seeded(Seed::default())).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.yaml"), "categories:\n  a: { nam: A }\n").unwrap();
-    let invalid = pxmctl(
+    let invalid = pxmctl_against(
         &sandbox,
+        &repo("."),
         &["plan", dir.path().to_str().unwrap(), "--detailed-exitcode"],
     )
     .await;
@@ -174,19 +171,17 @@ async fn an_invalid_catalog_or_an_unplannable_one_exits_1() {
         stderr(&invalid)
     );
     assert_eq!(
-        remote_support::writes(&sandbox),
+        writes(&sandbox),
         0,
         "nothing written for an invalid catalog"
     );
 
     // The account is read while the catalog is checked, but the catalog's
     // problems still come first: no word of the missing credentials.
-    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxmctl"))
-        .args(["plan", dir.path().to_str().unwrap()])
-        .env_clear()
+    let output = Pxmctl::new(&["plan", dir.path().to_str().unwrap()])
         .env("PXM_BASE_URL", sandbox.base_url())
-        .output()
-        .unwrap();
+        .output_off_runtime()
+        .await;
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(
@@ -195,7 +190,7 @@ async fn an_invalid_catalog_or_an_unplannable_one_exits_1() {
     );
 
     // The demo names regions this account does not have.
-    let missing = pxmctl(&sandbox, &["plan", "catalog"]).await;
+    let missing = pxmctl_against(&sandbox, &repo("."), &["plan", "catalog"]).await;
     assert_eq!(missing.status.code(), Some(1));
     let err = stderr(&missing);
     assert!(

@@ -3,14 +3,15 @@
 //! reused across runs with mode 0600 even under `umask 000`.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
+use crate::support::cli::{Pxmctl, text};
+use crate::support::sandbox::{script, seeded, start};
+use crate::support::seed::{every_kind, obj};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 
 use pxmctl::sandbox::{Credentials, RunningSandbox, SandboxConfig};
-use remote_support::{config, script, seed, start};
 use serde_json::json;
 
 const CANARY_SECRET: &str = "canary-secret-5f2e91";
@@ -21,42 +22,25 @@ async fn sandbox() -> RunningSandbox {
             client_id: "demo".into(),
             client_secret: CANARY_SECRET.into(),
         }),
-        ..config(seed(6, 30))
+        ..seeded(every_kind(6, 30))
     })
     .await
 }
 
-/// Runs the binary (through `sh`, so a umask can be set) off the async
-/// runtime that serves the sandbox.
-async fn pxmctl(sandbox: &RunningSandbox, envs: &[(&str, &str)], args: &[&str]) -> Output {
-    let bin = assert_cmd::cargo::cargo_bin("pxmctl");
-    let mut command = std::process::Command::new("sh");
-    command
-        .arg("-c")
-        .arg("umask 000 && exec \"$0\" \"$@\"")
-        .arg(bin)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PXM_BASE_URL", sandbox.base_url())
-        .env("PXM_CLIENT_ID", "demo")
-        .env("PXM_CLIENT_SECRET", CANARY_SECRET)
-        .env("PXM_TOKEN_CACHE", "off")
-        .env("NO_COLOR", "1");
-    for (k, v) in envs {
-        command.env(k, v);
-    }
-    tokio::task::spawn_blocking(move || command.output().unwrap())
+/// `pxmctl ARGS` against the sandbox (client `demo`, the canary secret)
+/// with `envs` besides, under `umask 000`, so a private file is pxmctl's
+/// own doing.
+async fn pxmctl_under_umask_000(
+    sandbox: &RunningSandbox,
+    envs: &[(&str, &str)],
+    args: &[&str],
+) -> Output {
+    Pxmctl::new(args)
+        .against(sandbox)
+        .envs(envs)
+        .umask("000")
+        .output_off_runtime()
         .await
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn assert_no_secret(output: &Output, secrets: &[&str]) {
@@ -77,7 +61,7 @@ async fn status_counts_the_account_and_never_shows_a_secret() {
     let path = dir.path().to_str().unwrap();
     let secrets = [CANARY_SECRET, sandbox.access_token()];
 
-    let ok = pxmctl(&sandbox, &[], &["status", path, "-vv"]).await;
+    let ok = pxmctl_under_umask_000(&sandbox, &[], &["status", path, "-vv"]).await;
     assert!(ok.status.success(), "{}", text(&ok));
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(stdout.contains("6 categories, 30 collections"), "{stdout}");
@@ -88,7 +72,7 @@ async fn status_counts_the_account_and_never_shows_a_secret() {
     assert_no_secret(&ok, &secrets);
 
     // Failing runs: refused credentials, a refused token, a faulty API.
-    let wrong = pxmctl(
+    let wrong = pxmctl_under_umask_000(
         &sandbox,
         &[("PXM_CLIENT_SECRET", "canary-wrong-0001")],
         &["status", path, "-vv"],
@@ -102,7 +86,7 @@ async fn status_counts_the_account_and_never_shows_a_secret() {
     );
     assert_no_secret(&wrong, &[CANARY_SECRET, "canary-wrong-0001"]);
 
-    let token = pxmctl(
+    let token = pxmctl_under_umask_000(
         &sandbox,
         &[("PXM_TOKEN", "canary-token-0002")],
         &["status", path, "-vv"],
@@ -116,7 +100,7 @@ async fn status_counts_the_account_and_never_shows_a_secret() {
         json!({"action": "status", "status": 503, "count": 40}),
     )
     .await;
-    let faulty = pxmctl(&sandbox, &[], &["status", path, "-vv"]).await;
+    let faulty = pxmctl_under_umask_000(&sandbox, &[], &["status", path, "-vv"]).await;
     assert_eq!(faulty.status.code(), Some(1), "{}", text(&faulty));
     assert!(text(&faulty).contains("503"), "{}", text(&faulty));
     assert_no_secret(&faulty, &secrets);
@@ -130,7 +114,7 @@ async fn the_token_cache_is_private_and_reused_across_runs() {
     let cache = dir.path().join("cache");
     let cache_env = [("PXM_TOKEN_CACHE", cache.to_str().unwrap())];
 
-    let first = pxmctl(&sandbox, &cache_env, &["status", path]).await;
+    let first = pxmctl_under_umask_000(&sandbox, &cache_env, &["status", path]).await;
     assert!(first.status.success(), "{}", text(&first));
     let authorized = sandbox.stats().count("POST /v2.1/oauth/authorize", "200");
     assert_eq!(authorized, 1);
@@ -144,7 +128,7 @@ async fn the_token_cache_is_private_and_reused_across_runs() {
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(mode(&files[0]), 0o600, "token file under umask 000");
 
-    let second = pxmctl(&sandbox, &cache_env, &["status", path]).await;
+    let second = pxmctl_under_umask_000(&sandbox, &cache_env, &["status", path]).await;
     assert!(second.status.success(), "{}", text(&second));
     assert_eq!(
         sandbox.stats().count("POST /v2.1/oauth/authorize", "200"),
@@ -154,7 +138,7 @@ async fn the_token_cache_is_private_and_reused_across_runs() {
 
     // A cache others can read is refused with a warning, and not used.
     std::fs::set_permissions(&files[0], std::fs::Permissions::from_mode(0o644)).unwrap();
-    let third = pxmctl(&sandbox, &cache_env, &["status", path]).await;
+    let third = pxmctl_under_umask_000(&sandbox, &cache_env, &["status", path]).await;
     assert!(third.status.success(), "{}", text(&third));
     assert!(
         text(&third).contains("readable by other users"),
@@ -177,7 +161,7 @@ async fn configuration_problems_are_reported_with_their_location() {
     )
     .unwrap();
     let path = dir.path().to_str().unwrap();
-    let bad = pxmctl(&sandbox, &[], &["status", path]).await;
+    let bad = pxmctl_under_umask_000(&sandbox, &[], &["status", path]).await;
     assert_eq!(bad.status.code(), Some(1));
     let all = text(&bad);
     assert!(all.contains("pxmctl.yaml:4:5"), "{all}");
@@ -186,24 +170,21 @@ async fn configuration_problems_are_reported_with_their_location() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_with_assets_shows_no_signature_or_secret() {
-    let mut account = seed(6, 30);
-    account.files.push(
-        json!({"id": "hero", "file_name": "hero.txt", "content": "hello bytes", "collections": [{"id": "col0"}]})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
+    let mut account = every_kind(6, 30);
+    account.files.push(obj(
+        json!({"id": "hero", "file_name": "hero.txt", "content": "hello bytes", "collections": [{"id": "col0"}]}),
+    ));
     let sandbox = start(SandboxConfig {
         credentials: Some(Credentials {
             client_id: "demo".into(),
             client_secret: CANARY_SECRET.into(),
         }),
-        ..config(account)
+        ..seeded(account)
     })
     .await;
     let dir = empty_catalog();
     let out_dir = dir.path().join("exported");
-    let run = pxmctl(
+    let run = pxmctl_under_umask_000(
         &sandbox,
         &[],
         &[

@@ -1,26 +1,10 @@
 //! `pxmctl validate` as a user runs it: given a catalog and arguments,
 //! expect this output and exit status.
 
-use assert_cmd::Command;
+use crate::support::cli::Pxmctl;
+use crate::support::files::temp_with;
+
 use predicates::prelude::*;
-
-fn pxmctl() -> Command {
-    let mut cmd = Command::cargo_bin("pxmctl").expect("binary is built");
-    cmd.env("NO_COLOR", "1").env("COLUMNS", "100");
-    cmd
-}
-
-fn catalog(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(path, text).expect("write");
-    }
-    dir
-}
 
 const VALID: &str = "\
 categories:
@@ -33,8 +17,8 @@ collections:
 
 #[test]
 fn valid_catalog_exits_zero_with_a_summary() {
-    let dir = catalog(&[("a.yaml", VALID)]);
-    pxmctl()
+    let dir = temp_with(&[("a.yaml", VALID)]);
+    Pxmctl::new(&[])
         .arg("validate")
         .arg(dir.path())
         .assert()
@@ -46,12 +30,12 @@ fn valid_catalog_exits_zero_with_a_summary() {
 
 #[test]
 fn invalid_catalog_exits_one_and_names_file_line_column() {
-    let dir = catalog(&[(
+    let dir = temp_with(&[(
         "a.yaml",
         "categories:\n  apparel: { name: Apparel }\ncollections:\n  x: { name: X, category: aparel }\n",
     )]);
     let file = dir.path().join("a.yaml");
-    pxmctl()
+    Pxmctl::new(&[])
         .args(["validate", "--format", "short"])
         .arg(dir.path())
         .assert()
@@ -64,8 +48,12 @@ fn invalid_catalog_exits_one_and_names_file_line_column() {
 
 #[test]
 fn text_output_shows_the_snippet_and_no_colour_under_no_color() {
-    let dir = catalog(&[("a.yaml", "collections:\n  x: { name: X, colour: red }\n")]);
-    let out = pxmctl().arg("validate").arg(dir.path()).assert().code(1);
+    let dir = temp_with(&[("a.yaml", "collections:\n  x: { name: X, colour: red }\n")]);
+    let out = Pxmctl::new(&[])
+        .arg("validate")
+        .arg(dir.path())
+        .assert()
+        .code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
         stdout.contains("error[unknown-field]: unknown field `colour` in collection `x`"),
@@ -84,11 +72,11 @@ fn text_output_shows_the_snippet_and_no_colour_under_no_color() {
 
 #[test]
 fn json_output_is_versioned_and_complete() {
-    let dir = catalog(&[
+    let dir = temp_with(&[
         ("a.yaml", "categories:\n  a: { name: A }\n"),
         ("b.yaml", "categories:\n  a: { name: B }\n"),
     ]);
-    let out = pxmctl()
+    let out = Pxmctl::new(&[])
         .args(["validate", "--format", "json"])
         .arg(dir.path())
         .assert()
@@ -117,8 +105,8 @@ fn json_output_is_versioned_and_complete() {
 
 #[test]
 fn json_output_of_a_valid_catalog_has_a_summary() {
-    let dir = catalog(&[("a.yaml", VALID)]);
-    let out = pxmctl()
+    let dir = temp_with(&[("a.yaml", VALID)]);
+    let out = Pxmctl::new(&[])
         .args(["validate", "--format", "json"])
         .arg(dir.path())
         .assert()
@@ -131,7 +119,7 @@ fn json_output_of_a_valid_catalog_has_a_summary() {
 
 #[test]
 fn a_missing_directory_is_an_error_not_a_crash() {
-    pxmctl()
+    Pxmctl::new(&[])
         .args(["validate", "--format", "short", "/definitely/not/here"])
         .assert()
         .code(1)
@@ -142,12 +130,12 @@ fn a_missing_directory_is_an_error_not_a_crash() {
 
 #[test]
 fn files_in_subdirectories_and_yml_count_but_hidden_and_settings_do_not() {
-    let dir = catalog(&[
+    let dir = temp_with(&[
         ("products/jackets.yml", VALID),
         (".pxmctl/cache.yaml", "not: [valid"),
         ("pxmctl.yaml", "environments: {}\n"),
     ]);
-    pxmctl()
+    Pxmctl::new(&[])
         .arg("validate")
         .arg(dir.path())
         .assert()
@@ -157,9 +145,9 @@ fn files_in_subdirectories_and_yml_count_but_hidden_and_settings_do_not() {
 
 #[test]
 fn the_default_directory_is_catalog() {
-    let dir = catalog(&[("catalog/a.yaml", VALID)]);
-    pxmctl()
-        .current_dir(dir.path())
+    let dir = temp_with(&[("catalog/a.yaml", VALID)]);
+    Pxmctl::new(&[])
+        .dir(dir.path())
         .arg("validate")
         .assert()
         .success()
@@ -168,7 +156,7 @@ fn the_default_directory_is_catalog() {
 
 #[test]
 fn help_has_an_example() {
-    pxmctl()
+    Pxmctl::new(&[])
         .args(["validate", "--help"])
         .assert()
         .success()

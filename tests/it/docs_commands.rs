@@ -10,7 +10,9 @@
 //! sandbox has the credentials the docs use (`demo` / `demo-secret`).
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support::{Served, bin_dir, copy_dir, repo, text};
+use crate::support::cli::{bin_dir, text};
+use crate::support::files::{copy_dir, repo};
+use crate::support::served::Served;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -99,7 +101,7 @@ fn workspace(empty: bool) -> (tempfile::TempDir, Served) {
 fn run(dir: &Path, served: &Served, line: &str) -> std::process::Output {
     // The README's first command builds pxmctl; here it is built.
     let line = line.replace("cargo run --locked -- ", "pxmctl ");
-    let secret = served.sandbox.client_secret();
+    let secret = served.sandbox().client_secret();
     let path = format!("{}:/usr/bin:/bin", bin_dir().display());
     Command::new("bash")
         .args(["-c", &line])
@@ -107,11 +109,7 @@ fn run(dir: &Path, served: &Served, line: &str) -> std::process::Output {
         .env_clear()
         .env("PATH", path)
         .env("HOME", dir.join("home"))
-        .env("NO_COLOR", "1")
-        .env("PXM_TOKEN_CACHE", "off")
-        .env("PXM_BASE_URL", served.sandbox.base_url())
-        .env("PXM_CLIENT_ID", served.sandbox.client_id())
-        .env("PXM_CLIENT_SECRET", secret)
+        .envs(served.env())
         .env("PXM_SANDBOX_CLIENT_SECRET", secret)
         .env("PXM_STAGING_CLIENT_SECRET", secret)
         .stdin(std::process::Stdio::null())

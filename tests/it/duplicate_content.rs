@@ -6,17 +6,13 @@
 //! per file.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support;
+use crate::support::run::Run;
+use crate::support::seed::obj;
 
-use cli_support::Run;
 use pxmctl::sandbox::{Readings, Seed};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 const BYTES: &str = "Care guide: wash cold, hang dry.\n";
-
-fn obj(v: Value) -> Map<String, Value> {
-    v.as_object().unwrap().clone()
-}
 
 /// An account holding `BYTES` as `care-old.txt`, its hash recorded the
 /// way pxmctl records it.
@@ -108,7 +104,11 @@ fn if_duplicate_reuse_takes_the_live_file_over() {
         let file = run.get("/v2.1/file/old");
         assert_eq!(file["file_name"], "care.txt", "renamed to the entry's name");
         assert_eq!(file["collections"], json!([{"id": "tent"}]));
-        assert_eq!(run.count("POST /v3/file/request-upload"), 0, "no copy");
+        assert_eq!(
+            run.requests_to("POST /v3/file/request-upload"),
+            0,
+            "no copy"
+        );
         assert_eq!(run.files().len(), 1);
         run.expect(0, &["plan", "--detailed-exitcode"]);
     }

@@ -4,7 +4,8 @@
 //! account holding the same objects under other ids.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support::{Served, pxmctl, text};
+use crate::support::cli::{pxmctl, text};
+use crate::support::served::Served;
 
 use std::path::Path;
 
@@ -57,8 +58,8 @@ impl Accounts {
         let env = |name: &str, s: &Served| {
             format!(
                 "  {name}:\n    base_url: {}\n    client_id: {}\n    client_secret_env: {}_SECRET\n",
-                s.sandbox.base_url(),
-                s.sandbox.client_id(),
+                s.sandbox().base_url(),
+                s.sandbox().client_id(),
                 name.to_uppercase()
             )
         };
@@ -74,14 +75,13 @@ impl Accounts {
         vec![
             (
                 "PRODUCTION_SECRET".into(),
-                self.production.sandbox.client_secret().into(),
+                self.production.sandbox().client_secret().into(),
             ),
             (
                 "STAGING_SECRET".into(),
-                self.staging.sandbox.client_secret().into(),
+                self.staging.sandbox().client_secret().into(),
             ),
             ("PXM_TOKEN_CACHE".into(), "off".into()),
-            ("NO_COLOR".into(), "1".into()),
         ]
     }
 }
@@ -205,7 +205,7 @@ fn an_export_of_one_account_plans_clean_against_another_and_both_converge() {
         );
     }
     for served in [&accounts.staging, &accounts.production] {
-        assert_eq!(served.count("collection"), 4, "nothing created twice");
+        assert_eq!(served.objects("collection"), 4, "nothing created twice");
     }
 }
 
@@ -305,7 +305,7 @@ fn a_mass_deletion_needs_a_second_yes_naming_how_many() {
     );
     assert!(t.contains("(`--allow-deletes 2` allows fewer)"), "{t}");
     assert_eq!(
-        accounts.production.count("collection"),
+        accounts.production.objects("collection"),
         4,
         "nothing deleted"
     );
@@ -324,7 +324,7 @@ fn a_mass_deletion_needs_a_second_yes_naming_how_many() {
             "3",
         ],
     );
-    assert_eq!(accounts.production.count("collection"), 1);
+    assert_eq!(accounts.production.objects("collection"), 1);
     // Within staging's limit, no second yes is asked for.
     run(
         d,
@@ -332,7 +332,7 @@ fn a_mass_deletion_needs_a_second_yes_naming_how_many() {
         0,
         &["apply", ".", "--env", "staging", "--auto-approve"],
     );
-    assert_eq!(accounts.staging.count("collection"), 1);
+    assert_eq!(accounts.staging.objects("collection"), 1);
 }
 
 #[test]
@@ -485,8 +485,8 @@ fn two_accounts_are_compared_in_catalog_terms() {
         "{t}"
     );
     // Nothing was written to either account.
-    assert_eq!(accounts.production.count("collection"), 3);
-    assert_eq!(accounts.staging.count("collection"), 3);
+    assert_eq!(accounts.production.objects("collection"), 3);
+    assert_eq!(accounts.staging.objects("collection"), 3);
 
     // The other way round, the region production lacks is only in the
     // second account: listed, though no plan would delete a region.

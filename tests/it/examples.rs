@@ -4,11 +4,12 @@
 //! sandbox's default readings of the guides and its strict ones.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use crate::cli_support;
+use crate::support::cli::{pxmctl, text};
+use crate::support::files::{copy_dir, repo};
+use crate::support::served::Served;
 
 use std::path::{Path, PathBuf};
 
-use cli_support::{Served, copy_dir, pxmctl, repo, text};
 use pxmctl::sandbox::{Readings, Seed};
 
 /// The example catalogs: every directory of `examples/` but the CI files,

@@ -6,27 +6,25 @@
 //! told to.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::sandbox_support;
+use crate::support::assets::png;
+use crate::support::cli::{self, Pxmctl};
+use crate::support::connection::client;
+use crate::support::harness::Harness;
+use crate::support::sandbox::{seeded, start};
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
-use assert_cmd::Command;
 use pxmctl::catalog::model::{
     AttributeValue, Catalog, Family, Publishing, ResourceOwner, SortedMap, SortedSet,
 };
 use pxmctl::export::download::download_all;
 use pxmctl::export::write::write_files;
 use pxmctl::export::{Export, ExportOptions, export};
-use pxmctl::remote::limiter::RateLimit;
+use pxmctl::remote::LiveSnapshot;
 use pxmctl::remote::retry::RetryPolicy;
-use pxmctl::remote::secret::Secret;
-use pxmctl::remote::{Client, LiveSnapshot};
-use pxmctl::remote::{Connection, Credentials, TokenCacheSetting};
 use pxmctl::render::diagnostics::short;
-use pxmctl::sandbox::{FaultConfig, RunningSandbox, Sandbox, SandboxConfig, Seed};
-use sandbox_support::{Harness, bytes};
+use pxmctl::sandbox::{FaultConfig, RunningSandbox, SandboxConfig, Seed};
 use serde_json::json;
 
 /// An account with every kind and the collisions export must untangle:
@@ -106,37 +104,15 @@ resources:
     Seed::from_yaml(yaml, "export test seed").unwrap()
 }
 
-fn sandbox_config() -> SandboxConfig {
-    SandboxConfig {
-        rate_limit: None,
-        seed: Some(seed()),
-        ..SandboxConfig::default()
-    }
-}
-
-async fn start() -> RunningSandbox {
-    Sandbox::start(sandbox_config()).await.unwrap()
-}
-
-fn connection(sandbox: &RunningSandbox, page_size: u32) -> Connection {
-    Connection {
-        base_url: sandbox.base_url().to_owned(),
-        credentials: Credentials::Client {
-            id: sandbox.client_id().to_owned(),
-            secret: Secret::new(sandbox.client_secret()),
-        },
-        rate_limit: RateLimit::new(100_000, Duration::from_secs(1)),
-        concurrency: 4,
-        page_size,
-        timeout: Duration::from_secs(10),
-        token_cache: TokenCacheSetting::Off,
-        credentials_from: None,
-    }
+/// A sandbox holding [`seed`].
+async fn start_seeded() -> RunningSandbox {
+    start(seeded(seed())).await
 }
 
 async fn snapshot(sandbox: &RunningSandbox, page_size: u32) -> LiveSnapshot {
-    let client = Client::new(&connection(sandbox, page_size)).unwrap();
-    LiveSnapshot::fetch(&client).await.unwrap()
+    LiveSnapshot::fetch(&client(sandbox, page_size))
+        .await
+        .unwrap()
 }
 
 fn defaults() -> ExportOptions {
@@ -172,7 +148,7 @@ fn set(items: &[&str]) -> Option<SortedSet<String>> {
 
 #[tokio::test]
 async fn an_account_with_every_kind_exports_to_a_catalog_that_loads_cleanly() {
-    let sandbox = start().await;
+    let sandbox = start_seeded().await;
     // Page size 2: every kind takes several pages.
     let live = snapshot(&sandbox, 2).await;
     let exported = export(&live, &defaults()).unwrap();
@@ -334,7 +310,7 @@ async fn an_account_with_every_kind_exports_to_a_catalog_that_loads_cleanly() {
 
 #[tokio::test]
 async fn colliding_names_get_unique_readable_keys() {
-    let sandbox = start().await;
+    let sandbox = start_seeded().await;
     let exported = export(&snapshot(&sandbox, 100).await, &defaults()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let catalog = write_and_load(&exported, dir.path());
@@ -414,7 +390,7 @@ async fn colliding_names_get_unique_readable_keys() {
 
 #[tokio::test]
 async fn exporting_the_same_account_twice_gives_identical_bytes() {
-    let sandbox = start().await;
+    let sandbox = start_seeded().await;
     let first = export(&snapshot(&sandbox, 3).await, &defaults()).unwrap();
     let second = export(&snapshot(&sandbox, 100).await, &defaults()).unwrap();
     assert_eq!(first.files, second.files);
@@ -439,7 +415,7 @@ async fn exporting_the_same_account_twice_gives_identical_bytes() {
 
 #[tokio::test]
 async fn the_hash_attribute_is_not_exported() {
-    let sandbox = start().await;
+    let sandbox = start_seeded().await;
     let live = snapshot(&sandbox, 100).await;
     let exported = export(&live, &defaults()).unwrap();
     let yaml: String = exported
@@ -471,18 +447,11 @@ async fn the_hash_attribute_is_not_exported() {
     sandbox.shutdown().await.unwrap();
 }
 
-/// A PNG signature and some bytes: the catalog checker sniffs it as PNG.
-fn png(len: usize) -> Vec<u8> {
-    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    data.extend(bytes(len, 11));
-    data
-}
-
 #[tokio::test]
 async fn with_assets_the_bytes_are_downloaded_exactly_and_the_catalog_names_them() {
-    let h = Harness::start(sandbox_config()).await;
+    let h = Harness::start(seeded(seed())).await;
     let uploads: Vec<(&str, Vec<u8>)> = vec![
-        ("photo.png", png(150_000)),
+        ("photo.png", png(150_000, 11)),
         ("notes.txt", b"hello, assets\n".to_vec()),
         ("odd: name?.txt", b"odd\n".to_vec()),
         ("spec.yaml", b"a: 1\n".to_vec()),
@@ -522,7 +491,7 @@ async fn with_assets_the_bytes_are_downloaded_exactly_and_the_catalog_names_them
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(&connection(&h.sandbox, 2)).unwrap();
+    let client = client(&h.sandbox, 2);
     let done = download_all(client.transport(), &exported.downloads, dir.path(), 2).await;
     assert!(done.failures.is_empty(), "{:?}", done.failures);
     assert_eq!(done.files, 5);
@@ -741,39 +710,24 @@ fn what_the_catalog_cannot_say_is_left_out_with_a_warning_and_the_rest_loads() {
     assert!(!files.contains("s3cr3t") && !format!("{exported:?}").contains("s3cr3t"));
 }
 
-fn pxmctl(sandbox: &RunningSandbox) -> Command {
-    let mut cmd = Command::cargo_bin("pxmctl").unwrap();
-    cmd.env("PXM_BASE_URL", sandbox.base_url())
-        .env("PXM_CLIENT_ID", sandbox.client_id())
-        .env("PXM_CLIENT_SECRET", sandbox.client_secret())
-        .env("PXM_TOKEN_CACHE", "off")
+/// `pxmctl export ARGS` against `sandbox`, reading pages of 3, run off
+/// the async runtime that serves the sandbox.
+async fn export_from(sandbox: &RunningSandbox, args: &[&str]) -> std::process::Output {
+    Pxmctl::new(&["export"])
+        .args(args)
+        .against(sandbox)
         .env("PXM_PAGE_SIZE", "3")
-        .env_remove("PXM_ENV")
-        .env_remove("PXM_TOKEN")
-        .env("NO_COLOR", "1");
-    cmd
-}
-
-/// Runs a command off the async runtime that serves the sandbox.
-async fn run(mut cmd: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .output_off_runtime()
         .await
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_exports_and_the_result_validates() {
-    let sandbox = start().await;
+    let sandbox = start_seeded().await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("catalog");
-    let mut cmd = pxmctl(&sandbox);
-    cmd.arg("export").arg("--out").arg(&out);
-    let result = run(cmd).await;
-    let stderr = text(&result.stderr);
+    let result = export_from(&sandbox, &["--out", out.to_str().unwrap()]).await;
+    let stderr = cli::stderr(&result);
     assert!(result.status.success(), "{stderr}");
     assert!(
         stderr.contains(
@@ -786,25 +740,25 @@ async fn the_cli_exports_and_the_result_validates() {
     assert!(!stderr.contains(sandbox.client_secret()), "{stderr}");
     assert!(out.join("catalog.schema.json").is_file());
 
-    let mut validate = Command::cargo_bin("pxmctl").unwrap();
-    validate.arg("validate").arg(&out);
-    let checked = run(validate).await;
-    assert!(checked.status.success(), "{}", text(&checked.stdout));
+    let checked = Pxmctl::new(&["validate"])
+        .arg(&out)
+        .output_off_runtime()
+        .await;
+    assert!(checked.status.success(), "{}", cli::stdout(&checked));
     sandbox.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_refuses_a_directory_holding_a_catalog_unless_forced() {
-    let sandbox = start().await;
+    let sandbox = start_seeded().await;
     let dir = tempfile::tempdir().unwrap();
     let old = "# mine\nregions: { united-states: { name: Home } }\n";
     std::fs::write(dir.path().join("mine.yaml"), old).unwrap();
     std::fs::write(dir.path().join("regions.yaml"), old).unwrap();
 
-    let mut cmd = pxmctl(&sandbox);
-    cmd.arg("export").arg("--out").arg(dir.path());
-    let refused = run(cmd).await;
-    let stderr = text(&refused.stderr);
+    let out = dir.path().to_str().unwrap();
+    let refused = export_from(&sandbox, &["--out", out]).await;
+    let stderr = cli::stderr(&refused);
     assert_eq!(refused.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("already holds 2 catalog YAML files"),
@@ -822,13 +776,8 @@ async fn the_cli_refuses_a_directory_holding_a_catalog_unless_forced() {
         "refused before any request"
     );
 
-    let mut cmd = pxmctl(&sandbox);
-    cmd.arg("export")
-        .arg("--force")
-        .arg("--out")
-        .arg(dir.path());
-    let forced = run(cmd).await;
-    let stderr = text(&forced.stderr);
+    let forced = export_from(&sandbox, &["--force", "--out", out]).await;
+    let stderr = cli::stderr(&forced);
     // `mine.yaml` declares a region under a key the export uses too: the
     // export still writes, says what it replaced and what it left, and
     // fails because the directory as a whole no longer validates.
@@ -852,24 +801,15 @@ async fn the_cli_refuses_a_directory_holding_a_catalog_unless_forced() {
     );
 
     std::fs::remove_file(dir.path().join("mine.yaml")).unwrap();
-    let mut cmd = pxmctl(&sandbox);
-    cmd.arg("export")
-        .arg("--force")
-        .arg("--out")
-        .arg(dir.path());
-    let clean = run(cmd).await;
-    assert!(clean.status.success(), "{}", text(&clean.stderr));
+    let clean = export_from(&sandbox, &["--force", "--out", out]).await;
+    assert!(clean.status.success(), "{}", cli::stderr(&clean));
     sandbox.shutdown().await.unwrap();
 }
 
 #[test]
 fn export_help_shows_an_example() {
-    let output = Command::cargo_bin("pxmctl")
-        .unwrap()
-        .args(["export", "--help"])
-        .output()
-        .unwrap();
-    let help = text(&output.stdout);
+    let output = Pxmctl::new(&["export", "--help"]).output();
+    let help = cli::stdout(&output);
     assert!(output.status.success(), "{help}");
     assert!(
         help.contains("--with-assets") && help.contains("--force"),
@@ -890,18 +830,15 @@ async fn a_dead_store_ends_the_downloads_within_the_retry_budget() {
             "  - {{ id: f{i}, file_name: f{i}.txt, content: \"bytes {i}\" }}\n"
         ));
     }
-    let sandbox = Sandbox::start(SandboxConfig {
-        rate_limit: None,
-        seed: Some(Seed::from_yaml(&yaml, "dead store seed").unwrap()),
+    let sandbox = start(SandboxConfig {
         faults: FaultConfig {
             store_error_rate: 1.0,
             ..FaultConfig::default()
         },
-        ..SandboxConfig::default()
+        ..seeded(Seed::from_yaml(&yaml, "dead store seed").unwrap())
     })
-    .await
-    .unwrap();
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    .await;
+    let client = client(&sandbox, 100);
     let live = LiveSnapshot::fetch(&client).await.unwrap();
     let options = ExportOptions {
         with_assets: true,

@@ -73,7 +73,7 @@ fn assets_outside_the_catalog_cannot_be_hashed() {
 }
 
 /// The smallest PNG header `infer` recognises, padded to `len` bytes.
-fn png(len: usize) -> Vec<u8> {
+fn zero_padded_png(len: usize) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     bytes.resize(len, 0);
     bytes
@@ -90,7 +90,7 @@ fn validation_trusts_the_cache_only_while_the_file_is_unchanged() {
     )
     .unwrap();
     let hero = root.join("assets/hero.png");
-    std::fs::write(&hero, png(64)).unwrap();
+    std::fs::write(&hero, zero_padded_png(64)).unwrap();
     age(&hero);
     let codes = |root: &std::path::Path| -> Vec<String> {
         pxmctl::catalog::load(root)
@@ -132,7 +132,7 @@ fn validation_trusts_the_cache_only_while_the_file_is_unchanged() {
 
     // A symlink out of the catalog in its place is refused, cache or not.
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("hero.png"), png(64)).unwrap();
+    std::fs::write(outside.path().join("hero.png"), zero_padded_png(64)).unwrap();
     std::fs::remove_file(&hero).unwrap();
     std::os::unix::fs::symlink(outside.path().join("hero.png"), &hero).unwrap();
     assert_eq!(codes(root), ["AssetOutsideCatalog"]);

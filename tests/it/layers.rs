@@ -2,12 +2,13 @@
 //! `crate::` paths, a module that reaches it back. A new cycle fails here.
 #![allow(clippy::unwrap_used)]
 
+use crate::support::files::repo;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// Top-level module → the top-level modules its files name.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = repo("src");
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(&src) {
         let entry = entry.unwrap();

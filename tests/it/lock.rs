@@ -5,13 +5,16 @@
 //! unlock` removes a lock at once. The lock never shows in a plan.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support;
+use crate::support::cli::{Pxmctl, pxmctl, text};
+use crate::support::files::{copy_dir, repo};
+use crate::support::run::Run;
+use crate::support::served::Served;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use cli_support::{Run, Served, copy_dir, repo, text};
 use pxmctl::sandbox::{FaultConfig, SandboxConfig, Seed};
+use reqwest::Method;
 
 fn demo() -> Run {
     demo_with(Duration::ZERO)
@@ -56,12 +59,10 @@ fn locked(run: &Run) -> bool {
 }
 
 fn spawn(run: &Run, args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_pxmctl"))
-        .args(args)
-        .current_dir(run.work.path())
-        .env_clear()
-        .envs(run.served.env())
-        .stdin(Stdio::null())
+    Pxmctl::new(args)
+        .dir(run.work.path())
+        .envs(&run.served.env())
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -79,7 +80,7 @@ fn objects(run: &Run) -> usize {
         "resource",
     ]
     .iter()
-    .map(|k| run.served.count(k))
+    .map(|k| run.served.objects(k))
     .sum()
 }
 
@@ -172,20 +173,10 @@ fn unlock_removes_a_lock_by_id_and_a_plan_never_shows_it() {
     // A lock as a killed run leaves it.
     let body = serde_json::json!({"name": "pxmctl_lock", "type": "Text",
         "description": "{\"who\":\"ci@runner\",\"since\":\"2026-12-01T00:00:00Z\",\"until\":\"2999-01-01T00:00:00Z\",\"token\":\"ab\"}"});
-    let sandbox = run.sandbox();
-    let id = run.served.block_on(async {
-        let r = crate::sandbox_support::client()
-            .post(sandbox.url("/v2.1/attribute"))
-            .bearer_auth(sandbox.access_token())
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        r.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    });
+    let id = run.served.call(Method::POST, "/v2.1/attribute", Some(body))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     run.expect(0, &["plan", "--detailed-exitcode"]);
     // Nothing to do takes no lock; a change to make meets it.
     run.expect(0, &["apply", "--auto-approve"]);
@@ -223,7 +214,7 @@ fn the_lock_attributes_name_is_reserved() {
         "attributes:\n  mine: { name: pxmctl_lock, type: text }\n",
     )
     .unwrap();
-    let out = cli_support::pxmctl(
+    let out = pxmctl(
         work.path(),
         &[],
         &["validate", "--format", "short", "catalog"],

@@ -54,7 +54,4 @@ mod sandbox_writes;
 mod schema;
 mod validate_corpus;
 
-mod apply_support;
-mod cli_support;
-mod remote_support;
-mod sandbox_support;
+mod support;

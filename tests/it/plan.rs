@@ -4,19 +4,17 @@
 //! matches fail at the entry; prune stays inside its scope.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
+use crate::support::connection::client;
+use crate::support::sandbox::{seeded, start};
+use crate::support::seed::obj;
+use crate::support::seed::{self, every_kind};
 
 use pxmctl::catalog::model::Catalog;
 use pxmctl::diag::Code;
 use pxmctl::plan::{Kind, Op, Plan, PlanOptions, plan};
-use pxmctl::remote::{Client, LiveSnapshot};
+use pxmctl::remote::LiveSnapshot;
 use pxmctl::sandbox::Seed;
-use remote_support::{config, connection, start};
-use serde_json::{Map, Value, json};
-
-fn obj(v: Value) -> Map<String, Value> {
-    v.as_object().unwrap().clone()
-}
+use serde_json::json;
 
 fn demo() -> Catalog {
     let loaded = pxmctl::catalog::load(std::path::Path::new("catalog"));
@@ -25,18 +23,12 @@ fn demo() -> Catalog {
 
 /// The demo's regions exist in every account (they are read-only).
 fn regions_seed() -> Seed {
-    let mut seed = Seed::default();
-    for (i, name) in ["Global", "United States", "Europe"].iter().enumerate() {
-        seed.regions.push(obj(
-            json!({"id": format!("r{i}"), "name": name, "is_primary": i == 0}),
-        ));
-    }
-    seed
+    seed::regions(&["Global", "United States", "Europe"])
 }
 
 async fn live(seed: Seed) -> LiveSnapshot {
-    let sandbox = start(config(seed)).await;
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let sandbox = start(seeded(seed)).await;
+    let client = client(&sandbox, 100);
     LiveSnapshot::fetch(&client).await.unwrap()
 }
 
@@ -295,7 +287,7 @@ async fn target_keeps_an_entry_and_what_it_needs() {
 async fn an_exported_account_plans_nothing() {
     // Every kind, variants, collections in several categories, values of
     // every attribute type, files with links, resources on both owners.
-    let mut seed = remote_support::seed(12, 60);
+    let mut seed = every_kind(12, 60);
     seed.collections[1].insert(
         "attributes".into(),
         json!([

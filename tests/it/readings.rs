@@ -14,18 +14,14 @@
 //! 7. `on_conflict: skip` leaves the live file's bytes on every plan.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support;
-use crate::sandbox_support::png;
+use crate::support::assets::png;
+use crate::support::run::Run;
+use crate::support::seed::obj;
 
 use std::time::Duration;
 
-use cli_support::Run;
 use pxmctl::sandbox::{Readings, Seed};
-use serde_json::{Map, Value, json};
-
-fn obj(v: Value) -> Map<String, Value> {
-    v.as_object().unwrap().clone()
-}
+use serde_json::json;
 
 const ONE_FILE: &str = "\
 collections:
@@ -65,7 +61,7 @@ fn without_values_in_the_file_list_a_same_size_change_is_uploaded() {
     assert!(recorded(&run, &id).is_some());
 
     // Unchanged: nothing to do; the values are read once, then cached.
-    let reads = || run.count("GET /v2.1/attribute/{entity}/{id}");
+    let reads = || run.requests_to("GET /v2.1/attribute/{entity}/{id}");
     let before = reads();
     let first = run.expect(0, &["plan", "--detailed-exitcode"]);
     assert!(
@@ -107,7 +103,7 @@ fn capped_pages_are_read_to_the_end_and_nothing_is_created_twice() {
     let plan = run.expect(0, &["plan", "--detailed-exitcode"]);
     assert!(plan.contains("No changes"), "{plan}");
     run.expect(0, &["apply", "--auto-approve"]);
-    assert_eq!(run.served.count("collection"), 12, "no duplicate");
+    assert_eq!(run.served.objects("collection"), 12, "no duplicate");
 }
 
 #[test]
@@ -126,7 +122,7 @@ fn a_confirmed_file_still_processing_gets_its_hash_recorded() {
     let id = run.files()[0]["id"].as_str().unwrap().to_owned();
     assert!(recorded(&run, &id).is_some(), "the hash is recorded");
     assert!(
-        run.count("PUT /v2.1/attribute/{entity}/{id}/{attribute_id}") >= 2,
+        run.requests_to("PUT /v2.1/attribute/{entity}/{id}/{attribute_id}") >= 2,
         "the first hash PUT met a file still processing"
     );
     run.expect(0, &["plan", "--detailed-exitcode"]);
@@ -244,7 +240,7 @@ fn without_a_file_delete_a_pruned_file_is_retired_and_stays_retired() {
     assert_eq!(file["collections"], json!([]));
     assert_eq!(file["published"], json!(false));
     assert_eq!(
-        run.count("DELETE /v2.1/file/{id}"),
+        run.requests_to("DELETE /v2.1/file/{id}"),
         0,
         "no file delete was sent"
     );
@@ -275,7 +271,7 @@ files:
         run.expect(0, &["apply", "--auto-approve"]);
     }
     assert_eq!(
-        run.count("POST /v3/file/request-upload"),
+        run.requests_to("POST /v3/file/request-upload"),
         0,
         "never uploaded"
     );

@@ -3,20 +3,21 @@
 //! dead API failing after a bounded number of requests.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
+use crate::support::connection::{client, connection};
+use crate::support::sandbox::{script, seeded, start};
+use crate::support::seed::every_kind;
 
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::token_cache::{self, CachedToken, TokenCache};
 use pxmctl::remote::{Client, LiveSnapshot, RemoteError, Request};
 use pxmctl::remote::{Credentials, TokenCacheSetting};
 use pxmctl::sandbox::{FaultConfig, SandboxConfig, Seed};
-use remote_support::{config, connection, script, start};
 use serde_json::json;
 
 #[tokio::test]
 async fn a_refusal_is_not_retried_and_names_method_path_and_message() {
-    let sandbox = start(config(Seed::default())).await;
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let sandbox = start(seeded(Seed::default())).await;
+    let client = client(&sandbox, 100);
     let err = client
         .send(Request::post(
             "/v2.1/category",
@@ -45,8 +46,8 @@ async fn a_refusal_is_not_retried_and_names_method_path_and_message() {
 
 #[tokio::test]
 async fn transient_failures_are_retried() {
-    let sandbox = start(config(Seed::default())).await;
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let sandbox = start(seeded(Seed::default())).await;
+    let client = client(&sandbox, 100);
     client.send(Request::get("/v2.1/region")).await.unwrap();
     script(
         &sandbox,
@@ -63,8 +64,8 @@ async fn transient_failures_are_retried() {
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_is_not_repeated() {
-    let sandbox = start(config(Seed::default())).await;
-    let client = Client::new(&connection(&sandbox, 100)).unwrap();
+    let sandbox = start(seeded(Seed::default())).await;
+    let client = client(&sandbox, 100);
     client.send(Request::get("/v2.1/region")).await.unwrap();
     script(&sandbox, json!({"action": "lost_answer", "count": 1})).await;
     let err = client
@@ -100,7 +101,7 @@ async fn a_dead_api_fails_after_a_bounded_number_of_requests() {
             error_rate: 1.0,
             ..FaultConfig::default()
         },
-        ..config(remote_support::seed(10, 50))
+        ..seeded(every_kind(10, 50))
     })
     .await;
     let mut conn = connection(&sandbox, 10);
@@ -120,7 +121,7 @@ async fn a_dead_api_fails_after_a_bounded_number_of_requests() {
 
 #[tokio::test]
 async fn a_refused_token_is_fetched_again_once() {
-    let sandbox = start(config(Seed::default())).await;
+    let sandbox = start(seeded(Seed::default())).await;
     let dir = tempfile::tempdir().unwrap();
     let cache = TokenCache::new(dir.path().join("tokens"));
     let stale = CachedToken {
@@ -150,7 +151,7 @@ async fn a_refused_token_is_fetched_again_once() {
 
 #[tokio::test]
 async fn a_given_token_that_is_refused_is_an_error_with_a_hint() {
-    let sandbox = start(config(Seed::default())).await;
+    let sandbox = start(seeded(Seed::default())).await;
     let mut conn = connection(&sandbox, 100);
     conn.credentials = Credentials::Token(Secret::new("canary-token-0451"));
     conn.credentials_from = Some("`PXM_TOKEN`".to_owned());
@@ -164,7 +165,7 @@ async fn a_given_token_that_is_refused_is_an_error_with_a_hint() {
 
 #[tokio::test]
 async fn wrong_client_credentials_are_an_error_that_hides_the_secret() {
-    let sandbox = start(config(Seed::default())).await;
+    let sandbox = start(seeded(Seed::default())).await;
     let mut conn = connection(&sandbox, 100);
     conn.credentials = Credentials::Client {
         id: sandbox.client_id().to_owned(),

@@ -4,7 +4,10 @@
 //! window, and a 429's `Retry-After` stopping all traffic.
 #![allow(clippy::unwrap_used)]
 
-use crate::remote_support;
+use crate::support::connection::{client, connection};
+use crate::support::requests::pages;
+use crate::support::sandbox::{script, seeded, start};
+use crate::support::seed::every_kind;
 
 use std::time::Duration;
 
@@ -15,15 +18,14 @@ use pxmctl::remote::{Client, LiveSnapshot};
 use pxmctl::sandbox::{
     FaultConfig, RateLimit as ServerLimit, Readings, RunningSandbox, SandboxConfig,
 };
-use remote_support::{config, connection, pages, script, seed, start};
 use serde_json::json;
 
 const CATEGORIES: usize = 24;
 const COLLECTIONS: usize = 200;
 
 async fn baseline() -> LiveSnapshot {
-    let sandbox = start(config(seed(CATEGORIES, COLLECTIONS))).await;
-    let client = Client::new(&connection(&sandbox, 1000)).unwrap();
+    let sandbox = start(seeded(every_kind(CATEGORIES, COLLECTIONS))).await;
+    let client = client(&sandbox, 1000);
     LiveSnapshot::fetch(&client).await.unwrap()
 }
 
@@ -43,8 +45,8 @@ fn busiest_window(sandbox: &RunningSandbox, window: Duration) -> usize {
 
 #[tokio::test]
 async fn every_kind_is_read_in_the_fewest_list_requests() {
-    let sandbox = start(config(seed(CATEGORIES, COLLECTIONS))).await;
-    let client = Client::new(&connection(&sandbox, 20)).unwrap();
+    let sandbox = start(seeded(every_kind(CATEGORIES, COLLECTIONS))).await;
+    let client = client(&sandbox, 20);
     let snapshot = LiveSnapshot::fetch(&client).await.unwrap();
 
     let counts: Vec<usize> = snapshot.counts().iter().map(|(_, n)| *n).collect();
@@ -108,7 +110,7 @@ async fn the_snapshot_is_exact_under_faults_and_a_low_server_limit() {
             max_requests: 20,
             window: Duration::from_secs(1),
         }),
-        ..config(seed(CATEGORIES, COLLECTIONS))
+        ..seeded(every_kind(CATEGORIES, COLLECTIONS))
     })
     .await;
     // A burst of 429s on top of the random faults.
@@ -147,7 +149,7 @@ async fn the_client_limit_holds_in_every_sliding_window() {
             max_requests: 100,
             window: Duration::from_secs(10),
         }),
-        ..config(seed(CATEGORIES, 2500))
+        ..seeded(every_kind(CATEGORIES, 2500))
     })
     .await;
     let mut conn = connection(&sandbox, 20);
@@ -197,7 +199,7 @@ async fn paces_to_what_others_leave(readings: Readings) {
             max_requests: 30,
             window: Duration::from_secs(2),
         }),
-        ..config(seed(CATEGORIES, 1200))
+        ..seeded(every_kind(CATEGORIES, 1200))
     })
     .await;
     let mut conn = connection(&sandbox, 20);
@@ -225,7 +227,7 @@ async fn paces_to_what_others_leave(readings: Readings) {
 
 #[tokio::test]
 async fn a_429_stops_all_traffic_until_retry_after() {
-    let sandbox = start(config(seed(CATEGORIES, COLLECTIONS))).await;
+    let sandbox = start(seeded(every_kind(CATEGORIES, COLLECTIONS))).await;
     let mut conn = connection(&sandbox, 10);
     // A ready token: the seven kinds start at once, no authorize first.
     conn.credentials = Credentials::Token(Secret::new(sandbox.access_token()));

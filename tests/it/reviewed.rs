@@ -3,9 +3,12 @@
 //! error with a did-you-mean.
 #![allow(clippy::unwrap_used)]
 
-use crate::cli_support;
+use crate::support::cli;
+use crate::support::files::{copy_dir, repo};
+use crate::support::requests::writes;
+use crate::support::run::Run;
+use crate::support::seed::obj;
 
-use cli_support::{Run, copy_dir, repo};
 use pxmctl::sandbox::{Readings, Seed};
 
 /// The demo catalog against an account holding its regions.
@@ -65,7 +68,7 @@ fn a_target_that_names_nothing_is_an_error_with_a_did_you_mean() {
         &["apply", "--auto-approve", "--target", "files.trail-boot"],
     );
     assert!(wrong_kind.contains("names no entry"), "{wrong_kind}");
-    assert_eq!(run.served.count("collection"), 0, "nothing was written");
+    assert_eq!(run.served.objects("collection"), 0, "nothing was written");
 }
 
 /// The demo, applied, then one change planned and saved to `plan.json`.
@@ -95,8 +98,8 @@ fn apply_saved(run: &Run, saved: &serde_json::Value) -> String {
     )
     .unwrap();
     let out = run.pxmctl(&["apply", "plan.json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", cli_support::text(&out));
-    cli_support::text(&out)
+    assert_eq!(out.status.code(), Some(1), "{}", cli::text(&out));
+    cli::text(&out)
 }
 
 #[test]
@@ -107,15 +110,7 @@ fn a_saved_plan_runs_only_as_it_was_made() {
         1,
         "{saved}"
     );
-    let writes = || {
-        let stats = run.sandbox().stats();
-        stats
-            .requests
-            .iter()
-            .filter(|(route, _)| !route.starts_with("GET") && !route.contains("oauth"))
-            .flat_map(|(_, s)| s.values())
-            .sum::<u64>()
-    };
+    let writes = || writes(run.sandbox());
     let before = writes();
     let victim = run.get("/v2.1/collection?limit=100")["collections"][0].clone();
     let id = victim["id"].as_str().unwrap().to_owned();
@@ -165,7 +160,7 @@ fn a_saved_plan_runs_only_as_it_was_made() {
     )
     .unwrap();
     let out = run.pxmctl(&["apply", "plan.json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", cli_support::text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", cli::text(&out));
 }
 
 /// `pxmctl status` with a token cache in `cache` and this secret.
@@ -178,38 +173,28 @@ fn status(run: &Run, cache: &std::path::Path, secret: &str) -> std::process::Out
         .collect();
     env.push(("PXM_TOKEN_CACHE".into(), cache.display().to_string()));
     env.push(("PXM_CLIENT_SECRET".into(), secret.into()));
-    cli_support::pxmctl(run.work.path(), &env, &["status", "catalog"])
+    cli::pxmctl(run.work.path(), &env, &["status", "catalog"])
 }
 
 #[test]
 fn a_cached_token_does_not_vouch_for_a_wrong_secret() {
     let run = demo();
     let cache = run.work.path().join("tokens");
-    let right = run.served.sandbox.client_secret().to_owned();
+    let right = run.served.sandbox().client_secret().to_owned();
     let first = status(&run, &cache, &right);
-    assert_eq!(
-        first.status.code(),
-        Some(0),
-        "{}",
-        cli_support::text(&first)
-    );
+    assert_eq!(first.status.code(), Some(0), "{}", cli::text(&first));
     assert!(
         std::fs::read_dir(&cache).unwrap().count() > 0,
         "a token was cached"
     );
     let wrong = status(&run, &cache, "not-the-secret");
-    assert_ne!(
-        wrong.status.code(),
-        Some(0),
-        "{}",
-        cli_support::text(&wrong)
-    );
-    assert!(!cli_support::text(&wrong).contains("credentials work"));
+    assert_ne!(wrong.status.code(), Some(0), "{}", cli::text(&wrong));
+    assert!(!cli::text(&wrong).contains("credentials work"));
 }
 
 fn validate(dir: &std::path::Path) -> (Option<i32>, String) {
-    let out = cli_support::pxmctl(dir, &[], &["validate", "--format", "short", "catalog"]);
-    (out.status.code(), cli_support::text(&out))
+    let out = cli::pxmctl(dir, &[], &["validate", "--format", "short", "catalog"]);
+    (out.status.code(), cli::text(&out))
 }
 
 #[test]
@@ -236,8 +221,8 @@ fn a_symlink_inside_the_catalog_is_followed_and_one_leading_out_is_an_error() {
     )
     .unwrap();
     std::os::unix::fs::symlink("shared/regions.yaml.src", catalog.join("regions.yaml")).unwrap();
-    let out = cli_support::pxmctl(work.path(), &[], &["validate", "catalog"]);
-    let text = cli_support::text(&out);
+    let out = cli::pxmctl(work.path(), &[], &["validate", "catalog"]);
+    let text = cli::text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("1 region"), "the linked file is read: {text}");
 
@@ -291,7 +276,6 @@ fn an_unknown_section_is_one_error_and_the_files_other_sections_still_load() {
 
 #[test]
 fn a_rename_without_renamed_from_is_a_note_naming_both() {
-    let obj = |v: serde_json::Value| v.as_object().unwrap().clone();
     let mut seed = Seed::default();
     seed.categories
         .push(obj(serde_json::json!({"id": "k1", "name": "Kettles"})));
@@ -343,11 +327,7 @@ fn syntax_errors_and_odd_keys_point_at_their_place_in_every_format() {
         "collections:\n  tent: { name: Tent\n  other: x\n",
     )
     .unwrap();
-    let text = cli_support::text(&cli_support::pxmctl(
-        work.path(),
-        &[("NO_COLOR".into(), "1".into())],
-        &["validate", "catalog"],
-    ));
+    let text = cli::text(&cli::pxmctl(work.path(), &[], &["validate", "catalog"]));
     assert!(
         text.contains("c.yaml:3:8]"),
         "the snippet is at the error: {text}"
@@ -383,9 +363,8 @@ fn a_token_in_a_url_and_an_unknown_fields_value_are_never_shown() {
         "environments:\n  prod:\n    base_url: https://entapi.example/?access_token=TOKENCANARY\n    private_key: KEYCANARY\n",
     )
     .unwrap();
-    let env = [("NO_COLOR".to_owned(), "1".to_owned())];
-    let out = cli_support::pxmctl(work.path(), &env, &["status", "--env", "prod", "catalog"]);
-    let text = cli_support::text(&out);
+    let out = cli::pxmctl(work.path(), &[], &["status", "--env", "prod", "catalog"]);
+    let text = cli::text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("private_key"), "the field is named: {text}");
     assert!(text.contains("query string"), "{text}");
@@ -396,7 +375,6 @@ fn a_token_in_a_url_and_an_unknown_fields_value_are_never_shown() {
 
     std::fs::remove_file(catalog.join("pxmctl.yaml")).unwrap();
     let env = [
-        ("NO_COLOR".to_owned(), "1".to_owned()),
         (
             "PXM_BASE_URL".to_owned(),
             "https://entapi.example/?access_token=TOKENCANARY".to_owned(),
@@ -404,8 +382,8 @@ fn a_token_in_a_url_and_an_unknown_fields_value_are_never_shown() {
         ("PXM_CLIENT_ID".to_owned(), "id".to_owned()),
         ("PXM_CLIENT_SECRET".to_owned(), "secret".to_owned()),
     ];
-    let out = cli_support::pxmctl(work.path(), &env, &["status", "catalog"]);
-    let text = cli_support::text(&out);
+    let out = cli::pxmctl(work.path(), &env, &["status", "catalog"]);
+    let text = cli::text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("PXM_BASE_URL"), "{text}");
     assert!(!text.contains("TOKENCANARY"), "{text}");
@@ -418,25 +396,24 @@ fn a_refused_secret_names_the_variable_the_environment_reads() {
         run.work.path().join("catalog/pxmctl.yaml"),
         format!(
             "environments:\n  sandbox:\n    base_url: {}\n    client_secret_env: MY_SANDBOX_SECRET\n",
-            run.served.sandbox.base_url()
+            run.served.sandbox().base_url()
         ),
     )
     .unwrap();
     let env = [
-        ("NO_COLOR".to_owned(), "1".to_owned()),
         ("PXM_TOKEN_CACHE".to_owned(), "off".to_owned()),
         (
             "PXM_CLIENT_ID".to_owned(),
-            run.served.sandbox.client_id().to_owned(),
+            run.served.sandbox().client_id().to_owned(),
         ),
         ("MY_SANDBOX_SECRET".to_owned(), "wrong".to_owned()),
     ];
-    let out = cli_support::pxmctl(
+    let out = cli::pxmctl(
         run.work.path(),
         &env,
         &["status", "--env", "sandbox", "catalog"],
     );
-    let text = cli_support::text(&out);
+    let text = cli::text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("check the client id and secret (`PXM_CLIENT_ID` and `MY_SANDBOX_SECRET`)"),

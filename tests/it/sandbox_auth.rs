@@ -2,17 +2,18 @@
 //! guide's "Authentication & Getting a Token" section describes them.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::connection::http;
+use crate::support::harness::Harness;
+use crate::support::sandbox::{config, start};
 
-use pxmctl::sandbox::{Credentials, Sandbox, SandboxConfig};
+use pxmctl::sandbox::{Credentials, SandboxConfig};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, client, config};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn client_credentials_give_a_long_lived_bearer_token_on_both_documented_paths() {
-    let sb = Sandbox::start(config()).await.unwrap();
-    let http = client();
+    let sb = start(config()).await;
+    let http = http();
     for path in ["/v2.1/oauth/authorize", "/v2/oauth/authorize"] {
         let response = http
             .post(sb.url(path))
@@ -38,8 +39,8 @@ async fn client_credentials_give_a_long_lived_bearer_token_on_both_documented_pa
 
 #[tokio::test]
 async fn wrong_or_missing_credentials_are_401() {
-    let sb = Sandbox::start(config()).await.unwrap();
-    let http = client();
+    let sb = start(config()).await;
+    let http = http();
     let grant = json!({ "grant_type": "client_credentials" });
     let wrong = http
         .post(sb.url("/v2.1/oauth/authorize"))
@@ -113,8 +114,8 @@ async fn configured_credentials_are_used_and_random_ones_differ_per_start() {
     let a = Harness::start(fixed).await;
     assert_eq!(a.sandbox.client_id(), "ci-client");
     assert_eq!(a.sandbox.client_secret(), "ci-secret");
-    let b = Sandbox::start(config()).await.unwrap();
-    let c = Sandbox::start(config()).await.unwrap();
+    let b = start(config()).await;
+    let c = start(config()).await;
     assert_ne!(b.client_secret(), c.client_secret());
     assert_ne!(b.access_token(), c.access_token());
 }

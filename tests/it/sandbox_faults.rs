@@ -2,13 +2,14 @@
 //! answers, deterministic for a seed; latency; faults counted in stats.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::connection::http;
+use crate::support::harness::Harness;
+use crate::support::sandbox::{config, script};
 
 use std::time::{Duration, Instant};
 
 use pxmctl::sandbox::{FaultConfig, SandboxConfig};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, client, config};
 use serde_json::json;
 
 fn faulty(faults: FaultConfig) -> SandboxConfig {
@@ -20,7 +21,7 @@ async fn outcomes(h: &Harness, n: usize) -> Vec<u16> {
     let mut out = Vec::new();
     for _ in 0..n {
         // A fresh connection per request, so a drop cannot affect the next one.
-        let http = client();
+        let http = http();
         let r = http
             .get(h.url("/v2.1/category"))
             .bearer_auth(&h.token)
@@ -31,15 +32,9 @@ async fn outcomes(h: &Harness, n: usize) -> Vec<u16> {
     out
 }
 
-/// The harness authorizes through OAuth, which is itself faulted: retry it.
+/// OAuth is faulted too: the harness takes the sandbox's token instead.
 async fn start(cfg: SandboxConfig) -> Harness {
-    let sandbox = pxmctl::sandbox::Sandbox::start(cfg).await.unwrap();
-    let token = sandbox.access_token().to_string();
-    Harness {
-        sandbox,
-        http: client(),
-        token,
-    }
+    Harness::start_with_sandbox_token(cfg).await
 }
 
 #[tokio::test]
@@ -71,7 +66,7 @@ async fn a_lost_answer_commits_the_write_but_closes_the_connection() {
         ..FaultConfig::default()
     }))
     .await;
-    let sent = client()
+    let sent = http()
         .post(h.url("/v2.1/category"))
         .bearer_auth(&h.token)
         .json(&json!({ "name": "Duplicated by naive retries" }))
@@ -93,7 +88,7 @@ async fn a_dropped_request_is_not_applied() {
         ..FaultConfig::default()
     }))
     .await;
-    let sent = client()
+    let sent = http()
         .post(h.url("/v2.1/category"))
         .bearer_auth(&h.token)
         .json(&json!({ "name": "never" }))
@@ -111,12 +106,7 @@ async fn scripted_faults_and_error_statuses_are_counted() {
         json!({ "action": "status", "status": 503, "count": 2 }),
         json!({ "action": "drop" }),
     ] {
-        h.http
-            .post(h.url("/_sandbox/faults"))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
+        script(&h.sandbox, fault).await;
     }
     assert_eq!(outcomes(&h, 4).await, vec![503, 503, 0, 200]);
     let stats = h.stats().await;

@@ -3,13 +3,13 @@
 //! scripted 429 burst for client tests.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::harness::Harness;
+use crate::support::sandbox::config;
 
 use std::time::Duration;
 
 use pxmctl::sandbox::{RateLimit, SandboxConfig};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, config};
 use serde_json::{Value, json};
 
 fn limited(n: u32, window: Duration) -> SandboxConfig {
@@ -179,15 +179,7 @@ async fn background_load_spends_part_of_the_limit() {
     }
     let refused = codes.iter().filter(|c| **c == 429).count();
     assert!(refused >= 4, "others hold most of the window: {codes:?}");
-    let stats: Value = h
-        .http
-        .get(h.url("/_sandbox/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = h.stats().await;
     assert!(
         stats["background_admitted"].as_u64().unwrap() >= 16,
         "{stats}"

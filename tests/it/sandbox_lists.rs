@@ -3,11 +3,11 @@
 //! of a category or collection.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::harness::Harness;
+use crate::support::sandbox::config;
 
 use pxmctl::sandbox::{SandboxConfig, Seed};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, config};
 use serde_json::{Value, json};
 
 fn ids(list: &Value) -> Vec<String> {

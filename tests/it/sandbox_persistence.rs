@@ -3,13 +3,14 @@
 //! error, not silent loss.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::assets::bytes;
+use crate::support::harness::Harness;
+use crate::support::sandbox::config;
 
 use std::io::Write;
 
 use pxmctl::sandbox::{Sandbox, SandboxConfig, SandboxError, Seed};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, bytes, config};
 use serde_json::json;
 
 fn persisted(dir: &std::path::Path) -> SandboxConfig {

@@ -3,13 +3,14 @@
 //! in the answers or in `/_sandbox/stats`.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::assets::{bytes, md5_hex};
+use crate::support::harness::Harness;
+use crate::support::sandbox::{config, small_parts};
 
 use std::time::Duration;
 
-use pxmctl::sandbox::{Readings, SandboxConfig, UploadConfig, UploadForm};
+use pxmctl::sandbox::{Readings, SandboxConfig, UploadForm};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, bytes, config, md5_hex};
 use serde_json::{Value, json};
 
 fn with(readings: Readings) -> SandboxConfig {
@@ -430,11 +431,7 @@ fn post_readings() -> SandboxConfig {
             ..Readings::default()
         },
         // Small enough that the file below would be multipart under PUT.
-        uploads: UploadConfig {
-            multipart_threshold: 64 * 1024,
-            part_size: 64 * 1024,
-            ..UploadConfig::default()
-        },
+        uploads: small_parts(),
         ..config()
     }
 }

@@ -2,14 +2,17 @@
 //! command line.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::cli::{Pxmctl, pxmctl, stderr, text};
+use crate::support::connection::http;
+use crate::support::files::{copy_dir, repo};
+use crate::support::harness::Harness;
+use crate::support::sandbox::config;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use pxmctl::sandbox::{SandboxConfig, Seed};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, config};
 use serde_json::json;
 
 const SEED: &str = r#"
@@ -96,30 +99,27 @@ async fn a_json_seed_works_and_bad_seeds_are_refused_with_the_reason() {
 
 #[test]
 fn the_cli_refuses_a_non_loopback_address() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pxmctl"))
-        .args(["sandbox", "--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
+    let out = Pxmctl::new(&["sandbox", "--listen", "0.0.0.0:0"]).output();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("non-loopback"));
+    assert!(stderr(&out).contains("non-loopback"));
 }
 
 #[tokio::test]
 async fn the_cli_prints_the_url_and_fixed_credentials_and_serves() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pxmctl"))
-        .args([
-            "sandbox",
-            "--client-id",
-            "demo",
-            "--client-secret",
-            "s3cret",
-            "--rate-limit",
-            "off",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Pxmctl::new(&[
+        "sandbox",
+        "--client-id",
+        "demo",
+        "--client-secret",
+        "s3cret",
+        "--rate-limit",
+        "off",
+    ])
+    .command()
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let url = lines.next().unwrap().unwrap();
     let id = lines.next().unwrap().unwrap();
@@ -127,7 +127,7 @@ async fn the_cli_prints_the_url_and_fixed_credentials_and_serves() {
     assert_eq!(id, "PXM_CLIENT_ID=demo");
     assert_eq!(secret, "PXM_CLIENT_SECRET=s3cret");
     let base = url.strip_prefix("PXM_BASE_URL=").unwrap();
-    let http = sandbox_support::client();
+    let http = http();
     let r = http
         .post(format!("{base}/v2.1/oauth/authorize"))
         .basic_auth("demo", Some("s3cret"))
@@ -147,14 +147,14 @@ async fn the_cli_prints_the_url_and_fixed_credentials_and_serves() {
 fn a_sandbox_started_for_a_catalog_holds_its_regions_and_serves_its_environment() {
     let root = tempfile::tempdir().unwrap();
     let catalog = root.path().join("catalog");
-    crate::cli_support::copy_dir(&crate::cli_support::repo("catalog"), &catalog);
+    copy_dir(&repo("catalog"), &catalog);
     // The settings `pxmctl init` scaffolds beside an existing catalog.
-    let init = crate::cli_support::pxmctl(root.path(), &[], &["init", "catalog"]);
-    assert!(init.status.success(), "{}", crate::cli_support::text(&init));
+    let init = pxmctl(root.path(), &[], &["init", "catalog"]);
+    assert!(init.status.success(), "{}", text(&init));
     assert!(catalog.join("pxmctl.yaml").is_file());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pxmctl"))
-        .args(["sandbox", "--rate-limit", "off", "--catalog"])
+    let mut child = Pxmctl::new(&["sandbox", "--rate-limit", "off", "--catalog"])
         .arg(&catalog)
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -170,10 +170,7 @@ fn a_sandbox_started_for_a_catalog_holds_its_regions_and_serves_its_environment(
             let (k, v) = l.split_once('=').unwrap();
             (k.to_owned(), v.to_owned())
         })
-        .chain([
-            ("PXM_TOKEN_CACHE".into(), "off".into()),
-            ("NO_COLOR".into(), "1".into()),
-        ])
+        .chain([("PXM_TOKEN_CACHE".into(), "off".into())])
         .collect();
     let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
@@ -191,8 +188,8 @@ fn a_sandbox_started_for_a_catalog_holds_its_regions_and_serves_its_environment(
         .filter(|(k, _)| k != "PXM_CLIENT_SECRET")
         .cloned()
         .collect();
-    let o = crate::cli_support::pxmctl(root.path(), &only_sandbox, &["plan", "--env", "sandbox"]);
-    let t = crate::cli_support::text(&o);
+    let o = pxmctl(root.path(), &only_sandbox, &["plan", "--env", "sandbox"]);
+    let t = text(&o);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(o.status.success(), "{t}");

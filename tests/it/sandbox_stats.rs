@@ -2,9 +2,8 @@
 //! bytes stored and objects per kind.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::harness::Harness;
 
-use sandbox_support::Harness;
 use serde_json::json;
 
 #[tokio::test]

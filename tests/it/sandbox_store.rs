@@ -2,13 +2,14 @@
 //! part lengths and ETags, as S3 answers them.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::assets::{bytes, md5_hex};
+use crate::support::harness::Harness;
+use crate::support::sandbox::config;
 
 use std::time::Duration;
 
 use pxmctl::sandbox::{SandboxConfig, UploadConfig};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, bytes, config, md5_hex};
 
 async fn put_status(h: &Harness, url: &str, data: &[u8]) -> (StatusCode, String) {
     let response = h.http.put(url).body(data.to_vec()).send().await.unwrap();

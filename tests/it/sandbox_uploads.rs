@@ -3,20 +3,18 @@
 //! publishing metadata; renditions.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::assets::{bytes, md5_hex};
+use crate::support::harness::Harness;
+use crate::support::sandbox::{config, small_parts};
 
 use pxmctl::sandbox::{NameFields, SandboxConfig, SingleUploadType, UploadConfig};
 use reqwest::StatusCode;
-use sandbox_support::{Harness, bytes, config, md5_hex};
 use serde_json::json;
 
-fn small_parts() -> SandboxConfig {
+/// A sandbox whose uploads need several parts ([`small_parts`]).
+fn with_small_parts() -> SandboxConfig {
     SandboxConfig {
-        uploads: UploadConfig {
-            multipart_threshold: 64 * 1024,
-            part_size: 64 * 1024,
-            ..UploadConfig::default()
-        },
+        uploads: small_parts(),
         ..config()
     }
 }
@@ -76,7 +74,7 @@ async fn single_upload_round_trips_byte_for_byte_on_both_api_versions() {
 
 #[tokio::test]
 async fn multipart_upload_round_trips_with_part_etags() {
-    let h = Harness::start(small_parts()).await;
+    let h = Harness::start(with_small_parts()).await;
     let data = bytes(200_000, 3);
     let upload = h.request_upload("v3", "video.mp4", data.len()).await;
     let d = &upload["upload_data"];
@@ -109,7 +107,7 @@ async fn multipart_upload_round_trips_with_part_etags() {
 
 #[tokio::test]
 async fn confirm_checks_part_etags_quoted_or_bare_and_refuses_wrong_or_missing_ones() {
-    let h = Harness::start(small_parts()).await;
+    let h = Harness::start(with_small_parts()).await;
     let data = bytes(100_000, 9);
     let upload = h.request_upload("v2.1", "big.bin", data.len()).await;
     let confirm = h.send_bytes(&upload, &data).await;

@@ -3,10 +3,9 @@
 //! validation rules; attribute values; timestamps; deletes.
 #![allow(clippy::unwrap_used)]
 
-use crate::sandbox_support;
+use crate::support::harness::Harness;
 
 use reqwest::StatusCode;
-use sandbox_support::Harness;
 use serde_json::{Value, json};
 
 fn id(v: &Value) -> String {

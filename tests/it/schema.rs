@@ -1,13 +1,12 @@
 //! The committed JSON Schema is the one the code generates, and it is the
 //! schema `pxmctl schema` prints: editors and the CLI never disagree.
 
-use std::path::Path;
-
-use assert_cmd::Command;
+use crate::support::cli::Pxmctl;
+use crate::support::files::repo;
 
 #[test]
 fn committed_schema_is_fresh() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(pxmctl::catalog::schema::SCHEMA_PATH);
+    let path = repo(pxmctl::catalog::schema::SCHEMA_PATH);
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     let generated = pxmctl::catalog::schema::schema_text();
     assert!(
@@ -18,7 +17,7 @@ fn committed_schema_is_fresh() {
 
 #[test]
 fn committed_settings_schema_is_fresh() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(pxmctl::config::format::SCHEMA_PATH);
+    let path = repo(pxmctl::config::format::SCHEMA_PATH);
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     let generated = pxmctl::config::format::SCHEMA.text();
     assert!(
@@ -26,24 +25,16 @@ fn committed_settings_schema_is_fresh() {
         "schemas/pxmctl.schema.json is stale: run `cargo run -- schema --settings > schemas/pxmctl.schema.json` and commit it"
     );
     assert!(pxmctl::config::format::SCHEMA.validator().is_ok());
-    let out = Command::cargo_bin("pxmctl")
-        .expect("binary is built")
-        .args(["schema", "--settings"])
-        .output()
-        .expect("pxmctl runs");
+    let out = Pxmctl::new(&["schema", "--settings"]).output();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), committed);
 }
 
 #[test]
 fn schema_command_prints_the_committed_schema() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(pxmctl::catalog::schema::SCHEMA_PATH);
+    let path = repo(pxmctl::catalog::schema::SCHEMA_PATH);
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    let output = Command::cargo_bin("pxmctl")
-        .expect("binary is built")
-        .arg("schema")
-        .output()
-        .expect("pxmctl runs");
+    let output = Pxmctl::new(&["schema"]).output();
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
 }

@@ -8,13 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::support::files::repo;
+
 use std::path::{Path, PathBuf};
 
 use pxmctl::render::diagnostics::short;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The directories directly under `dir`, sorted by name.
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
@@ -36,7 +34,7 @@ fn relative(text: &str, dir: &Path) -> String {
 
 #[test]
 fn every_broken_catalog_is_refused_with_located_diagnostics() {
-    let corpus = repo().join("tests/corpus");
+    let corpus = repo("tests/corpus");
     let cases = subdirs(&corpus);
     assert!(
         cases.len() >= 30,
@@ -64,10 +62,10 @@ fn every_broken_catalog_is_refused_with_located_diagnostics() {
 
 #[test]
 fn every_shipped_catalog_is_valid() {
-    let mut dirs = vec![repo().join("catalog")];
+    let mut dirs = vec![repo("catalog")];
     // examples/ci holds CI workflows, not a catalog.
     dirs.extend(
-        subdirs(&repo().join("examples"))
+        subdirs(&repo("examples"))
             .into_iter()
             .filter(|d| !d.ends_with("ci")),
     );

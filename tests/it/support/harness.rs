@@ -1,57 +1,58 @@
-//! Shared harness of the sandbox integration tests: an in-process
-//! sandbox on an ephemeral port, a reqwest client and the token the
-//! sandbox's OAuth endpoint hands out.
-#![allow(dead_code, clippy::unwrap_used)]
+//! The sandbox-and-client fixture: a sandbox started for one test, with
+//! pxmctl's own client of it (retries, limiter, token: what the program
+//! does) and raw requests with a bearer token (what the sandbox itself
+//! answers, for the sandbox's own tests and for what a UI would do).
 
-use md5::{Digest, Md5};
-use pxmctl::sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use pxmctl::remote::Client;
+use pxmctl::sandbox::{RunningSandbox, SandboxConfig, Seed};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::connection::{client, http};
+use super::sandbox::{config, seeded, start};
+
 pub struct Harness {
     pub sandbox: RunningSandbox,
+    /// pxmctl's client, pages of 100 ([`super::connection::connection`]).
+    pub client: Client,
+    /// Raw HTTP over pxmctl's transport ([`super::connection::http`]).
     pub http: reqwest::Client,
+    /// The bearer token of the raw requests.
     pub token: String,
 }
 
-/// Defaults for tests: rate limit off, everything else as configured by default.
-pub fn config() -> SandboxConfig {
-    SandboxConfig {
-        rate_limit: None,
-        ..SandboxConfig::default()
-    }
-}
-
-pub fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().build().unwrap()
-}
-
-pub fn md5_hex(bytes: &[u8]) -> String {
-    hex::encode(Md5::digest(bytes))
-}
-
-/// Deterministic test bytes.
-pub fn bytes(len: usize, salt: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt))
-        .collect()
-}
-
 impl Harness {
+    /// A sandbox started with `config`, authorized through OAuth as a
+    /// client would be (one `POST /v2.1/oauth/authorize`, which must
+    /// succeed); pxmctl's client has sent nothing yet.
     pub async fn start(config: SandboxConfig) -> Harness {
-        let sandbox = Sandbox::start(config).await.unwrap();
-        Harness::attach(sandbox).await
+        Harness::attach(start(config).await).await
     }
 
+    /// [`Harness::start`] with [`config`].
     pub async fn default() -> Harness {
         Harness::start(config()).await
     }
 
+    /// A sandbox started with `config` that has been sent nothing: the
+    /// raw requests' token is the one the sandbox holds, not one asked
+    /// of OAuth (which a faulty sandbox may refuse, and which its stats
+    /// would count).
+    pub async fn start_with_sandbox_token(config: SandboxConfig) -> Harness {
+        let sandbox = start(config).await;
+        let token = sandbox.access_token().to_owned();
+        Harness::new(sandbox, token)
+    }
+
+    /// [`Harness::start_with_sandbox_token`] holding `seed` (no limit, no
+    /// faults).
+    pub async fn seeded(seed: Seed) -> Harness {
+        Harness::start_with_sandbox_token(seeded(seed)).await
+    }
+
     /// Authorizes against a running sandbox through OAuth.
     pub async fn attach(sandbox: RunningSandbox) -> Harness {
-        let http = client();
-        let response = http
+        let response = http()
             .post(sandbox.url("/v2.1/oauth/authorize"))
             .basic_auth(sandbox.client_id(), Some(sandbox.client_secret()))
             .json(&json!({ "grant_type": "client_credentials" }))
@@ -61,9 +62,14 @@ impl Harness {
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
         let token = body["access_token"].as_str().unwrap().to_string();
+        Harness::new(sandbox, token)
+    }
+
+    fn new(sandbox: RunningSandbox, token: String) -> Harness {
         Harness {
+            client: client(&sandbox, 100),
+            http: http(),
             sandbox,
-            http,
             token,
         }
     }
@@ -72,6 +78,8 @@ impl Harness {
         self.sandbox.url(path)
     }
 
+    /// A raw request with the token; the status and the body (JSON, or
+    /// the text as a string, or null when empty).
     pub async fn call(
         &self,
         method: Method,
@@ -110,6 +118,14 @@ impl Harness {
 
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::DELETE, path, None).await
+    }
+
+    /// A raw `method path` that must succeed; its body.
+    pub async fn expect_success(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let what = format!("{method} {path}");
+        let (status, value) = self.call(method, path, body).await;
+        assert!(status.is_success(), "{what}: {status} {value}");
+        value
     }
 
     /// Creates an object and returns it, asserting success.
@@ -203,6 +219,7 @@ impl Harness {
         (response.status(), response.bytes().await.unwrap().to_vec())
     }
 
+    /// `GET /_sandbox/stats`, as the control endpoint answers it.
     pub async fn stats(&self) -> Value {
         self.http
             .get(self.url("/_sandbox/stats"))
@@ -213,12 +230,4 @@ impl Harness {
             .await
             .unwrap()
     }
-}
-
-/// `len` bytes after a PNG signature: an asset whose type its first bytes
-/// show, with `salt` making different content of the same size.
-pub fn png(len: usize, salt: u8) -> Vec<u8> {
-    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    data.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt)));
-    data
 }
