@@ -210,42 +210,19 @@ enum V {
 /// What a prune scope covers.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Scope {
-    Kind(PruneKindOrd),
+    Kind(PruneKind),
     CategoryChildren,
 }
 
-/// `PruneKind` with the order we draw in.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum PruneKindOrd {
-    Attributes,
-    AttributeGroups,
-    Categories,
-    Collections,
-    Files,
-    Resources,
-}
-
-impl PruneKindOrd {
-    fn kind(self) -> PruneKind {
-        match self {
-            Self::Attributes => PruneKind::Attributes,
-            Self::AttributeGroups => PruneKind::AttributeGroups,
-            Self::Categories => PruneKind::Categories,
-            Self::Collections => PruneKind::Collections,
-            Self::Files => PruneKind::Files,
-            Self::Resources => PruneKind::Resources,
-        }
-    }
-
-    fn ident(self) -> &'static str {
-        match self {
-            Self::Attributes => "attribute",
-            Self::AttributeGroups => "attribute_group",
-            Self::Categories => "category",
-            Self::Collections => "collection",
-            Self::Files => "file",
-            Self::Resources => "resource",
-        }
+/// How a pruned kind is named in a plan address.
+fn ident(kind: PruneKind) -> &'static str {
+    match kind {
+        PruneKind::Attributes => "attribute",
+        PruneKind::AttributeGroups => "attribute_group",
+        PruneKind::Categories => "category",
+        PruneKind::Collections => "collection",
+        PruneKind::Files => "file",
+        PruneKind::Resources => "resource",
     }
 }
 
@@ -504,14 +481,14 @@ impl Gen {
         let mut candidates = vec![
             Scope::CategoryChildren,
             Scope::CategoryChildren,
-            Scope::Kind(PruneKindOrd::Categories),
-            Scope::Kind(PruneKindOrd::Collections),
-            Scope::Kind(PruneKindOrd::Files),
-            Scope::Kind(PruneKindOrd::Resources),
-            Scope::Kind(PruneKindOrd::AttributeGroups),
+            Scope::Kind(PruneKind::Categories),
+            Scope::Kind(PruneKind::Collections),
+            Scope::Kind(PruneKind::Files),
+            Scope::Kind(PruneKind::Resources),
+            Scope::Kind(PruneKind::AttributeGroups),
         ];
         if self.asset_count == 0 {
-            candidates.push(Scope::Kind(PruneKindOrd::Attributes));
+            candidates.push(Scope::Kind(PruneKind::Attributes));
         }
         let n = self.rng.usize(1..=2);
         for _ in 0..n {
@@ -522,19 +499,19 @@ impl Gen {
             .scopes
             .iter()
             .filter_map(|s| match s {
-                Scope::Kind(k) => Some(k.kind()),
+                Scope::Kind(k) => Some(*k),
                 Scope::CategoryChildren => None,
             })
             .collect();
     }
 
-    fn prunes(&self, k: PruneKindOrd) -> bool {
+    fn prunes(&self, k: PruneKind) -> bool {
         self.scopes.contains(&Scope::Kind(k))
     }
 
     /// How many unmanaged objects of a kind to add: at least one when the
     /// kind is pruned.
-    fn unmanaged_count(&mut self, k: PruneKindOrd, max: usize) -> usize {
+    fn unmanaged_count(&mut self, k: PruneKind, max: usize) -> usize {
         let min = usize::from(self.prunes(k));
         self.rng.usize(min..=max.max(min))
     }
@@ -645,7 +622,7 @@ impl Gen {
                 live,
             });
         }
-        let n = self.unmanaged_count(PruneKindOrd::Attributes, 2);
+        let n = self.unmanaged_count(PruneKind::Attributes, 2);
         for k in 0..n {
             let id = format!("a-ui{k}");
             let name = self.unique_name(&format!("Legacy Code {k}"));
@@ -695,7 +672,7 @@ impl Gen {
             }
             self.taxonomy.attribute_groups.insert(key, entry);
         }
-        let n = self.unmanaged_count(PruneKindOrd::AttributeGroups, 1);
+        let n = self.unmanaged_count(PruneKind::AttributeGroups, 1);
         for k in 0..n {
             let id = format!("g-ui{k}");
             let name = self.unique_name("Legacy fields");
@@ -831,7 +808,7 @@ impl Gen {
 
         // Categories made in the UI: top level, and now and then under a
         // managed live category (not the pruning one).
-        let min = usize::from(self.prunes(PruneKindOrd::Categories));
+        let min = usize::from(self.prunes(PruneKind::Categories));
         let n = self.rng.usize(min.max(1)..=2);
         let names = self.subset(UI_CATEGORY_NAMES, n + 1, n + 1);
         for (k, base) in names.iter().take(n).enumerate() {
@@ -1014,7 +991,7 @@ impl Gen {
                 );
             }
         }
-        if live && !self.prunes(PruneKindOrd::Attributes) {
+        if live && !self.prunes(PruneKind::Attributes) {
             for id in self.ui_attrs.clone() {
                 if self.chance(0.3) {
                     live_values
@@ -1114,7 +1091,7 @@ impl Gen {
     /// Collections made in the UI, in managed or UI categories; now and
     /// then a UI family with one variant.
     fn ui_collections(&mut self) {
-        let n = self.unmanaged_count(PruneKindOrd::Collections, 3);
+        let n = self.unmanaged_count(PruneKind::Collections, 3);
         let n = if n == 0 && self.chance(0.7) { 1 } else { n };
         for k in 0..n {
             let id = format!("col-ui{k}");
@@ -1155,7 +1132,7 @@ impl Gen {
     fn files(&mut self) {
         let col_keys: Vec<String> = self.cols.iter().map(|c| c.key.clone()).collect();
         let declared = self.declared_region_keys();
-        let ui_links_allowed = !self.prunes(PruneKindOrd::Collections) && !self.ui_cols.is_empty();
+        let ui_links_allowed = !self.prunes(PruneKind::Collections) && !self.ui_cols.is_empty();
 
         // Live files the catalog names without `path:`: it manages their
         // links, regions and publishing.
@@ -1274,7 +1251,7 @@ impl Gen {
         }
 
         // Files uploaded in the UI.
-        let n = self.unmanaged_count(PruneKindOrd::Files, 2);
+        let n = self.unmanaged_count(PruneKind::Files, 2);
         for k in 0..n {
             let id = format!("f-ui{k}");
             let name = self.unique_name(&format!("ui-upload-{k}.jpg"));
@@ -1353,7 +1330,7 @@ impl Gen {
             }
             self.media.resources.insert(key, entry);
         }
-        let n = self.unmanaged_count(PruneKindOrd::Resources, 2);
+        let n = self.unmanaged_count(PruneKind::Resources, 2);
         for k in 0..n {
             let id = format!("res-ui{k}");
             let mut r = obj(json!({
@@ -1422,7 +1399,7 @@ impl Gen {
             .scopes
             .iter()
             .filter_map(|s| match s {
-                Scope::Kind(k) => Some(k.ident()),
+                Scope::Kind(k) => Some(ident(*k)),
                 Scope::CategoryChildren => None,
             })
             .collect();
