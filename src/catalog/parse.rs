@@ -21,11 +21,14 @@ use crate::diag::{Code, Diagnostic};
 
 /// An entry as written. `value` is `None` when the entry could not be
 /// decoded (its problems are already reported); its key still counts, so
-/// references to it are not reported a second time.
+/// references to it are not reported a second time. The value is boxed:
+/// loading moves each entry several times (into its kind's list, into key
+/// order, into the map), and a collection is some 300 bytes inline, which
+/// at a million entries made those moves the peak of a whole run.
 #[derive(Debug, Clone)]
 pub struct RawEntry<T> {
     pub key: String,
-    pub value: Option<T>,
+    pub value: Option<Box<T>>,
     pub source: EntrySource,
 }
 
@@ -217,7 +220,7 @@ fn decode<T: DeserializeOwned>(
             }
         }
         let value = match serde_json::from_value::<T>(json) {
-            Ok(v) => Some(v),
+            Ok(v) => Some(Box::new(v)),
             Err(_) if broken => None,
             Err(err) => {
                 // The schema accepted what serde refuses: report rather

@@ -34,7 +34,7 @@ const SUGGESTION_BUDGET: usize = 200;
 /// an asset unchanged since pxmctl last read it is not opened again, and
 /// `census` holds what the cache knows of it.
 pub fn check(
-    raw: RawCatalog,
+    mut raw: RawCatalog,
     root: &Path,
     asset_cache: bool,
     census: &mut Census,
@@ -48,9 +48,50 @@ pub fn check(
     checker.cycles();
     checker.identities();
     let files = assets::check_files(&raw.files, root, asset_cache, census, &mut checker);
-    let catalog = checker.build(root, files);
+    let families = checker.families();
+    let others = checker.build_others(files);
+    // Collections are most of a large catalog, so they are built last, each
+    // raw entry dropped as soon as its checked form exists: the two forms
+    // are never held whole side by side. Building one looks up the other
+    // kinds only; what it needs of other collections (a variant's parent)
+    // is in `families`, judged while they were all there.
+    let Checker {
+        diagnostics: found,
+        suggestions_left,
+        ..
+    } = checker;
+    let raw_collections = std::mem::take(&mut raw.collections);
+    let mut checker = Checker {
+        raw: &raw,
+        diagnostics: found,
+        suggestions_left,
+    };
+    let collections = checker.build_collections(raw_collections, families);
     diagnostics.extend(checker.diagnostics);
-    catalog
+    let others = others?;
+    Some(Catalog {
+        root: root.to_path_buf(),
+        regions: others.regions,
+        attributes: others.attributes,
+        attribute_groups: others.attribute_groups,
+        categories: others.categories,
+        collections: collections?,
+        files: others.files,
+        resources: others.resources,
+        prune: raw.prune,
+        hash_attribute: None,
+        environment: None,
+    })
+}
+
+/// Every kind but collections, checked.
+struct Others {
+    regions: BTreeMap<String, Entry<Region>>,
+    attributes: BTreeMap<String, Entry<Attribute>>,
+    attribute_groups: BTreeMap<String, Entry<AttributeGroup>>,
+    categories: BTreeMap<String, Entry<Category>>,
+    files: BTreeMap<String, Entry<super::model::File>>,
+    resources: BTreeMap<String, Entry<Resource>>,
 }
 
 /// Shared state of one check run.
@@ -65,11 +106,10 @@ impl Checker<'_> {
         self.diagnostics.push(d);
     }
 
-    fn build(
+    fn build_others(
         &mut self,
-        root: &Path,
         files: Option<BTreeMap<String, Entry<super::model::File>>>,
-    ) -> Option<Catalog> {
+    ) -> Option<Others> {
         let raw = self.raw;
         let regions = self.build_kind(&raw.regions, |_, _, r| {
             Some(Region {
@@ -100,21 +140,51 @@ impl Checker<'_> {
                 prune_children: cat.prune.unwrap_or(false),
             })
         });
-        let collections = self.build_kind(&raw.collections, |c, e, col| c.collection(e, col));
         let resources = self.build_kind(&raw.resources, |c, e, r| c.resource(e, r));
-        Some(Catalog {
-            root: root.to_path_buf(),
+        Some(Others {
             regions: regions?,
             attributes: attributes?,
             attribute_groups: attribute_groups?,
             categories: categories?,
-            collections: collections?,
             files: files?,
             resources: resources?,
-            prune: raw.prune.clone(),
-            hash_attribute: None,
-            environment: None,
         })
+    }
+
+    /// Each collection's family, in key order (`None` where it is broken
+    /// or reported), judged while every collection can be looked up.
+    fn families(&mut self) -> Vec<Option<Family>> {
+        let raw = self.raw;
+        raw.collections
+            .values()
+            .map(|e| e.value.as_ref().and_then(|col| self.family(e, col)))
+            .collect()
+    }
+
+    /// Builds the collections from `raw` (taken out of the raw catalog),
+    /// with `families` in the same order, dropping each raw entry once its
+    /// checked one is built.
+    fn build_collections(
+        &mut self,
+        raw: BTreeMap<String, RawEntry<format::Collection>>,
+        families: Vec<Option<Family>>,
+    ) -> Option<BTreeMap<String, Entry<Collection>>> {
+        let mut out = Vec::with_capacity(raw.len());
+        let mut ok = true;
+        for ((key, entry), family) in raw.into_iter().zip(families) {
+            let built = entry
+                .value
+                .as_ref()
+                .and_then(|col| Some((col, self.collection(&entry, col, family)?)));
+            match built {
+                Some((col, v)) => {
+                    let v = checked(&entry, col, v);
+                    out.push((key, v));
+                }
+                None => ok = false,
+            }
+        }
+        ok.then(|| out.into_iter().collect())
     }
 
     /// Builds every entry of a kind; `None` if any entry failed (its
@@ -136,22 +206,7 @@ impl Checker<'_> {
                 continue;
             };
             match one(self, entry, value) {
-                Some(v) => {
-                    let (pin, renamed_from, protect) = value.meta();
-                    let (id, pins) = pin_parts(pin);
-                    out.push((
-                        key.clone(),
-                        Entry {
-                            key: key.clone(),
-                            value: v,
-                            id,
-                            pins,
-                            renamed_from: renamed_from.cloned(),
-                            protect: protect.unwrap_or(false),
-                            declared_at: entry.source.key_location(),
-                        },
-                    ));
-                }
+                Some(v) => out.push((key.clone(), checked(entry, value, v))),
                 None => ok = false,
             }
         }
@@ -229,12 +284,13 @@ impl Checker<'_> {
         })
     }
 
+    /// A collection whose family is already judged (`None`: reported).
     fn collection(
         &mut self,
         e: &RawEntry<format::Collection>,
         col: &format::Collection,
+        family: Option<Family>,
     ) -> Option<Collection> {
-        let family = self.family(e, col);
         let category = self.ref_one(e, "category", col.category.as_deref(), "categories");
         let also_in = self.refs_list(e, "also_in", col.also_in.as_deref(), "categories");
         if let (Some(Some(primary)), Some(Some(extra))) = (&category, &also_in)
@@ -339,6 +395,22 @@ impl Checker<'_> {
             link: r.link.clone(),
             owner,
         })
+    }
+}
+
+/// An entry's checked form: `value` built from `raw`, with the fields
+/// every kind shares.
+fn checked<R: HasMeta, T>(entry: &RawEntry<R>, raw: &R, value: T) -> Entry<T> {
+    let (pin, renamed_from, protect) = raw.meta();
+    let (id, pins) = pin_parts(pin);
+    Entry {
+        key: entry.key.clone(),
+        value,
+        id,
+        pins,
+        renamed_from: renamed_from.cloned(),
+        protect: protect.unwrap_or(false),
+        declared_at: entry.source.key_location(),
     }
 }
 
