@@ -119,13 +119,13 @@ pub(super) fn check_files(
                     key.clone(),
                     Entry {
                         key: key.clone(),
-                        value: File {
+                        value: Box::new(File {
                             name: name.to_owned(),
                             content,
                             collections,
                             regions,
                             published,
-                        },
+                        }),
                         id: super::pin_parts(f.id.as_ref()).0,
                         pins: super::pin_parts(f.id.as_ref()).1,
                         renamed_from: f.renamed_from.clone(),

@@ -405,7 +405,7 @@ fn checked<R: HasMeta, T>(entry: &RawEntry<R>, raw: &R, value: T) -> Entry<T> {
     let (id, pins) = pin_parts(pin);
     Entry {
         key: entry.key.clone(),
-        value,
+        value: Box::new(value),
         id,
         pins,
         renamed_from: renamed_from.cloned(),
