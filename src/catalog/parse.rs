@@ -3,6 +3,7 @@
 //! entry the schema accepted. Every problem becomes a diagnostic; nothing
 //! stops at the first.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
@@ -142,7 +143,7 @@ pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
     };
     let tree = Arc::new(FileTree::new(Arc::clone(text)));
     for (section, (kind_key, kind_node)) in kinds.into_iter().enumerate() {
-        let kind = kind_key.key_text();
+        let kind = kind_key.key_text().into_owned();
         if broken.contains(&vec![kind.clone()]) {
             continue;
         }
@@ -205,7 +206,7 @@ fn decode<T: DeserializeOwned>(
     let file = section.file;
     let mut out = Vec::with_capacity(pairs.len());
     for (index, (key_node, entry_node)) in pairs.into_iter().enumerate() {
-        let key = key_node.key_text();
+        let key = key_node.key_text().into_owned();
         let broken = is_broken(&key);
         let mut json = section
             .json
@@ -318,7 +319,13 @@ fn strip_location_prefix(message: &str) -> &str {
 pub fn duplicate_keys(file: &Arc<Path>, node: &Node, diagnostics: &mut Vec<Diagnostic>) {
     match &node.value {
         Value::Map(pairs) => {
-            let mut seen: HashMap<String, Pos> = HashMap::with_capacity(pairs.len());
+            // Keys borrowed, hashed with foldhash: this runs on every
+            // mapping of every file, most of them an entry's few fields.
+            let mut seen: HashMap<Cow<'_, str>, Pos, foldhash::fast::RandomState> =
+                HashMap::with_capacity_and_hasher(
+                    pairs.len(),
+                    foldhash::fast::RandomState::default(),
+                );
             for (k, v) in pairs {
                 let text = k.key_text();
                 if let Some(first) = seen.get(&text) {

@@ -53,7 +53,7 @@ pub(super) fn diagnostics(
             let keys: HashMap<String, Pos> = node
                 .entries()
                 .iter()
-                .map(|(k, _)| (k.key_text(), k.pos))
+                .map(|(k, _)| (k.key_text().into_owned(), k.pos))
                 .collect();
             let known = here.map(schema::known_fields).unwrap_or_default();
             unexpected
@@ -360,7 +360,7 @@ fn dependents<'n>(
         .iter()
         .filter_map(|(k, _)| {
             let field = k.key_text();
-            let needs = rules.get(&field)?.as_array()?;
+            let needs = rules.get(field.as_ref())?.as_array()?;
             needs
                 .iter()
                 .any(|n| n.as_str() == Some(required))

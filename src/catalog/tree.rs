@@ -2,6 +2,7 @@
 //! every key and value, so any problem found later (by the JSON Schema or a
 //! checker) can point at the exact line and column.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -65,17 +66,18 @@ impl Node {
         }
     }
 
-    /// The scalar text of a key (numbers and booleans as written in JSON).
+    /// The scalar text of a key (numbers and booleans as written in JSON),
+    /// borrowed where the key is a string, as nearly all are.
     #[must_use]
-    pub fn key_text(&self) -> String {
+    pub fn key_text(&self) -> Cow<'_, str> {
         match &self.value {
-            Value::Str(s) => s.clone(),
-            Value::Null => "null".to_owned(),
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::UInt(u) => u.to_string(),
-            Value::Float(f) => f.to_string(),
-            Value::Seq(_) | Value::Map(_) => "<complex key>".to_owned(),
+            Value::Str(s) => Cow::Borrowed(s),
+            Value::Null => Cow::Borrowed("null"),
+            Value::Bool(b) => Cow::Owned(b.to_string()),
+            Value::Int(i) => Cow::Owned(i.to_string()),
+            Value::UInt(u) => Cow::Owned(u.to_string()),
+            Value::Float(f) => Cow::Owned(f.to_string()),
+            Value::Seq(_) | Value::Map(_) => Cow::Borrowed("<complex key>"),
         }
     }
 
@@ -148,7 +150,7 @@ impl Node {
             Value::Map(pairs) => {
                 let mut map = serde_json::Map::with_capacity(pairs.len());
                 for (k, v) in pairs {
-                    map.insert(k.key_text(), v.to_json());
+                    map.insert(k.key_text().into_owned(), v.to_json());
                 }
                 J::Object(map)
             }
