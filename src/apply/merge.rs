@@ -84,7 +84,7 @@ fn value(want: &Want, have: Option<&Value>, ids: &Ids) -> Value {
                 .map(values_of)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|v| !managed.iter().any(|(m, _, _)| *m == v.id))
+                .filter(|v| !managed.iter().any(|(m, _, _)| **m == *v.id))
                 .map(|v| json!({ "id": v.id, "type": "update", "value": v.value }))
                 .collect();
             for (id, _, v) in managed {
@@ -129,7 +129,7 @@ fn same(want: &Want, have: &Value, wanted: &Value) -> bool {
             managed.iter().all(|(id, kind, v)| {
                 let current = live
                     .iter()
-                    .find(|l| &l.id == id)
+                    .find(|l| *l.id == **id)
                     .map_or(Value::Null, |l| live_attribute_value(kind, &l.value));
                 current == live_attribute_value(kind, &attribute_value(v))
             })

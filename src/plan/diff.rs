@@ -484,7 +484,7 @@ impl<'a> Differ<'a> {
             let current = self
                 .matches
                 .id(self.live, Kind::Attribute, attr_key)
-                .and_then(|id| live.iter().find(|v| v.id == id))
+                .and_then(|id| live.iter().find(|v| *v.id == *id))
                 .zip(attribute)
                 .map_or(Value::Null, |(v, kind)| {
                     live_attribute_value(kind, &v.value)
@@ -727,7 +727,7 @@ impl<'a> Differ<'a> {
         file.attributes
             .iter()
             .flatten()
-            .find(|v| v.id == id)
+            .find(|v| *v.id == *id)
             .and_then(|v| v.value.as_str())
             .filter(|h| !h.is_empty())
     }

@@ -4,6 +4,10 @@
 //! `null` wherever a list or text may be missing. Field names are the
 //! API's (`additional_title`, `parent_topic_id`, `direct_parent`, ...).
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -46,15 +50,37 @@ pub struct LiveAttributeGroup {
     pub attributes: Vec<Id>,
 }
 
-/// One attribute value on a category, collection or file.
+/// One attribute value on a category, collection or file. Its attribute's
+/// id and name are [`shared`]: an account has a few thousand attributes
+/// and may hold millions of values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveValue {
-    #[serde(deserialize_with = "id")]
-    pub id: Id,
-    #[serde(default, deserialize_with = "optional_text")]
-    pub name: Option<String>,
+    #[serde(deserialize_with = "shared_id")]
+    pub id: Arc<str>,
+    #[serde(default, deserialize_with = "shared_text")]
+    pub name: Option<Arc<str>>,
     #[serde(default)]
     pub value: Value,
+}
+
+thread_local! {
+    static SHARED: RefCell<HashSet<Arc<str>, foldhash::fast::RandomState>> =
+        RefCell::new(HashSet::with_hasher(foldhash::fast::RandomState::default()));
+}
+
+/// `text`, as one allocation shared by every value that names it (per
+/// thread reading the account; the set lives as long as the thread).
+#[must_use]
+pub fn shared(text: &str) -> Arc<str> {
+    SHARED.with(|set| {
+        let mut set = set.borrow_mut();
+        if let Some(known) = set.get(text) {
+            return Arc::clone(known);
+        }
+        let new: Arc<str> = Arc::from(text);
+        set.insert(Arc::clone(&new));
+        new
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,6 +285,14 @@ fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Id>, D::Error> {
     Ok(ids_of(&Value::deserialize(d)?))
 }
 
+fn shared_id<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    id(d).map(|id| shared(&id))
+}
+
+fn shared_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Arc<str>>, D::Error> {
+    Ok(text_of(&Value::deserialize(d)?).map(|text| shared(&text)))
+}
+
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(optional_text(d)?.unwrap_or_default())
 }
@@ -302,7 +336,7 @@ pub fn values_of(value: &Value) -> Vec<LiveValue> {
         Value::Object(map) => map
             .iter()
             .map(|(id, value)| LiveValue {
-                id: id.clone(),
+                id: shared(id),
                 name: None,
                 value: value.clone(),
             })
@@ -324,6 +358,29 @@ fn listed_values<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<LiveValue
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_on_one_attribute_share_its_id_and_name() {
+        let read =
+            |json: &str| -> LiveCollection { serde_json::from_str(json).expect("collection") };
+        let a = read(
+            r#"{"id": 1, "attributes": [{"id": "a1", "name": "Material", "value": "Nylon"}]}"#,
+        );
+        let b =
+            read(r#"{"id": 2, "attributes": [{"id": "a1", "name": "Material", "value": "Wool"}]}"#);
+        let c = read(r#"{"id": 3, "attributes": {"a1": "Silk"}}"#);
+        assert!(Arc::ptr_eq(&a.attributes[0].id, &b.attributes[0].id));
+        assert!(Arc::ptr_eq(&a.attributes[0].id, &c.attributes[0].id));
+        let name = |x: &LiveCollection| x.attributes[0].name.clone().expect("name");
+        assert!(Arc::ptr_eq(&name(&a), &name(&b)));
+        assert_eq!(
+            (&*a.attributes[0].id, b.attributes[0].value.as_str()),
+            ("a1", Some("Wool"))
+        );
+        // A value without an id is dropped, as before.
+        let d = read(r#"{"id": 4, "attributes": [{"name": "Material", "value": "x"}]}"#);
+        assert!(d.attributes.is_empty());
+    }
 
     #[test]
     fn reads_loose_shapes() {

@@ -97,7 +97,7 @@ async fn recorded_hash(client: &Client, id: &str) -> Option<String> {
     file.attributes
         .iter()
         .flatten()
-        .find(|v| v.id == attribute.id)
+        .find(|v| *v.id == *attribute.id)
         .and_then(|v| v.value.as_str().map(str::to_owned))
 }
 

@@ -230,7 +230,7 @@ fn check_hashes(
             file.attributes
                 .iter()
                 .flatten()
-                .find(|v| v.id == a.id)
+                .find(|v| *v.id == *a.id)
                 .and_then(|v| v.value.as_str())
         });
         let unverified = plan.notes.iter().any(|n| &n.key == key);

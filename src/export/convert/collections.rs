@@ -207,11 +207,11 @@ impl Converter<'_> {
         let (section, key, id) = at;
         let mut out = SortedMap::new();
         for v in live {
-            if self.hash_attributes.contains(&v.id) || v.value.is_null() {
+            if self.hash_attributes.contains(&*v.id) || v.value.is_null() {
                 continue;
             }
-            let Some(info) = self.attributes.get(&v.id) else {
-                let why = if self.skipped_attributes.contains(&v.id) {
+            let Some(info) = self.attributes.get(&*v.id) else {
+                let why = if self.skipped_attributes.contains(&*v.id) {
                     "which is not exported (see its warning)"
                 } else {
                     "which is not in the account"

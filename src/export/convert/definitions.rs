@@ -140,7 +140,7 @@ impl Converter<'_> {
             .collections
             .iter()
             .flat_map(|c| &c.attributes)
-            .filter(|v| v.id == attribute_id)
+            .filter(|v| *v.id == *attribute_id)
             .filter_map(|v| match &v.value {
                 Value::String(s) if !s.is_empty() => Some(s.clone()),
                 Value::Number(n) => Some(n.to_string()),
@@ -210,7 +210,7 @@ impl Converter<'_> {
         let counted = |values: &[LiveValue]| {
             values
                 .iter()
-                .filter(|v| !v.value.is_null() && !self.hash_attributes.contains(&v.id))
+                .filter(|v| !v.value.is_null() && !self.hash_attributes.contains(&*v.id))
                 .count()
         };
         let on_categories: usize = snapshot
