@@ -13,8 +13,14 @@
 # 1,999 bytes (FILE_SIZE): the sandbox keeps every file's bytes in memory,
 # and the plan reads only their metadata.
 #
+# A before/after is one command: BASE_BIN=path/to/old/pxmctl plans with
+# both builds, interleaved, ROUNDS times each (default 1), against the
+# same sandbox and catalog. Wall time on a shared machine can vary by half
+# between runs; compare within one, and look at the CPU time beside it.
+#
 # Usage: benches/plan.sh   (env: COLLECTIONS=100000 PAGE_SIZE=1000
-#                           CATEGORIES ATTRIBUTES FILES FILE_SIZE)
+#                           CATEGORIES ATTRIBUTES FILES FILE_SIZE
+#                           BASE_BIN ROUNDS=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,19 +64,30 @@ export PXM_CLIENT_SECRET=bench-secret PXM_TOKEN_CACHE=off NO_COLOR=1
 read -r wall rss <"$work/time"
 printf 'export        wall %6.2f s  peak RSS %4d MB  (%s)\n' "$wall" "$((rss / 1024))" "$(tail -n 1 "$work/err" | head -c 100)"
 
-# plan LABEL
-plan() {
+# plan_with LABEL BIN
+plan_with() {
   set +e
-  /usr/bin/time -f '%e %M' -o "$work/time" "$bin" plan "$work/catalog" -v --detailed-exitcode \
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$2" plan "$work/catalog" -v --detailed-exitcode \
     >"$work/plan.txt" 2>"$work/err"
   code=$?
   set -e
   # time(1) adds a "Command exited with non-zero status" line first.
-  read -r wall rss < <(tail -n 1 "$work/time")
+  read -r wall user sys rss < <(tail -n 1 "$work/time")
   requests=$(sed -n 's/^read .*(\([0-9]*\) requests)$/\1/p' "$work/err")
   after=$(sed -n 's/.*planned and rendered \([0-9]*\) actions in \([0-9]*\) ms.*/\1 actions, \2 ms/p' "$work/err")
-  printf '%-12s  exit %d  requests %4s  wall %6.2f s  peak RSS %4d MB  after snapshot: %s\n' \
-    "$1" "$code" "$requests" "$wall" "$((rss / 1024))" "$after"
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  printf '%-18s  exit %d  requests %4s  wall %6.2f s  cpu %6.2f s  peak RSS %4d MB  after snapshot: %s\n' \
+    "$1" "$code" "$requests" "$wall" "$cpu" "$((rss / 1024))" "$after"
+}
+
+# plan LABEL: every round, the base build (when given) then this one.
+plan() {
+  for round in $(seq 1 "${ROUNDS:-1}"); do
+    if [ -n "${BASE_BIN:-}" ]; then
+      plan_with "$1 base r$round" "$BASE_BIN"
+    fi
+    plan_with "$1${BASE_BIN:+ new r$round}" "$bin"
+  done
   tail -n 1 "$work/plan.txt"
 }
 
