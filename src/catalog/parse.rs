@@ -24,7 +24,7 @@ use crate::diag::{Code, Diagnostic};
 /// decoded (its problems are already reported); its key still counts, so
 /// references to it are not reported a second time. The value is boxed:
 /// loading moves each entry several times (into its kind's list, into key
-/// order, into the map), and a collection is some 300 bytes inline, which
+/// order, into the map), and a collection is 280 bytes inline, which
 /// at a million entries made those moves the peak of a whole run.
 #[derive(Debug, Clone)]
 pub struct RawEntry<T> {

@@ -28,6 +28,35 @@ fn valid_catalog_exits_zero_with_a_summary() {
         ));
 }
 
+/// Collections are checked in key order and each raw entry is dropped as
+/// it is built, so a variant's parent is judged before any is built:
+/// whichever side of it the parent sorts on, and across files.
+#[test]
+fn a_variant_parent_is_judged_on_either_side_of_it_in_key_order() {
+    let dir = temp_with(&[
+        (
+            "a.yaml",
+            "collections:\n  a-variant: { name: A, type: variant, parent: z-family, sku: A1 }\n  \
+             y-variant: { name: Y, type: variant, parent: b-standalone, sku: Y1 }\n",
+        ),
+        (
+            "b.yaml",
+            "collections:\n  z-family: { name: Z, type: parent }\n  b-standalone: { name: B }\n",
+        ),
+    ]);
+    let file = dir.path().join("a.yaml");
+    Pxmctl::new(&[])
+        .args(["validate", "--format", "short"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(format!(
+            "{}:3:48: error[wrong-reference]: variant `y-variant` has parent `b-standalone`, which is a standalone collection, not a family parent\n  {}:3:3: declared here\n  hint: give `b-standalone` `type: parent`, or point `parent:` at a collection that has it\n",
+            file.display(),
+            dir.path().join("b.yaml").display()
+        ));
+}
+
 #[test]
 fn invalid_catalog_exits_one_and_names_file_line_column() {
     let dir = temp_with(&[(

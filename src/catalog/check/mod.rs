@@ -11,6 +11,7 @@ mod value_types;
 
 pub use assets::{canonical_mime, implied_mime_type};
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -49,7 +50,7 @@ pub fn check(
     checker.identities();
     let files = assets::check_files(&raw.files, root, asset_cache, census, &mut checker);
     let families = checker.families();
-    let others = checker.build_others(files);
+    let others = checker.build_others(root, files);
     // Collections are most of a large catalog, so they are built last, each
     // raw entry dropped as soon as its checked form exists: the two forms
     // are never held whole side by side. Building one looks up the other
@@ -61,37 +62,24 @@ pub fn check(
         ..
     } = checker;
     let raw_collections = std::mem::take(&mut raw.collections);
+    assert_eq!(
+        raw_collections.len(),
+        families.len(),
+        "a family is judged for every collection"
+    );
     let mut checker = Checker {
         raw: &raw,
         diagnostics: found,
         suggestions_left,
     };
-    let collections = checker.build_collections(raw_collections, families);
+    let collections = checker.build_entries(
+        raw_collections.into_values().zip(families),
+        |c, e, col, family| c.collection(e, col, family),
+    );
     diagnostics.extend(checker.diagnostics);
-    let others = others?;
-    Some(Catalog {
-        root: root.to_path_buf(),
-        regions: others.regions,
-        attributes: others.attributes,
-        attribute_groups: others.attribute_groups,
-        categories: others.categories,
-        collections: collections?,
-        files: others.files,
-        resources: others.resources,
-        prune: raw.prune,
-        hash_attribute: None,
-        environment: None,
-    })
-}
-
-/// Every kind but collections, checked.
-struct Others {
-    regions: BTreeMap<String, Entry<Region>>,
-    attributes: BTreeMap<String, Entry<Attribute>>,
-    attribute_groups: BTreeMap<String, Entry<AttributeGroup>>,
-    categories: BTreeMap<String, Entry<Category>>,
-    files: BTreeMap<String, Entry<super::model::File>>,
-    resources: BTreeMap<String, Entry<Resource>>,
+    let mut catalog = others?;
+    catalog.collections = collections?;
+    Some(catalog)
 }
 
 /// Shared state of one check run.
@@ -106,10 +94,12 @@ impl Checker<'_> {
         self.diagnostics.push(d);
     }
 
+    /// The catalog without its collections, which [`check`] builds last.
     fn build_others(
         &mut self,
+        root: &Path,
         files: Option<BTreeMap<String, Entry<super::model::File>>>,
-    ) -> Option<Others> {
+    ) -> Option<Catalog> {
         let raw = self.raw;
         let regions = self.build_kind(&raw.regions, |_, _, r| {
             Some(Region {
@@ -141,13 +131,18 @@ impl Checker<'_> {
             })
         });
         let resources = self.build_kind(&raw.resources, |c, e, r| c.resource(e, r));
-        Some(Others {
+        Some(Catalog {
+            root: root.to_path_buf(),
             regions: regions?,
             attributes: attributes?,
             attribute_groups: attribute_groups?,
             categories: categories?,
+            collections: BTreeMap::new(),
             files: files?,
             resources: resources?,
+            prune: raw.prune.clone(),
+            hash_attribute: None,
+            environment: None,
         })
     }
 
@@ -161,52 +156,35 @@ impl Checker<'_> {
             .collect()
     }
 
-    /// Builds the collections from `raw` (taken out of the raw catalog),
-    /// with `families` in the same order, dropping each raw entry once its
-    /// checked one is built.
-    fn build_collections(
-        &mut self,
-        raw: BTreeMap<String, RawEntry<format::Collection>>,
-        families: Vec<Option<Family>>,
-    ) -> Option<BTreeMap<String, Entry<Collection>>> {
-        let mut out = Vec::with_capacity(raw.len());
-        let mut ok = true;
-        for ((key, entry), family) in raw.into_iter().zip(families) {
-            let built = entry
-                .value
-                .as_ref()
-                .and_then(|col| Some((col, self.collection(&entry, col, family)?)));
-            match built {
-                Some((col, v)) => {
-                    let v = checked(&entry, col, v);
-                    out.push((key, v));
-                }
-                None => ok = false,
-            }
-        }
-        ok.then(|| out.into_iter().collect())
-    }
-
     /// Builds every entry of a kind; `None` if any entry failed (its
     /// problems are reported), after still checking all the others.
-    fn build_kind<R, T>(
+    fn build_kind<R: HasMeta, T>(
         &mut self,
         raw: &BTreeMap<String, RawEntry<R>>,
         mut one: impl FnMut(&mut Self, &RawEntry<R>, &R) -> Option<T>,
-    ) -> Option<BTreeMap<String, Entry<T>>>
-    where
-        R: HasMeta,
-    {
+    ) -> Option<BTreeMap<String, Entry<T>>> {
+        self.build_entries(raw.values().map(|e| (e, ())), |c, e, r, ()| one(c, e, r))
+    }
+
+    /// Builds entries given in key order, borrowed or owned (an owned one
+    /// is dropped once its checked form is built), each with what its
+    /// builder needs besides (`X`).
+    fn build_entries<R: HasMeta, T, E: Borrow<RawEntry<R>>, X>(
+        &mut self,
+        entries: impl ExactSizeIterator<Item = (E, X)>,
+        mut one: impl FnMut(&mut Self, &RawEntry<R>, &R, X) -> Option<T>,
+    ) -> Option<BTreeMap<String, Entry<T>>> {
         // Pushed in key order and built in one go (see `load::merge_kind`).
-        let mut out = Vec::with_capacity(raw.len());
+        let mut out = Vec::with_capacity(entries.len());
         let mut ok = true;
-        for (key, entry) in raw {
-            let Some(value) = entry.value.as_ref() else {
+        for (entry, extra) in entries {
+            let entry = entry.borrow();
+            let Some(value) = entry.value.as_deref() else {
                 ok = false;
                 continue;
             };
-            match one(self, entry, value) {
-                Some(v) => out.push((key.clone(), checked(entry, value, v))),
+            match one(self, entry, value, extra) {
+                Some(v) => out.push((entry.key.clone(), checked(entry, value, v))),
                 None => ok = false,
             }
         }
