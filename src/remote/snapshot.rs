@@ -85,7 +85,10 @@ async fn sorted<T: DeserializeOwned>(
     id: fn(&T) -> &String,
 ) -> Result<Vec<T>, RemoteError> {
     let mut items: Vec<T> = list_all(client, kind.path(), kind.list_key()).await?;
-    items.sort_by(|a, b| id_order(id(a), id(b)));
+    // Unstable: a stable sort takes room for half the list, 136 MB for a
+    // million collections, and ids are unique (equal ones, should an API
+    // repeat one, still come out in the same order for the same answer).
+    items.sort_unstable_by(|a, b| id_order(id(a), id(b)));
     Ok(items)
 }
 
