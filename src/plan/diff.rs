@@ -36,7 +36,7 @@ pub(super) struct Draft {
 pub(super) struct Differ<'a> {
     pub catalog: &'a Catalog,
     pub live: &'a LiveSnapshot,
-    pub matches: &'a Matches,
+    pub matches: &'a Matches<'a>,
     pub options: &'a PlanOptions,
     pub drafts: Vec<Draft>,
     pub notes: Vec<Note>,
@@ -50,7 +50,7 @@ pub(super) struct Differ<'a> {
 fn shown(matches: &Matches, kind: Kind, id: &str) -> String {
     matches
         .owner(kind, id)
-        .cloned()
+        .map(str::to_owned)
         .unwrap_or_else(|| format!("id:{id}"))
 }
 

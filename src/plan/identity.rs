@@ -7,8 +7,8 @@
 //! Problems (a pinned id that vanished, two live objects for one entry,
 //! one live object claimed twice) are diagnostics at the entry.
 
-use std::collections::hash_map::Entry as Slot;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::action::Kind;
 use crate::catalog::model::{Catalog, Entry, Family, Key, ResourceOwner};
@@ -16,23 +16,34 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::remote::LiveSnapshot;
 
 /// Matched live objects: entry key → index into the snapshot's list of
-/// that kind. Entries without a live object are absent (they are created).
+/// that kind, and back. Entries without a live object are absent (they
+/// are created). Keys and ids are borrowed from the catalog and the
+/// snapshot: at a million collections, owned copies of both and of every
+/// identity were more memory than the snapshot's own strings.
 #[derive(Debug, Default)]
-pub struct Matches {
-    pub regions: BTreeMap<Key, usize>,
-    pub attributes: BTreeMap<Key, usize>,
-    pub attribute_groups: BTreeMap<Key, usize>,
-    pub categories: BTreeMap<Key, usize>,
-    pub collections: BTreeMap<Key, usize>,
-    pub files: BTreeMap<Key, usize>,
-    pub resources: BTreeMap<Key, usize>,
-    /// Live id → entry key, per kind: who manages a live object. Keyed
-    /// by kind first so a lookup borrows the id instead of allocating.
-    owners: HashMap<Kind, HashMap<String, Key>>,
+pub struct Matches<'a> {
+    regions: Matched<'a>,
+    attributes: Matched<'a>,
+    attribute_groups: Matched<'a>,
+    categories: Matched<'a>,
+    collections: Matched<'a>,
+    files: Matched<'a>,
+    resources: Matched<'a>,
 }
 
-impl Matches {
-    fn of(&self, kind: Kind) -> &BTreeMap<Key, usize> {
+/// One kind's matches.
+#[derive(Debug, Default)]
+struct Matched<'a> {
+    /// Entry key → index of its live object.
+    by_key: Fast<&'a str, usize>,
+    /// Live id → index, every live object of the kind.
+    ids: Fast<&'a str, usize>,
+    /// The key of the entry that claimed each live object, by index.
+    owners: Vec<Option<&'a str>>,
+}
+
+impl<'a> Matches<'a> {
+    fn of(&self, kind: Kind) -> &Matched<'a> {
         match kind {
             Kind::Region => &self.regions,
             Kind::Attribute => &self.attributes,
@@ -47,18 +58,19 @@ impl Matches {
     /// The index of `key`'s live object.
     #[must_use]
     pub fn index(&self, kind: Kind, key: &str) -> Option<usize> {
-        self.of(kind).get(key).copied()
+        self.of(kind).by_key.get(key).copied()
     }
 
     /// The entry that manages the live object `id`, if any.
     #[must_use]
-    pub fn owner(&self, kind: Kind, id: &str) -> Option<&Key> {
-        self.owners.get(&kind)?.get(id)
+    pub fn owner(&self, kind: Kind, id: &str) -> Option<&'a str> {
+        let m = self.of(kind);
+        m.ids.get(id).and_then(|i| m.owners[*i])
     }
 
     /// The live id of `key`'s object.
     #[must_use]
-    pub fn id<'a>(&self, live: &'a LiveSnapshot, kind: Kind, key: &str) -> Option<&'a str> {
+    pub fn id<'l>(&self, live: &'l LiveSnapshot, kind: Kind, key: &str) -> Option<&'l str> {
         let i = self.index(kind, key)?;
         Some(match kind {
             Kind::Region => live.regions[i].id.as_str(),
@@ -81,62 +93,100 @@ fn fast<K, V>(capacity: usize) -> Fast<K, V> {
     HashMap::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default())
 }
 
-/// The identity strings of one kind's live objects, and which entry has
-/// claimed which object.
-struct Index<'a> {
+/// One kind's live objects by identity, and which entry has claimed
+/// which object. An identity is held as its 64-bit hash, not its text (a
+/// million collections have two identities each); every object a hash
+/// finds is checked against the identity itself, so two identities that
+/// share a hash are still told apart.
+struct Index<'a, L> {
     kind: Kind,
-    ids: Fast<&'a str, usize>,
-    /// The object of each identity, and all of them for the few an
-    /// identity finds several of: a list per identity was a million
+    live: &'a [L],
+    id: fn(&L) -> &str,
+    identities_of: fn(&L) -> Vec<String>,
+    hasher: foldhash::fast::RandomState,
+    /// The object of each identity hash, and all of them for the few a
+    /// hash finds several of: a list per identity was a million
     /// allocations at a million objects.
-    identities: Fast<String, usize>,
-    shared: Fast<String, Vec<usize>>,
-    live_ids: Vec<&'a str>,
-    claimed: Fast<usize, Key>,
-    by_key: Fast<Key, usize>,
+    identities: Fast<u64, usize>,
+    shared: Fast<u64, Vec<usize>>,
+    matched: Matched<'a>,
     /// The environment whose pins are in force, for messages.
     environment: Option<&'a str>,
 }
 
-impl<'a> Index<'a> {
+impl<'a, L> Index<'a, L> {
     /// The index of one kind's live objects, for the entries of `catalog`
     /// (whose selected environment names the pins in force).
-    fn new<L>(
+    fn new(
         catalog: &'a Catalog,
         kind: Kind,
         live: &'a [L],
-        id: impl Fn(&'a L) -> &'a str,
-        identities: impl Fn(&'a L) -> Vec<String>,
+        id: fn(&L) -> &str,
+        identities_of: fn(&L) -> Vec<String>,
     ) -> Self {
+        let hasher = foldhash::fast::RandomState::default();
         let mut ids = fast(live.len());
-        let mut by_identity: Fast<String, usize> = fast(live.len());
-        let mut shared: Fast<String, Vec<usize>> = fast(0);
-        let mut live_ids = Vec::with_capacity(live.len());
+        let mut identities: Fast<u64, usize> = fast(live.len());
+        let mut shared: Fast<u64, Vec<usize>> = fast(0);
         for (i, object) in live.iter().enumerate() {
             ids.insert(id(object), i);
-            live_ids.push(id(object));
-            for identity in identities(object) {
-                match by_identity.entry(identity) {
-                    Slot::Vacant(slot) => {
+            for identity in identities_of(object) {
+                let hash = hasher.hash_one(identity.as_str());
+                match identities.entry(hash) {
+                    std::collections::hash_map::Entry::Vacant(slot) => {
                         slot.insert(i);
                     }
-                    Slot::Occupied(slot) => shared
-                        .entry(slot.key().clone())
-                        .or_insert_with(|| vec![*slot.get()])
-                        .push(i),
+                    std::collections::hash_map::Entry::Occupied(slot) => {
+                        let list = shared.entry(hash).or_insert_with(|| vec![*slot.get()]);
+                        // One object may have one identity twice (a sku
+                        // equal to its place): it is one candidate.
+                        if list.last() != Some(&i) {
+                            list.push(i);
+                        }
+                    }
                 }
             }
         }
         Self {
             kind,
-            ids,
-            identities: by_identity,
+            live,
+            id,
+            identities_of,
+            hasher,
+            identities,
             shared,
-            live_ids,
-            claimed: fast(live.len()),
-            by_key: fast(live.len()),
+            matched: Matched {
+                by_key: fast(live.len()),
+                ids,
+                owners: vec![None; live.len()],
+            },
             environment: catalog.environment.as_deref(),
         }
+    }
+
+    /// The live objects whose identities include `identity`.
+    fn candidates(&self, identity: &str) -> Vec<usize> {
+        let hash = self.hasher.hash_one(identity);
+        let found = self
+            .shared
+            .get(&hash)
+            .map(Vec::as_slice)
+            .or_else(|| self.identities.get(&hash).map(std::slice::from_ref))
+            .unwrap_or_default();
+        found
+            .iter()
+            .copied()
+            .filter(|i| {
+                (self.identities_of)(&self.live[*i])
+                    .iter()
+                    .any(|s| s == identity)
+            })
+            .collect()
+    }
+
+    /// The live id of object `i`.
+    fn live_id(&self, i: usize) -> &'a str {
+        (self.id)(&self.live[i])
     }
 
     /// `id: { staging: "42" }`, or `id: "42"` without an environment.
@@ -151,7 +201,7 @@ impl<'a> Index<'a> {
     /// exist live yet (its parent is still to be created).
     fn find<T>(
         &mut self,
-        entry: &Entry<T>,
+        entry: &'a Entry<T>,
         identity: Option<String>,
         renamed: Option<String>,
         describe: &str,
@@ -159,7 +209,7 @@ impl<'a> Index<'a> {
     ) -> Option<usize> {
         let noun = self.kind.noun();
         let found = if let Some(id) = &entry.id {
-            match self.ids.get(id.as_str()) {
+            match self.matched.ids.get(id.as_str()) {
                 Some(i) => Some(*i),
                 None => {
                     diagnostics.push(
@@ -185,13 +235,8 @@ impl<'a> Index<'a> {
         } else {
             let by = |identity: &Option<String>| {
                 identity
-                    .as_ref()
-                    .and_then(|i| {
-                        self.shared
-                            .get(i)
-                            .map(Vec::as_slice)
-                            .or_else(|| self.identities.get(i).map(std::slice::from_ref))
-                    })
+                    .as_deref()
+                    .map(|i| self.candidates(i))
                     .unwrap_or_default()
             };
             let current = by(&identity);
@@ -200,11 +245,11 @@ impl<'a> Index<'a> {
             } else {
                 current
             };
-            match candidates {
+            match candidates[..] {
                 [] => None,
-                [one] => Some(*one),
+                [one] => Some(one),
                 [first, second, ..] => {
-                    let (a, b) = (self.live_ids[*first], self.live_ids[*second]);
+                    let (a, b) = (self.live_id(first), self.live_id(second));
                     diagnostics.push(
                         Diagnostic::error(
                             Code::AmbiguousMatch,
@@ -226,37 +271,34 @@ impl<'a> Index<'a> {
             }
         };
         let i = found?;
-        if let Some(other) = self.claimed.get(&i) {
+        if let Some(other) = self.matched.owners[i] {
             diagnostics.push(
                 Diagnostic::error(
                     Code::AmbiguousMatch,
                     entry.declared_at.clone(),
                     format!(
                         "{noun} `{}` and {noun} `{other}` both match the live {noun} `{}`",
-                        entry.key, self.live_ids[i]
+                        entry.key,
+                        self.live_id(i)
                     ),
                 )
                 .with_hint("each live object belongs to one entry: pin each entry to its own id, or remove one"),
             );
             return None;
         }
-        self.claimed.insert(i, entry.key.clone());
-        self.by_key.insert(entry.key.clone(), i);
+        self.matched.owners[i] = Some(&entry.key);
+        self.matched.by_key.insert(&entry.key, i);
         Some(i)
     }
 
-    fn finish(self, owners: &mut HashMap<Kind, HashMap<String, Key>>) -> BTreeMap<Key, usize> {
-        let owners = owners.entry(self.kind).or_default();
-        owners.reserve(self.claimed.len());
-        let mut matched = Vec::with_capacity(self.claimed.len());
-        for (i, key) in self.claimed {
-            owners.insert(self.live_ids[i].to_owned(), key.clone());
-            matched.push((key, i));
-        }
-        // Built sorted in one go: a million inserts in hash order into a
-        // B-tree were most of the matching's time.
-        matched.sort_unstable();
-        matched.into_iter().collect()
+    /// The live id claimed so far by entry `key` (parents are matched
+    /// before their children).
+    fn claimed_id(&self, key: &str) -> Option<&'a str> {
+        self.matched.by_key.get(key).map(|i| self.live_id(*i))
+    }
+
+    fn finish(self) -> Matched<'a> {
+        self.matched
     }
 }
 
@@ -374,7 +416,11 @@ pub fn shared_identities(live: &LiveSnapshot) -> HashMap<Kind, std::collections:
 }
 
 /// Matches every entry of `catalog` in `live`.
-pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagnostics) -> Matches {
+pub fn match_all<'a>(
+    catalog: &'a Catalog,
+    live: &'a LiveSnapshot,
+    diagnostics: &mut Diagnostics,
+) -> Matches<'a> {
     let mut m = Matches::default();
 
     let mut idx = Index::new(catalog, Kind::Region, &live.regions, |r| &r.id, by::region);
@@ -391,7 +437,7 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
             );
         }
     }
-    m.regions = idx.finish(&mut m.owners);
+    m.regions = idx.finish();
 
     let mut idx = Index::new(
         catalog,
@@ -404,7 +450,7 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
     }
-    m.attributes = idx.finish(&mut m.owners);
+    m.attributes = idx.finish();
 
     let mut idx = Index::new(
         catalog,
@@ -417,7 +463,7 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
         let renamed = e.renamed_from.clone();
         idx.find(e, Some(e.value.name.clone()), renamed, "name", diagnostics);
     }
-    m.attribute_groups = idx.finish(&mut m.owners);
+    m.attribute_groups = idx.finish();
 
     // Categories, parents first: a child's identity holds its parent's id.
     let mut idx = Index::new(
@@ -441,7 +487,7 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
             .map(|(p, old)| join(&[p, old]));
         idx.find(e, identity, renamed, "name and parent", diagnostics);
     }
-    m.categories = idx.finish(&mut m.owners);
+    m.categories = idx.finish();
 
     match_collections(catalog, live, &mut m, diagnostics);
 
@@ -476,17 +522,17 @@ pub fn match_all(catalog: &Catalog, live: &LiveSnapshot, diagnostics: &mut Diagn
             .map(|(o, old)| join(&[old, o]));
         idx.find(e, identity, renamed, "link and owner", diagnostics);
     }
-    m.resources = idx.finish(&mut m.owners);
+    m.resources = idx.finish();
     m
 }
 
 /// Matches the file entries alone: a file's identity is its name, so it
 /// needs no other kind matched first, and reading the file values the
 /// plan needs (before planning) matches only files.
-pub fn match_files(
-    catalog: &Catalog,
-    live: &LiveSnapshot,
-    m: &mut Matches,
+pub fn match_files<'a>(
+    catalog: &'a Catalog,
+    live: &'a LiveSnapshot,
+    m: &mut Matches<'a>,
     diagnostics: &mut Diagnostics,
 ) {
     let mut idx = Index::new(catalog, Kind::File, &live.files, |f| &f.id, by::file);
@@ -512,21 +558,13 @@ pub fn match_files(
             );
         }
     }
-    m.files = idx.finish(&mut m.owners);
+    m.files = idx.finish();
 }
 
-impl Index<'_> {
-    /// The live id claimed so far by entry `key` (parents are matched
-    /// before their children).
-    fn claimed_id(&self, key: &str) -> Option<&str> {
-        self.by_key.get(key).map(|i| self.live_ids[*i])
-    }
-}
-
-fn match_collections(
-    catalog: &Catalog,
-    live: &LiveSnapshot,
-    m: &mut Matches,
+fn match_collections<'a>(
+    catalog: &'a Catalog,
+    live: &'a LiveSnapshot,
+    m: &mut Matches<'a>,
     diagnostics: &mut Diagnostics,
 ) {
     let mut idx = Index::new(
@@ -575,7 +613,7 @@ fn match_collections(
         };
         idx.find(e, identity, renamed, describe, diagnostics);
     }
-    m.collections = idx.finish(&mut m.owners);
+    m.collections = idx.finish();
 }
 
 /// Category keys ordered so every parent comes before its children.

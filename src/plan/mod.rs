@@ -150,11 +150,11 @@ pub fn plan(
 
 /// [`plan`], with the matches it was made from (a saved plan records
 /// which entry each matched live object is).
-pub fn plan_matched(
-    catalog: &Catalog,
-    live: &LiveSnapshot,
+pub fn plan_matched<'a>(
+    catalog: &'a Catalog,
+    live: &'a LiveSnapshot,
     options: &PlanOptions,
-) -> Result<(Plan, identity::Matches), Diagnostics> {
+) -> Result<(Plan, identity::Matches<'a>), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let matches = identity::match_all(catalog, live, &mut diagnostics);
     if diagnostics.has_errors() {

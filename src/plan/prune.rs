@@ -47,7 +47,7 @@ fn retire(file: &LiveFile, m: &Matches) -> Option<Draft> {
             .map(|id| {
                 Value::String(
                     m.owner(Kind::Collection, id)
-                        .cloned()
+                        .map(str::to_owned)
                         .unwrap_or_else(|| format!("id:{id}")),
                 )
             })

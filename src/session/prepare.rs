@@ -221,7 +221,7 @@ impl Prepared {
         &self,
         targets: &[String],
         force_upload: bool,
-    ) -> Result<(Plan, Matches), Diagnostics> {
+    ) -> Result<(Plan, Matches<'_>), Diagnostics> {
         let options = PlanOptions {
             targets: targets.to_vec(),
             hashes: self.hashes.by_path.clone(),
