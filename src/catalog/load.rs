@@ -33,7 +33,7 @@ pub struct RawCatalog {
 }
 
 /// A file read and parsed: its text, entries and problems.
-type ReadFile = (Arc<str>, RawFile, Vec<Diagnostic>);
+type ReadFile = (SourceFile, RawFile, Vec<Diagnostic>);
 
 /// The result of loading: the checked catalog when there are no errors,
 /// every diagnostic (sorted), and the sources they point into.
@@ -93,8 +93,10 @@ pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
         .map(|path| {
             let file: Arc<Path> = Arc::from(path.as_path());
             let result = read_text(&file).map(|text| {
-                let parsed = parse_text(&file, &text);
-                (text, parsed.entries, parsed.diagnostics)
+                let source = SourceFile::read(file.to_path_buf(), Arc::clone(&text));
+                let parsed = parse_text(&file, &text, source.released());
+                // The text goes here: diagnostics read it again.
+                (source.released(), parsed.entries, parsed.diagnostics)
             });
             (file, result)
         })
@@ -102,13 +104,10 @@ pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
 
     let mut all = RawFile::default();
     reserve(&mut all, parsed.iter().filter_map(|(_, r)| r.as_ref().ok()));
-    for (file, result) in parsed {
+    for (_, result) in parsed {
         match result {
-            Ok((text, entries, diags)) => {
-                sources.add(SourceFile {
-                    path: file.to_path_buf(),
-                    text,
-                });
+            Ok((source, entries, diags)) => {
+                sources.add(source);
                 diagnostics.extend(diags);
                 gather(&mut all, entries);
             }

@@ -18,7 +18,7 @@ use super::schema;
 use super::schema_errors;
 use super::source::{EntrySource, FileTree, location};
 use super::tree::{Node, Pos, Value, parse_options};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, SourceFile};
 
 /// An entry as written. `value` is `None` when the entry could not be
 /// decoded (its problems are already reported); its key still counts, so
@@ -68,16 +68,21 @@ pub fn kind_noun(kind: &str) -> &str {
     }
 }
 
-/// Parses one file's text.
+/// Parses one file's text, held in memory for its entries to point into.
 #[must_use]
 pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
-    parse_text(file, &Arc::from(text))
+    parse_text(
+        file,
+        text,
+        SourceFile::new(file.to_path_buf(), Arc::from(text)),
+    )
 }
 
-/// Parses one file's text, which its entries share to point into it
-/// later ([`FileTree`]).
+/// Parses one file's text. Its entries share `source` to point into the
+/// text later ([`FileTree`]), which may be a released one that reads the
+/// file again when a problem needs it.
 #[must_use]
-pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
+pub fn parse_text(file: &Arc<Path>, text: &str, source: SourceFile) -> Parsed {
     let mut diagnostics = Vec::new();
     let root: Node = match serde_saphyr::from_str_with_options(text, parse_options()) {
         Ok(node) => node,
@@ -141,7 +146,7 @@ pub fn parse_text(file: &Arc<Path>, text: &Arc<str>) -> Parsed {
             diagnostics,
         };
     };
-    let tree = Arc::new(FileTree::new(Arc::clone(text)));
+    let tree = Arc::new(FileTree::new(source));
     for (section, (kind_key, kind_node)) in kinds.into_iter().enumerate() {
         let kind = kind_key.key_text().into_owned();
         if broken.contains(&vec![kind.clone()]) {

@@ -4,16 +4,18 @@
 //!
 //! The subtrees are not kept: a tree with a position on every value is
 //! ten times the size of its text, and the checks need it only to point at
-//! a problem. So an entry keeps its file's text and the entry's place in
-//! the file's top-level mapping, and the first location asked for in a
-//! file parses that text again, the same way, once for all its entries. A
-//! valid catalog is parsed once; each file with a problem, twice.
+//! a problem. Nor is the text: a file read from disk is let go once parsed
+//! (`SourceFile::released`). So an entry keeps its file and the entry's
+//! place in the file's top-level mapping, and the first location asked
+//! for in a file reads it again and parses it, the same way, once for all
+//! its entries. A valid catalog is read and parsed once; each file with a
+//! problem, twice.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use super::tree::{Node, Pos, parse_options};
-use crate::diag::Location;
+use crate::diag::{Location, SourceFile};
 
 /// A file path and a position in it, turned into a diagnostic location.
 #[must_use]
@@ -30,25 +32,30 @@ pub fn location(file: &Arc<Path>, pos: Pos) -> Location {
 /// A catalog file's text, and its tree once a location in it is needed.
 #[derive(Debug)]
 pub struct FileTree {
-    text: Arc<str>,
+    source: SourceFile,
     root: OnceLock<Option<Node>>,
 }
 
 impl FileTree {
-    /// The text of a file that parsed (its first parse is dropped).
+    /// A file that parsed (its first parse is dropped).
     #[must_use]
-    pub fn new(text: Arc<str>) -> Self {
+    pub fn new(source: SourceFile) -> Self {
         Self {
-            text,
+            source,
             root: OnceLock::new(),
         }
     }
 
     /// The file's tree: the text parsed again with the same options, so
-    /// every position is the one the first parse saw.
+    /// every position is the one the first parse saw. `None` when the file
+    /// changed since it was read ([`SourceFile::text`]): problems are then
+    /// shown at their entry's key.
     fn root(&self) -> Option<&Node> {
         self.root
-            .get_or_init(|| serde_saphyr::from_str_with_options(&self.text, parse_options()).ok())
+            .get_or_init(|| {
+                let text = self.source.text()?;
+                serde_saphyr::from_str_with_options(&text, parse_options()).ok()
+            })
             .as_ref()
     }
 }

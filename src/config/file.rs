@@ -95,10 +95,10 @@ impl ConfigFile {
         diagnostics.extend(checker.diagnostics);
         diagnostics.sort();
         let mut sources = Sources::default();
-        sources.add(SourceFile {
-            path: path.to_path_buf(),
-            text: Arc::from(checker.masks.apply(text)),
-        });
+        sources.add(SourceFile::new(
+            path.to_path_buf(),
+            Arc::from(checker.masks.apply(text)),
+        ));
         Err(ConfigError::Invalid {
             diagnostics,
             sources,

@@ -2,16 +2,80 @@
 //! people, a byte range for snippet rendering.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
-/// A loaded source file: its path as the user named it, and its text so
-/// renderers can show snippets.
+/// A loaded source file: its path as the user named it, the SHA-256 of
+/// its text, and the text so renderers can show snippets.
+///
+/// A file read from disk ([`SourceFile::read`]) may let its text go
+/// ([`SourceFile::released`]): a million-entry catalog is a quarter of a
+/// gigabyte of YAML, and once parsed, a file's text is needed only to
+/// point at a problem in it. It is then read again, once, and used only if
+/// it is still the same bytes.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
-    pub text: Arc<str>,
+    /// SHA-256 of the text as it was read.
+    pub sha256: [u8; 32],
+    text: Arc<OnceLock<Option<Arc<str>>>>,
+    /// Whether `text` is the file's content, so that it may be read again.
+    /// Text made in memory (a settings file with its secrets masked) is
+    /// never let go.
+    on_disk: bool,
+}
+
+impl SourceFile {
+    /// Text that is not (or not exactly) a file's content.
+    #[must_use]
+    pub fn new(path: PathBuf, text: Arc<str>) -> Self {
+        Self::with(path, text, false)
+    }
+
+    /// `text`, just read from `path`.
+    #[must_use]
+    pub fn read(path: PathBuf, text: Arc<str>) -> Self {
+        Self::with(path, text, true)
+    }
+
+    fn with(path: PathBuf, text: Arc<str>, on_disk: bool) -> Self {
+        Self {
+            path,
+            sha256: Sha256::digest(text.as_bytes()).into(),
+            text: Arc::new(OnceLock::from(Some(text))),
+            on_disk,
+        }
+    }
+
+    /// This file without its text, when the text can be read again.
+    #[must_use]
+    pub fn released(&self) -> Self {
+        Self {
+            text: if self.on_disk {
+                Arc::new(OnceLock::new())
+            } else {
+                Arc::clone(&self.text)
+            },
+            ..self.clone()
+        }
+    }
+
+    /// The text as it was read: held, or, once released, read again (the
+    /// first time it is asked for) and used only if it is still the same
+    /// bytes. `None` when the file has changed or gone since: a snippet of
+    /// other text would point at the wrong lines.
+    #[must_use]
+    pub fn text(&self) -> Option<Arc<str>> {
+        self.text
+            .get_or_init(|| {
+                let again = std::fs::read_to_string(&self.path).ok()?;
+                (<[u8; 32]>::from(Sha256::digest(again.as_bytes())) == self.sha256)
+                    .then(|| Arc::from(again))
+            })
+            .clone()
+    }
 }
 
 /// Every source file read while loading, so renderers can quote them.
@@ -77,4 +141,31 @@ impl std::fmt::Display for Location {
 
 fn serialize_path<S: serde::Serializer>(path: &Arc<Path>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_released_text_is_read_again_only_while_the_file_is_unchanged() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("a.yaml");
+        std::fs::write(&path, "x: 1\n").expect("write");
+        let read = SourceFile::read(path.clone(), Arc::from("x: 1\n"));
+        let again = read.released();
+        assert_eq!(again.text().as_deref(), Some("x: 1\n"), "read again");
+        std::fs::write(&path, "x: 2\n").expect("edit");
+        assert_eq!(again.text().as_deref(), Some("x: 1\n"), "read once, kept");
+        assert_eq!(
+            read.released().text(),
+            None,
+            "the text read was not this one"
+        );
+        std::fs::remove_file(&path).expect("remove");
+        assert_eq!(read.released().text(), None, "nor is there any");
+        // Text made in memory is not the file's, so it is never let go.
+        let made = SourceFile::new(path, Arc::from("masked: *\n"));
+        assert_eq!(made.released().text().as_deref(), Some("masked: *\n"));
+    }
 }

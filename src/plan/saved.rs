@@ -23,7 +23,7 @@ use crate::diag::Sources;
 use crate::remote::LiveSnapshot;
 
 /// The version of the saved-plan file format this pxmctl writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A plan as saved by `pxmctl plan --out`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,22 +181,24 @@ pub enum SavedPlanError {
 /// SHA-256 (hex) of the catalog's YAML files as they were loaded (the
 /// very text the plan was made from, not a second read that could see a
 /// later edit): for each file, sorted by its path relative to `root`
-/// (with `/` separators), the path's length and bytes, then the text's
-/// length and bytes. The lengths keep two catalogs from hashing alike by
-/// moving bytes between a name and a content. Assets are not covered
-/// here: a saved plan records their hashes apart ([`SavedPlan::assets`]).
+/// (with `/` separators), the path's length and bytes, then the SHA-256
+/// of its text, taken as it was read ([`SourceFile::sha256`]), so the
+/// text need not be kept. The length keeps two catalogs from hashing
+/// alike by moving bytes between names. Assets are not covered here: a
+/// saved plan records their hashes apart ([`SavedPlan::assets`]).
+///
+/// [`SourceFile::sha256`]: crate::diag::SourceFile::sha256
 #[must_use]
 pub fn catalog_digest(root: &Path, sources: &Sources) -> String {
     let mut entries = named_files(root, sources);
     entries.sort();
     let mut hasher = Sha256::new();
-    hasher.update(b"pxmctl catalog digest v1\0");
+    hasher.update(b"pxmctl catalog digest v2\0");
     hasher.update((entries.len() as u64).to_le_bytes());
-    for (name, bytes) in &entries {
+    for (name, sha256) in &entries {
         hasher.update((name.len() as u64).to_le_bytes());
         hasher.update(name.as_bytes());
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(bytes);
+        hasher.update(sha256);
     }
     hex::encode(hasher.finalize())
 }
@@ -207,12 +209,12 @@ pub fn catalog_digest(root: &Path, sources: &Sources) -> String {
 pub fn catalog_files(root: &Path, sources: &Sources) -> BTreeMap<String, String> {
     named_files(root, sources)
         .into_iter()
-        .map(|(name, bytes)| (name, hex::encode(Sha256::digest(bytes))))
+        .map(|(name, sha256)| (name, hex::encode(sha256)))
         .collect()
 }
 
-/// Each source as (`/`-separated path under `root`, its bytes).
-fn named_files<'a>(root: &Path, sources: &'a Sources) -> Vec<(String, &'a [u8])> {
+/// Each source as (`/`-separated path under `root`, its text's SHA-256).
+fn named_files<'a>(root: &Path, sources: &'a Sources) -> Vec<(String, &'a [u8; 32])> {
     sources
         .iter()
         .map(|file| {
@@ -222,7 +224,7 @@ fn named_files<'a>(root: &Path, sources: &'a Sources) -> Vec<(String, &'a [u8])>
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            (name, file.text.as_bytes())
+            (name, &file.sha256)
         })
         .collect()
 }
@@ -511,10 +513,7 @@ mod tests {
         use crate::diag::SourceFile;
         let mut sources = Sources::default();
         for (path, text) in files {
-            sources.add(SourceFile {
-                path: PathBuf::from(path),
-                text: (*text).into(),
-            });
+            sources.add(SourceFile::new(PathBuf::from(path), (*text).into()));
         }
         sources
     }

@@ -128,9 +128,12 @@ struct Report {
 impl Report {
     fn new(d: &Diagnostic, sources: &Sources) -> Self {
         let primary = d.primary();
-        let source = primary
-            .and_then(|at| sources.get(&at.file))
-            .map(|f| NamedSource::new(f.path.display().to_string(), f.text.to_string()));
+        let source = primary.and_then(|at| sources.get(&at.file)).and_then(|f| {
+            Some(NamedSource::new(
+                f.path.display().to_string(),
+                f.text()?.to_string(),
+            ))
+        });
         let mut labels = Vec::new();
         let mut elsewhere = Vec::new();
         for (i, label) in d.labels.iter().enumerate() {

@@ -197,4 +197,7 @@ async fn an_invalid_catalog_or_an_unplannable_one_exits_1() {
         err.contains("missing-live") && err.contains("United States"),
         "{err}"
     );
+    // Quoted from the file read again: a catalog's text is let go once it
+    // checks (`Sources::release_texts`), and it has not changed since.
+    assert!(err.contains(" 9 |   us: { name: United States }"), "{err}");
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use pxmctl::config::{
     ConfigError, ConfigFile, DEFAULT_BASE_URL, DEFAULT_HASH_ATTRIBUTE, EnvironmentOrigin, Settings,
 };
+use pxmctl::diag::SourceFile;
 use pxmctl::remote::limiter::RateLimit;
 use pxmctl::remote::secret::Secret;
 use pxmctl::remote::{Credentials, TokenCacheSetting};
@@ -545,9 +546,12 @@ environments:
     let ConfigError::Invalid { sources, .. } = &err else {
         panic!("expected Invalid");
     };
-    let kept = sources.get(Path::new(FILE)).expect("source kept");
-    assert_eq!(kept.text.len(), text.len());
-    assert!(kept.text.contains("    client_secret: *"), "{}", kept.text);
+    let kept = sources
+        .get(Path::new(FILE))
+        .and_then(SourceFile::text)
+        .expect("source kept");
+    assert_eq!(kept.len(), text.len());
+    assert!(kept.contains("    client_secret: *"), "{kept}");
 }
 
 #[test]

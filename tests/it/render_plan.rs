@@ -522,7 +522,7 @@ fn saved_plan_of_another_version_says_which_version_is_expected() {
     let message = err.to_string();
     assert!(message.contains("plan.json"), "{message}");
     assert!(message.contains("format version 99"), "{message}");
-    assert!(message.contains("expects version 1"), "{message}");
+    assert!(message.contains("expects version 2"), "{message}");
 }
 
 #[test]
