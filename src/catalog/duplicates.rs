@@ -45,7 +45,7 @@ pub fn same_bytes(catalog: &Catalog, hashes: &BTreeMap<String, String>) -> Vec<D
                 first.insert(hash, (e.key.as_str(), asset.path.as_str()));
             }
             Some((other, other_path)) => {
-                let other_at = catalog.files.get(*other).map(|o| o.declared_at.clone());
+                let other_at = catalog.files.get(other).map(|o| o.declared_at.clone());
                 let mut d = Diagnostic::warning(
                     Code::DuplicateContent,
                     e.declared_at.clone(),

@@ -2,7 +2,7 @@
 //! parallel, merge their entries per kind (a key defined in two files is an
 //! error naming both), then check the whole into a [`Catalog`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::asset_cache::Census;
 use super::check;
 use super::format::PruneKind;
-use super::model::Catalog;
+use super::model::{Catalog, Entries};
 use super::parse::{RawEntry, RawFile, kind_noun, parse_text};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location, SourceFile, Sources};
 
@@ -22,13 +22,13 @@ pub const SETTINGS_FILES: [&str; 2] = ["pxmctl.yaml", "pxmctl.yml"];
 /// All entries of a catalog, merged across files, keyed per kind.
 #[derive(Debug, Default)]
 pub struct RawCatalog {
-    pub regions: BTreeMap<String, RawEntry<super::format::Region>>,
-    pub attributes: BTreeMap<String, RawEntry<super::format::Attribute>>,
-    pub attribute_groups: BTreeMap<String, RawEntry<super::format::AttributeGroup>>,
-    pub categories: BTreeMap<String, RawEntry<super::format::Category>>,
-    pub collections: BTreeMap<String, RawEntry<super::format::Collection>>,
-    pub files: BTreeMap<String, RawEntry<super::format::File>>,
-    pub resources: BTreeMap<String, RawEntry<super::format::Resource>>,
+    pub regions: Entries<Box<RawEntry<super::format::Region>>>,
+    pub attributes: Entries<Box<RawEntry<super::format::Attribute>>>,
+    pub attribute_groups: Entries<Box<RawEntry<super::format::AttributeGroup>>>,
+    pub categories: Entries<Box<RawEntry<super::format::Category>>>,
+    pub collections: Entries<Box<RawEntry<super::format::Collection>>>,
+    pub files: Entries<Box<RawEntry<super::format::File>>>,
+    pub resources: Entries<Box<RawEntry<super::format::Resource>>>,
     pub prune: BTreeSet<PruneKind>,
 }
 
@@ -349,42 +349,46 @@ fn merge(all: RawFile, diagnostics: &mut Diagnostics) -> RawCatalog {
 /// error pointing at the first. The map is built from the sorted entries
 /// in one go: inserting a million keys one by one leaves its nodes about
 /// half full, which at that size is hundreds of megabytes.
-fn merge_kind<T: Sync>(
-    entries: Vec<RawEntry<T>>,
+fn merge_kind<T: Send>(
+    mut entries: Vec<Box<RawEntry<T>>>,
     kind: &str,
     diagnostics: &mut Diagnostics,
-) -> BTreeMap<String, RawEntry<T>> {
-    // The order is sorted rather than the entries, which are large to move.
-    // Stable: of the entries of one key, the first file's comes first.
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.par_sort_by(|&a, &b| entries[a].key.cmp(&entries[b].key));
-    let mut slots: Vec<Option<RawEntry<T>>> = entries.into_iter().map(Some).collect();
-    let mut kept: Vec<(String, RawEntry<T>)> = Vec::with_capacity(slots.len());
-    for entry in order.into_iter().filter_map(|i| slots[i].take()) {
-        match kept.last() {
-            Some((key, first)) if *key == entry.key => {
-                // Within one file the YAML duplicate-key check reported it.
-                if first.source.file != entry.source.file {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            Code::DuplicateKey,
-                            entry.source.key_location(),
-                            format!(
-                                "{} `{}` is defined in two files",
-                                kind_noun(kind),
-                                entry.key
-                            ),
-                        )
-                        .with_label(first.source.key_location(), "first defined here")
-                        .with_hint(format!(
-                            "keys are unique per kind across the catalog; rename or remove one `{}`",
-                            entry.key
-                        )),
-                    );
-                }
-            }
-            _ => kept.push((entry.key.clone(), entry)),
+) -> Entries<Box<RawEntry<T>>> {
+    // Sorted in place: a sorted copy beside the list was the peak of
+    // loading a million entries. Of the entries of one key, the first
+    // file's comes first (files are read in path order), then the first
+    // in the file, as they were gathered.
+    entries.par_sort_unstable_by(|a, b| {
+        (a.key.as_str(), &a.source.file, a.source.key.offset).cmp(&(
+            b.key.as_str(),
+            &b.source.file,
+            b.source.key.offset,
+        ))
+    });
+    entries.dedup_by(|entry, first| {
+        if entry.key != first.key {
+            return false;
         }
-    }
-    kept.into_iter().collect()
+        // Within one file the YAML duplicate-key check reported it.
+        if first.source.file != entry.source.file {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateKey,
+                    entry.source.key_location(),
+                    format!(
+                        "{} `{}` is defined in two files",
+                        kind_noun(kind),
+                        entry.key
+                    ),
+                )
+                .with_label(first.source.key_location(), "first defined here")
+                .with_hint(format!(
+                    "keys are unique per kind across the catalog; rename or remove one `{}`",
+                    entry.key
+                )),
+            );
+        }
+        true
+    });
+    Entries::from_sorted(entries)
 }

@@ -5,6 +5,7 @@ pub(crate) mod asset_cache;
 pub(crate) mod asset_dir;
 pub mod check;
 pub mod duplicates;
+pub mod entries;
 pub mod format;
 pub mod hashes;
 pub mod json_schema;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+pub use super::entries::{Entries, Keyed};
 pub use super::format::{CollectionType, IfDuplicate, OnConflict, PruneKind};
 pub use super::sorted::{SortedMap, SortedSet};
 use crate::diag::{Code, Diagnostic, Location};
@@ -36,19 +37,25 @@ pub struct Entry<T> {
     pub declared_at: Location,
 }
 
+impl<T> Keyed for Entry<T> {
+    fn key(&self) -> &Key {
+        &self.key
+    }
+}
+
 /// A whole checked catalog. Maps are ordered by key so everything derived
 /// from it is deterministic.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     /// The catalog directory.
     pub root: PathBuf,
-    pub regions: BTreeMap<Key, Entry<Region>>,
-    pub attributes: BTreeMap<Key, Entry<Attribute>>,
-    pub attribute_groups: BTreeMap<Key, Entry<AttributeGroup>>,
-    pub categories: BTreeMap<Key, Entry<Category>>,
-    pub collections: BTreeMap<Key, Entry<Collection>>,
-    pub files: BTreeMap<Key, Entry<File>>,
-    pub resources: BTreeMap<Key, Entry<Resource>>,
+    pub regions: Entries<Entry<Region>>,
+    pub attributes: Entries<Entry<Attribute>>,
+    pub attribute_groups: Entries<Entry<AttributeGroup>>,
+    pub categories: Entries<Entry<Category>>,
+    pub collections: Entries<Entry<Collection>>,
+    pub files: Entries<Entry<File>>,
+    pub resources: Entries<Entry<Resource>>,
     pub prune: BTreeSet<PruneKind>,
     /// The key of the Text attribute recording each asset's SHA-256 on
     /// its live file, once [`Catalog::declare_hash_attribute`] has run.
@@ -63,7 +70,7 @@ impl Catalog {
     /// matched by that id, and one pinned only for other environments by
     /// its natural identity. An id for every environment stays.
     pub fn select_environment(&mut self, environment: Option<&str>) {
-        fn select<T>(entries: &mut BTreeMap<Key, Entry<T>>, environment: &str) {
+        fn select<T>(entries: &mut Entries<Entry<T>>, environment: &str) {
             for e in entries.values_mut() {
                 if let Some(id) = e.pins.get(environment) {
                     e.id = Some(id.clone());
@@ -87,7 +94,7 @@ impl Catalog {
     /// declared; `None` when there is no such entry.
     #[must_use]
     pub fn protection(&self, kind: Kind, key: &str) -> Option<(bool, Location)> {
-        fn of<T>(entries: &BTreeMap<Key, Entry<T>>, key: &str) -> Option<(bool, Location)> {
+        fn of<T>(entries: &Entries<Entry<T>>, key: &str) -> Option<(bool, Location)> {
             entries.get(key).map(|e| (e.protect, e.declared_at.clone()))
         }
         match kind {
@@ -106,7 +113,7 @@ impl Catalog {
     pub fn environment_pins(&self) -> BTreeMap<(String, String), BTreeMap<String, String>> {
         fn of<T>(
             section: &str,
-            entries: &BTreeMap<Key, Entry<T>>,
+            entries: &Entries<Entry<T>>,
         ) -> impl Iterator<Item = ((String, String), BTreeMap<String, String>)> {
             entries
                 .values()
@@ -183,7 +190,7 @@ impl Catalog {
             protect: false,
             declared_at: Location::file(Arc::from(self.root.as_path())),
         };
-        self.attributes.insert(key.clone(), entry);
+        self.attributes.insert(entry);
         self.hash_attribute = Some(key);
         Ok(())
     }

@@ -22,27 +22,35 @@ use crate::diag::{Code, Diagnostic, SourceFile};
 
 /// An entry as written. `value` is `None` when the entry could not be
 /// decoded (its problems are already reported); its key still counts, so
-/// references to it are not reported a second time. The value is boxed:
-/// loading moves each entry several times (into its kind's list, into key
-/// order, into the map), and a collection is 280 bytes inline, which
-/// at a million entries made those moves the peak of a whole run.
+/// references to it are not reported a second time. Entries are boxed
+/// where they are listed: loading moves each one several times (into its
+/// kind's list, into key order), and a raw collection is 368 bytes; at a
+/// million entries, moving them (two lists of them side by side while
+/// one was copied into the other, the memory of the first parsed on
+/// other threads and not yet free to use) was the peak of a whole run.
 #[derive(Debug, Clone)]
 pub struct RawEntry<T> {
     pub key: String,
-    pub value: Option<Box<T>>,
+    pub value: Option<T>,
     pub source: EntrySource,
+}
+
+impl<T> crate::catalog::entries::Keyed for RawEntry<T> {
+    fn key(&self) -> &String {
+        &self.key
+    }
 }
 
 /// Everything one file declares.
 #[derive(Debug, Default)]
 pub struct RawFile {
-    pub regions: Vec<RawEntry<Region>>,
-    pub attributes: Vec<RawEntry<Attribute>>,
-    pub attribute_groups: Vec<RawEntry<AttributeGroup>>,
-    pub categories: Vec<RawEntry<Category>>,
-    pub collections: Vec<RawEntry<Collection>>,
-    pub files: Vec<RawEntry<File>>,
-    pub resources: Vec<RawEntry<Resource>>,
+    pub regions: Vec<Box<RawEntry<Region>>>,
+    pub attributes: Vec<Box<RawEntry<Attribute>>>,
+    pub attribute_groups: Vec<Box<RawEntry<AttributeGroup>>>,
+    pub categories: Vec<Box<RawEntry<Category>>>,
+    pub collections: Vec<Box<RawEntry<Collection>>>,
+    pub files: Vec<Box<RawEntry<File>>>,
+    pub resources: Vec<Box<RawEntry<Resource>>>,
     pub prune: Vec<PruneKind>,
 }
 
@@ -201,7 +209,7 @@ fn decode<T: DeserializeOwned>(
     kind_node: Node,
     is_broken: impl Fn(&str) -> bool,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<RawEntry<T>> {
+) -> Vec<Box<RawEntry<T>>> {
     let known: Vec<&str> = schema::schema_at([kind, "*"])
         .map(schema::known_fields)
         .unwrap_or_default();
@@ -226,7 +234,7 @@ fn decode<T: DeserializeOwned>(
             }
         }
         let value = match serde_json::from_value::<T>(json) {
-            Ok(v) => Some(Box::new(v)),
+            Ok(v) => Some(v),
             Err(_) if broken => None,
             Err(err) => {
                 // The schema accepted what serde refuses: report rather
@@ -239,7 +247,7 @@ fn decode<T: DeserializeOwned>(
                 None
             }
         };
-        out.push(RawEntry {
+        out.push(Box::new(RawEntry {
             key,
             value,
             source: EntrySource {
@@ -249,7 +257,7 @@ fn decode<T: DeserializeOwned>(
                 section: section.index,
                 index,
             },
-        });
+        }));
     }
     out
 }

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use pxmctl::catalog::model::{
-    AttributeValue, Catalog, Family, Publishing, ResourceOwner, SortedMap, SortedSet,
+    AttributeValue, Catalog, Entries, Entry, Family, Publishing, ResourceOwner, SortedMap,
+    SortedSet,
 };
 use pxmctl::export::download::download_all;
 use pxmctl::export::write::write_files;
@@ -138,8 +139,8 @@ fn write_and_load(exported: &Export, dir: &Path) -> Catalog {
     loaded.catalog.expect("a valid catalog")
 }
 
-fn keys<T>(map: &BTreeMap<String, T>) -> Vec<&str> {
-    map.keys().map(String::as_str).collect()
+fn keys<T>(entries: &Entries<Entry<T>>) -> Vec<&str> {
+    entries.keys().map(String::as_str).collect()
 }
 
 fn set(items: &[&str]) -> Option<SortedSet<String>> {

@@ -5,6 +5,7 @@
 //! A file the [`asset_cache`](crate::catalog::asset_cache) read at its
 //! current size and modification time is not opened: its type is known.
 
+use crate::catalog::entries::Entries;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Component, Path};
@@ -32,12 +33,12 @@ struct Probe {
 /// `path` have an asset to probe; the rest name live files by `name`.
 /// With `asset_cache`, what the cache vouches for goes into `census`.
 pub(super) fn check_files(
-    raw: &BTreeMap<String, RawEntry<format::File>>,
+    raw: &Entries<Box<RawEntry<format::File>>>,
     root: &Path,
     asset_cache: bool,
     census: &mut Census,
     checker: &mut Checker<'_>,
-) -> Option<BTreeMap<String, Entry<File>>> {
+) -> Option<Entries<Entry<File>>> {
     let with_path = raw
         .values()
         .find(|e| e.value.as_ref().is_some_and(|f| f.path.is_some()));
@@ -64,8 +65,10 @@ pub(super) fn check_files(
         Some(dir) => {
             let cache;
             (*census, cache) = Census::start(root, asset_cache);
-            raw.par_iter()
-                .filter_map(|(key, e)| {
+            raw.as_slice()
+                .par_iter()
+                .filter_map(|e| {
+                    let key = &e.key;
                     let f = e.value.as_ref()?;
                     let path = f.path.as_deref()?;
                     Some((key, probe(dir, &cache, e, path)))
@@ -115,35 +118,32 @@ pub(super) fn check_files(
         let published = checker.publishing(e, f.published.as_ref());
         match (content, collections, regions, published) {
             (Some(content), Some(collections), Some(regions), Some(published)) => {
-                out.push((
-                    key.clone(),
-                    Entry {
-                        key: key.clone(),
-                        value: Box::new(File {
-                            name: name.to_owned(),
-                            content,
-                            collections,
-                            regions,
-                            published,
-                        }),
-                        id: super::pin_parts(f.id.as_ref()).0,
-                        pins: super::pin_parts(f.id.as_ref()).1,
-                        renamed_from: f.renamed_from.clone(),
-                        protect: f.protect.unwrap_or(false),
-                        declared_at: e.source.key_location(),
-                    },
-                ));
+                out.push(Entry {
+                    key: key.clone(),
+                    value: Box::new(File {
+                        name: name.to_owned(),
+                        content,
+                        collections,
+                        regions,
+                        published,
+                    }),
+                    id: super::pin_parts(f.id.as_ref()).0,
+                    pins: super::pin_parts(f.id.as_ref()).1,
+                    renamed_from: f.renamed_from.clone(),
+                    protect: f.protect.unwrap_or(false),
+                    declared_at: e.source.key_location(),
+                });
             }
             _ => ok = false,
         }
     }
-    // Built in one go from key order (see `load::merge_kind`).
-    ok.then(|| out.into_iter().collect())
+    // Pushed in key order: the finished list.
+    ok.then(|| Entries::from_sorted(out))
 }
 
 /// Every asset path as written; a refused one cannot open a folder
 /// outside the catalog (cap-std refuses it) and is reported by `probe`.
-fn asset_paths(raw: &BTreeMap<String, RawEntry<format::File>>) -> impl Iterator<Item = &str> {
+fn asset_paths(raw: &Entries<Box<RawEntry<format::File>>>) -> impl Iterator<Item = &str> {
     raw.values()
         .filter_map(|e| e.value.as_ref()?.path.as_deref())
 }

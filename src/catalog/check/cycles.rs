@@ -17,13 +17,13 @@ impl Checker<'_> {
         let categories: Vec<(&String, Option<&String>, &RawEntry<_>)> = raw
             .categories
             .iter()
-            .map(|(k, e)| (k, e.value.as_ref().and_then(|c| c.parent.as_ref()), e))
+            .map(|(k, e)| (k, e.value.as_ref().and_then(|c| c.parent.as_ref()), &**e))
             .collect();
         self.report_cycles("categories", &categories);
         let collections: Vec<(&String, Option<&String>, &RawEntry<_>)> = raw
             .collections
             .iter()
-            .map(|(k, e)| (k, e.value.as_ref().and_then(|c| c.parent.as_ref()), e))
+            .map(|(k, e)| (k, e.value.as_ref().and_then(|c| c.parent.as_ref()), &**e))
             .collect();
         self.report_cycles("collections", &collections);
     }

@@ -2,6 +2,7 @@
 //! name in the same place, same sku, same file name. Otherwise a plan could
 //! not tell which entry a live object belongs to.
 
+use crate::catalog::entries::Entries;
 use std::collections::HashMap;
 
 use super::Checker;
@@ -64,7 +65,7 @@ impl Checker<'_> {
     fn unique<T: super::HasMeta>(
         &mut self,
         kind: &str,
-        entries: &std::collections::BTreeMap<String, RawEntry<T>>,
+        entries: &Entries<Box<RawEntry<T>>>,
         identity: impl Fn(&str, &T) -> Vec<String>,
     ) {
         let mut seen: HashMap<String, &RawEntry<T>> = HashMap::with_capacity(entries.len());

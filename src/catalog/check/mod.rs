@@ -11,8 +11,8 @@ mod value_types;
 
 pub use assets::{canonical_mime, implied_mime_type};
 
+use crate::catalog::entries::Entries;
 use std::borrow::Borrow;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::format;
@@ -98,7 +98,7 @@ impl Checker<'_> {
     fn build_others(
         &mut self,
         root: &Path,
-        files: Option<BTreeMap<String, Entry<super::model::File>>>,
+        files: Option<Entries<Entry<super::model::File>>>,
     ) -> Option<Catalog> {
         let raw = self.raw;
         let regions = self.build_kind(&raw.regions, |_, _, r| {
@@ -137,7 +137,7 @@ impl Checker<'_> {
             attributes: attributes?,
             attribute_groups: attribute_groups?,
             categories: categories?,
-            collections: BTreeMap::new(),
+            collections: Entries::default(),
             files: files?,
             resources: resources?,
             prune: raw.prune.clone(),
@@ -160,10 +160,10 @@ impl Checker<'_> {
     /// problems are reported), after still checking all the others.
     fn build_kind<R: HasMeta, T>(
         &mut self,
-        raw: &BTreeMap<String, RawEntry<R>>,
+        raw: &Entries<Box<RawEntry<R>>>,
         mut one: impl FnMut(&mut Self, &RawEntry<R>, &R) -> Option<T>,
-    ) -> Option<BTreeMap<String, Entry<T>>> {
-        self.build_entries(raw.values().map(|e| (e, ())), |c, e, r, ()| one(c, e, r))
+    ) -> Option<Entries<Entry<T>>> {
+        self.build_entries(raw.values().map(|e| (&**e, ())), |c, e, r, ()| one(c, e, r))
     }
 
     /// Builds entries given in key order, borrowed or owned (an owned one
@@ -173,22 +173,22 @@ impl Checker<'_> {
         &mut self,
         entries: impl ExactSizeIterator<Item = (E, X)>,
         mut one: impl FnMut(&mut Self, &RawEntry<R>, &R, X) -> Option<T>,
-    ) -> Option<BTreeMap<String, Entry<T>>> {
-        // Pushed in key order and built in one go (see `load::merge_kind`).
+    ) -> Option<Entries<Entry<T>>> {
+        // Pushed in key order: the finished list (`catalog::entries`).
         let mut out = Vec::with_capacity(entries.len());
         let mut ok = true;
         for (entry, extra) in entries {
             let entry = entry.borrow();
-            let Some(value) = entry.value.as_deref() else {
+            let Some(value) = entry.value.as_ref() else {
                 ok = false;
                 continue;
             };
             match one(self, entry, value, extra) {
-                Some(v) => out.push((entry.key.clone(), checked(entry, value, v))),
+                Some(v) => out.push(checked(entry, value, v)),
                 None => ok = false,
             }
         }
-        ok.then(|| out.into_iter().collect())
+        ok.then(|| Entries::from_sorted(out))
     }
 
     fn attribute(

@@ -178,7 +178,10 @@ impl Checker<'_> {
                         format!("`{s}` is not an option of pick-list attribute `{key}`"),
                     )
                     .with_label(
-                        self.raw.attributes[key].source.at(&["options"]),
+                        self.raw
+                            .attributes
+                            .get(key)
+                            .map_or_else(|| e.source.key_location(), |a| a.source.at(&["options"])),
                         "the options are declared here",
                     )
                     .with_hint(
