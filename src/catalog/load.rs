@@ -88,23 +88,24 @@ pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
             .with_hint("point pxmctl at a catalog directory, or create one with `pxmctl init`"),
         );
     }
-    let parsed: Vec<(Arc<Path>, Result<ReadFile, Diagnostic>)> = paths
+    let parsed: Vec<Result<ReadFile, Diagnostic>> = paths
         .par_iter()
         .map(|path| {
             let file: Arc<Path> = Arc::from(path.as_path());
-            let result = read_text(&file).map(|text| {
-                let source = SourceFile::read(file.to_path_buf(), Arc::clone(&text));
-                let parsed = parse_text(&file, &text, source.released());
-                // The text goes here: diagnostics read it again.
-                (source.released(), parsed.entries, parsed.diagnostics)
-            });
-            (file, result)
+            read_text(&file).map(|text| {
+                // The text goes at the end of this closure; the entries
+                // and the diagnostics share one released copy of the file,
+                // which reads it again, once, if a problem needs it.
+                let source = SourceFile::read(file.to_path_buf(), Arc::clone(&text)).released();
+                let parsed = parse_text(&file, &text, source.clone());
+                (source, parsed.entries, parsed.diagnostics)
+            })
         })
         .collect();
 
     let mut all = RawFile::default();
-    reserve(&mut all, parsed.iter().filter_map(|(_, r)| r.as_ref().ok()));
-    for (_, result) in parsed {
+    reserve(&mut all, parsed.iter().filter_map(|r| r.as_ref().ok()));
+    for result in parsed {
         match result {
             Ok((source, entries, diags)) => {
                 sources.add(source);
@@ -345,10 +346,8 @@ fn merge(all: RawFile, diagnostics: &mut Diagnostics) -> RawCatalog {
     }
 }
 
-/// One kind's entries by key; a key defined again in a later file is an
-/// error pointing at the first. The map is built from the sorted entries
-/// in one go: inserting a million keys one by one leaves its nodes about
-/// half full, which at that size is hundreds of megabytes.
+/// One kind's entries in key order; a key defined again in a later file
+/// is an error pointing at the first.
 fn merge_kind<T: Send>(
     mut entries: Vec<Box<RawEntry<T>>>,
     kind: &str,
