@@ -56,10 +56,6 @@ impl<E: Keyed> Entries<E> {
         self.find(key).ok().map(|i| &self.0[i])
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut E> {
-        self.find(key).ok().map(|i| &mut self.0[i])
-    }
-
     #[must_use]
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
@@ -123,24 +119,6 @@ impl<E: Keyed> Entries<E> {
     }
 }
 
-/// In any order; of several entries of one key, the last is kept, as
-/// inserting them into a map one by one would.
-impl<E: Keyed> FromIterator<E> for Entries<E> {
-    fn from_iter<I: IntoIterator<Item = E>>(iter: I) -> Self {
-        let mut entries: Vec<E> = iter.into_iter().collect();
-        // Stable, so the last of equal keys is still last.
-        entries.sort_by(|a, b| a.key().cmp(b.key()));
-        let mut kept: Vec<E> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match kept.last_mut() {
-                Some(last) if last.key() == entry.key() => *last = entry,
-                _ => kept.push(entry),
-            }
-        }
-        Self(kept)
-    }
-}
-
 /// `entries["key"]`, as a map is indexed: the entry of a key that must be
 /// there.
 impl<E: Keyed> std::ops::Index<&str> for Entries<E> {
@@ -182,9 +160,11 @@ mod tests {
 
     #[test]
     fn behaves_as_the_map_it_replaces() {
-        let mut entries: Entries<E> = [e("b", 1), e("a", 2), e("c", 3), e("a", 4)]
-            .into_iter()
-            .collect();
+        let mut entries = Entries::default();
+        for entry in [e("b", 1), e("a", 2), e("c", 3)] {
+            assert_eq!(entries.insert(entry), None);
+        }
+        assert_eq!(entries.insert(e("a", 4)), Some(e("a", 2)));
         assert_eq!(entries.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(entries.get("a"), Some(&e("a", 4)), "the last of a key wins");
         assert_eq!(entries.insert(e("bb", 5)), None);

@@ -94,9 +94,9 @@ pub fn load_with(dir: &Path, asset_cache: bool) -> Loaded {
             let file: Arc<Path> = Arc::from(path.as_path());
             read_text(&file).map(|text| {
                 // The text goes at the end of this closure; the entries
-                // and the diagnostics share one released copy of the file,
-                // which reads it again, once, if a problem needs it.
-                let source = SourceFile::read(file.to_path_buf(), Arc::clone(&text)).released();
+                // and the diagnostics share one reading of it again, if a
+                // problem needs it.
+                let source = SourceFile::read(file.to_path_buf(), &text);
                 let parsed = parse_text(&file, &text, source.clone());
                 (source, parsed.entries, parsed.diagnostics)
             })
@@ -278,7 +278,7 @@ fn yaml_files(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Box<Diagnos
     Ok((paths, refused.into_inner()))
 }
 
-fn read_text(file: &Arc<Path>) -> Result<Arc<str>, Diagnostic> {
+fn read_text(file: &Arc<Path>) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(file).map_err(|e| {
         Diagnostic::error(
             Code::Io,
@@ -286,7 +286,7 @@ fn read_text(file: &Arc<Path>) -> Result<Arc<str>, Diagnostic> {
             format!("cannot read `{}`: {e}", file.display()),
         )
     })?;
-    String::from_utf8(bytes).map(Arc::from).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let before = &e.as_bytes()[..offset];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;

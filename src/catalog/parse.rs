@@ -87,7 +87,7 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
 }
 
 /// Parses one file's text. Its entries share `source` to point into the
-/// text later ([`FileTree`]), which may be a released one that reads the
+/// text later ([`FileTree`]), which may be one read from disk that reads the
 /// file again when a problem needs it.
 #[must_use]
 pub fn parse_text(file: &Arc<Path>, text: &str, source: SourceFile) -> Parsed {

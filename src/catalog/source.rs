@@ -5,7 +5,7 @@
 //! The subtrees are not kept: a tree with a position on every value is
 //! ten times the size of its text, and the checks need it only to point at
 //! a problem. Nor is the text: a file read from disk is let go once parsed
-//! (`SourceFile::released`). So an entry keeps its file and the entry's
+//! (`SourceFile::read`). So an entry keeps its file and the entry's
 //! place in the file's top-level mapping, and the first location asked
 //! for in a file reads it again and parses it, the same way, once for all
 //! its entries. A valid catalog is read and parsed once; each file with a

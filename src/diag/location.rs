@@ -10,62 +10,45 @@ use sha2::{Digest, Sha256};
 /// A loaded source file: its path as the user named it, the SHA-256 of
 /// its text, and the text so renderers can show snippets.
 ///
-/// A file read from disk ([`SourceFile::read`]) may let its text go
-/// ([`SourceFile::released`]): a million-entry catalog is a quarter of a
-/// gigabyte of YAML, and once parsed, a file's text is needed only to
-/// point at a problem in it. It is then read again, once, and used only if
-/// it is still the same bytes.
+/// A file read from disk ([`SourceFile::read`]) does not keep its text: a
+/// million-entry catalog is a quarter of a gigabyte of YAML, and once
+/// parsed, a file's text is needed only to point at a problem in it. It is
+/// then read again, once, and used only if it is still the same bytes.
+/// Clones share that one reading.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
     /// SHA-256 of the text as it was read.
     pub sha256: [u8; 32],
     text: Arc<OnceLock<Option<Arc<str>>>>,
-    /// Whether `text` is the file's content, so that it may be read again.
-    /// Text made in memory (a settings file with its secrets masked) is
-    /// never let go.
-    on_disk: bool,
 }
 
 impl SourceFile {
-    /// Text that is not (or not exactly) a file's content.
+    /// Text held in memory, which may not be the file's content (a
+    /// settings file with its secrets masked): it is never read again.
     #[must_use]
     pub fn new(path: PathBuf, text: Arc<str>) -> Self {
-        Self::with(path, text, false)
-    }
-
-    /// `text`, just read from `path`.
-    #[must_use]
-    pub fn read(path: PathBuf, text: Arc<str>) -> Self {
-        Self::with(path, text, true)
-    }
-
-    fn with(path: PathBuf, text: Arc<str>, on_disk: bool) -> Self {
         Self {
-            path,
             sha256: Sha256::digest(text.as_bytes()).into(),
+            path,
             text: Arc::new(OnceLock::from(Some(text))),
-            on_disk,
         }
     }
 
-    /// This file without its text, when the text can be read again.
+    /// `text`, just read from `path`: its hash is kept, the text is not.
     #[must_use]
-    pub fn released(&self) -> Self {
+    pub fn read(path: PathBuf, text: &str) -> Self {
         Self {
-            text: if self.on_disk {
-                Arc::new(OnceLock::new())
-            } else {
-                Arc::clone(&self.text)
-            },
-            ..self.clone()
+            sha256: Sha256::digest(text.as_bytes()).into(),
+            path,
+            text: Arc::new(OnceLock::new()),
         }
     }
 
-    /// The text as it was read: held, or, once released, read again (the
-    /// first time it is asked for) and used only if it is still the same
-    /// bytes. `None` when the file has changed or gone since: a snippet of
-    /// other text would point at the wrong lines.
+    /// The text as it was read: held, or read again (the first time it is
+    /// asked for) and used only if it is still the same bytes. `None` when
+    /// the file has changed or gone since: a snippet of other text would
+    /// point at the wrong lines.
     #[must_use]
     pub fn text(&self) -> Option<Arc<str>> {
         self.text
@@ -152,20 +135,17 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("a.yaml");
         std::fs::write(&path, "x: 1\n").expect("write");
-        let read = SourceFile::read(path.clone(), Arc::from("x: 1\n"));
-        let again = read.released();
+        let read = || SourceFile::read(path.clone(), "x: 1\n");
+        let again = read();
         assert_eq!(again.text().as_deref(), Some("x: 1\n"), "read again");
         std::fs::write(&path, "x: 2\n").expect("edit");
         assert_eq!(again.text().as_deref(), Some("x: 1\n"), "read once, kept");
-        assert_eq!(
-            read.released().text(),
-            None,
-            "the text read was not this one"
-        );
+        assert_eq!(read().text(), None, "the text read was not this one");
         std::fs::remove_file(&path).expect("remove");
-        assert_eq!(read.released().text(), None, "nor is there any");
-        // Text made in memory is not the file's, so it is never let go.
+        assert_eq!(read().text(), None, "nor is there any");
+        // Text made in memory is not the file's, so it is never read
+        // again: it is there though the file is gone.
         let made = SourceFile::new(path, Arc::from("masked: *\n"));
-        assert_eq!(made.released().text().as_deref(), Some("masked: *\n"));
+        assert_eq!(made.text().as_deref(), Some("masked: *\n"));
     }
 }

@@ -129,10 +129,8 @@ impl Report {
     fn new(d: &Diagnostic, sources: &Sources) -> Self {
         let primary = d.primary();
         let source = primary.and_then(|at| sources.get(&at.file)).and_then(|f| {
-            Some(NamedSource::new(
-                f.path.display().to_string(),
-                f.text()?.to_string(),
-            ))
+            f.text()
+                .map(|text| NamedSource::new(f.path.display().to_string(), text.to_string()))
         });
         let mut labels = Vec::new();
         let mut elsewhere = Vec::new();

@@ -5,7 +5,6 @@
 //! A file the [`asset_cache`](crate::catalog::asset_cache) read at its
 //! current size and modification time is not opened: its type is known.
 
-use crate::catalog::entries::Entries;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Component, Path};
@@ -17,6 +16,7 @@ use super::identity::file_name;
 use crate::catalog::asset_cache::{Cache, Census, SNIFF_LEN, sniff};
 use crate::catalog::asset_dir::{AssetDir, Stamp};
 use crate::catalog::format;
+use crate::catalog::model::Entries;
 use crate::catalog::model::{Asset, Entry, File, OnConflict};
 use crate::catalog::parse::RawEntry;
 use crate::diag::{Code, Diagnostic};

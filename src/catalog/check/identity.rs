@@ -2,11 +2,11 @@
 //! name in the same place, same sku, same file name. Otherwise a plan could
 //! not tell which entry a live object belongs to.
 
-use crate::catalog::entries::Entries;
 use std::collections::HashMap;
 
 use super::Checker;
 use crate::catalog::format;
+use crate::catalog::model::Entries;
 use crate::catalog::parse::{RawEntry, kind_noun};
 use crate::diag::{Code, Diagnostic};
 

@@ -11,15 +11,14 @@ mod value_types;
 
 pub use assets::{canonical_mime, implied_mime_type};
 
-use crate::catalog::entries::Entries;
 use std::borrow::Borrow;
 use std::path::Path;
 
 use super::format;
 use super::load::RawCatalog;
 use super::model::{
-    Attribute, AttributeGroup, AttributeKind, Catalog, Category, Collection, Entry, Family, Region,
-    Resource, ResourceOwner,
+    Attribute, AttributeGroup, AttributeKind, Catalog, Category, Collection, Entries, Entry,
+    Family, Region, Resource, ResourceOwner,
 };
 use super::parse::RawEntry;
 use crate::catalog::asset_cache::Census;
