@@ -4,6 +4,7 @@
 pub(crate) mod asset_cache;
 pub(crate) mod asset_dir;
 pub mod check;
+pub mod direct;
 pub mod duplicates;
 pub mod entries;
 pub mod format;

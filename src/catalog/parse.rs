@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use super::direct;
 use super::format::{
     Attribute, AttributeGroup, Category, Collection, File, PruneKind, Region, Resource,
 };
@@ -91,6 +92,18 @@ pub fn parse_file(file: &Arc<Path>, text: &str) -> Parsed {
 /// file again when a problem needs it.
 #[must_use]
 pub fn parse_text(file: &Arc<Path>, text: &str, source: SourceFile) -> Parsed {
+    match read_directly(file, text, &source) {
+        Some(entries) => Parsed {
+            entries,
+            diagnostics: Vec::new(),
+        },
+        None => parse_tree(file, text, source),
+    }
+}
+
+/// Parses one file's text as a tree with every position, reporting every
+/// problem it has.
+fn parse_tree(file: &Arc<Path>, text: &str, source: SourceFile) -> Parsed {
     let mut diagnostics = Vec::new();
     let root: Node = match serde_saphyr::from_str_with_options(text, parse_options()) {
         Ok(node) => node,
@@ -171,25 +184,140 @@ pub fn parse_text(file: &Arc<Path>, text: &str, source: SourceFile) -> Parsed {
                 _ => serde_json::Map::new(),
             },
         };
-        match kind.as_str() {
-            "regions" => entries.regions = decode(at, &kind, kind_node, is_broken, d),
-            "attributes" => entries.attributes = decode(at, &kind, kind_node, is_broken, d),
-            "attribute_groups" => {
-                entries.attribute_groups = decode(at, &kind, kind_node, is_broken, d);
-            }
-            "categories" => entries.categories = decode(at, &kind, kind_node, is_broken, d),
-            "collections" => entries.collections = decode(at, &kind, kind_node, is_broken, d),
-            "files" => entries.files = decode(at, &kind, kind_node, is_broken, d),
-            "resources" => entries.resources = decode(at, &kind, kind_node, is_broken, d),
-            "prune" => {
-                entries.prune = serde_json::from_value(kind_node.to_json()).unwrap_or_default();
-            }
-            _ => {}
-        }
+        let from_tree = FromTree {
+            at,
+            kind: &kind,
+            node: kind_node,
+            is_broken,
+            diagnostics: d,
+        };
+        // Never `None`: the tree's reading decodes what it can.
+        let _ = place(&mut entries, &kind, from_tree);
     }
     Parsed {
         entries,
         diagnostics,
+    }
+}
+
+/// The quick reading of a file with no problems (`super::direct`): its
+/// entries, or `None` when it has a problem (or something the quick
+/// reading leaves to the tree), which the tree's reading then reports.
+/// Its entries are those the tree's reading would give.
+fn read_directly(file: &Arc<Path>, text: &str, source: &SourceFile) -> Option<RawFile> {
+    let direct = direct::read(text)?;
+    let mut entries = RawFile::default();
+    if direct.sections.is_empty() {
+        return Some(entries);
+    }
+    let json = serde_json::Value::Object(direct.json);
+    if !schema::validator().ok()?.is_valid(&json) {
+        return None;
+    }
+    let serde_json::Value::Object(mut json) = json else {
+        return None;
+    };
+    let tree = Arc::new(FileTree::new(source.clone()));
+    for (index, (kind, keys)) in direct.sections.into_iter().enumerate() {
+        let section = json.remove(&kind)?;
+        let direct = FromJson {
+            file,
+            tree: &tree,
+            index,
+            section,
+            keys,
+        };
+        place(&mut entries, &kind, direct)?;
+    }
+    Some(entries)
+}
+
+/// Decodes one section of a file, in one of the two readings.
+trait SectionReader {
+    /// The section's entries; `None` to give up on the whole file.
+    fn entries<T: DeserializeOwned>(self) -> Option<Vec<Box<RawEntry<T>>>>;
+    /// The section as the `prune` list.
+    fn prune(self) -> Vec<PruneKind>;
+}
+
+/// Puts the section `kind` where its entries go; `None` when the reader
+/// gave up.
+fn place(entries: &mut RawFile, kind: &str, reader: impl SectionReader) -> Option<()> {
+    match kind {
+        "regions" => entries.regions = reader.entries()?,
+        "attributes" => entries.attributes = reader.entries()?,
+        "attribute_groups" => entries.attribute_groups = reader.entries()?,
+        "categories" => entries.categories = reader.entries()?,
+        "collections" => entries.collections = reader.entries()?,
+        "files" => entries.files = reader.entries()?,
+        "resources" => entries.resources = reader.entries()?,
+        "prune" => entries.prune = reader.prune(),
+        _ => {}
+    }
+    Some(())
+}
+
+/// A section of a file read directly: the schema accepted it.
+struct FromJson<'a> {
+    file: &'a Arc<Path>,
+    tree: &'a Arc<FileTree>,
+    index: usize,
+    section: serde_json::Value,
+    keys: Vec<(String, Pos)>,
+}
+
+impl SectionReader for FromJson<'_> {
+    fn entries<T: DeserializeOwned>(self) -> Option<Vec<Box<RawEntry<T>>>> {
+        let serde_json::Value::Object(mut values) = self.section else {
+            return None;
+        };
+        let mut out = Vec::with_capacity(self.keys.len());
+        for (index, (key, pos)) in self.keys.into_iter().enumerate() {
+            // An entry the schema accepts but serde refuses is the tree's
+            // reading to report.
+            let value = serde_json::from_value::<T>(values.remove(&key)?).ok()?;
+            out.push(Box::new(RawEntry {
+                key,
+                value: Some(value),
+                source: EntrySource {
+                    file: Arc::clone(self.file),
+                    key: pos,
+                    tree: Arc::clone(self.tree),
+                    section: self.index,
+                    index,
+                },
+            }));
+        }
+        Some(out)
+    }
+
+    fn prune(self) -> Vec<PruneKind> {
+        serde_json::from_value(self.section).unwrap_or_default()
+    }
+}
+
+/// A section of a file read as a tree, problems and all.
+struct FromTree<'a, B> {
+    at: Section<'a>,
+    kind: &'a str,
+    node: Node,
+    is_broken: B,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl<B: Fn(&str) -> bool> SectionReader for FromTree<'_, B> {
+    fn entries<T: DeserializeOwned>(self) -> Option<Vec<Box<RawEntry<T>>>> {
+        Some(decode(
+            self.at,
+            self.kind,
+            self.node,
+            self.is_broken,
+            self.diagnostics,
+        ))
+    }
+
+    fn prune(self) -> Vec<PruneKind> {
+        serde_json::from_value(self.node.to_json()).unwrap_or_default()
     }
 }
 
@@ -363,5 +491,90 @@ pub fn duplicate_keys(file: &Arc<Path>, node: &Node, diagnostics: &mut Vec<Diagn
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every catalog file of the repository reads directly, into exactly
+    /// the entries the tree's reading gives.
+    #[test]
+    fn reading_directly_gives_the_entries_of_the_tree() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut read = 0;
+        // examples/ci holds CI pipelines, not catalogs.
+        for dir in [
+            "catalog",
+            "examples/minimal",
+            "examples/multi-region",
+            "examples/apparel",
+        ] {
+            for entry in crate::catalog::load::walk(&root.join(dir)).filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy();
+                if !entry.file_type().is_file() || !crate::catalog::load::is_catalog_yaml(&name) {
+                    continue;
+                }
+                let file: Arc<Path> = Arc::from(entry.path());
+                let text = std::fs::read_to_string(entry.path()).expect("readable");
+                let source = SourceFile::new(file.to_path_buf(), Arc::from(text.as_str()));
+                let direct = read_directly(&file, &text, &source)
+                    .unwrap_or_else(|| panic!("{} was not read directly", file.display()));
+                let tree = parse_tree(&file, &text, source);
+                assert!(tree.diagnostics.is_empty(), "{}", file.display());
+                assert_eq!(
+                    format!("{direct:?}"),
+                    format!("{:?}", tree.entries),
+                    "{}",
+                    file.display()
+                );
+                read += 1;
+            }
+        }
+        assert!(read >= 5, "only {read} files read");
+    }
+
+    /// YAML's other spellings of the same entries: flow style, quoted
+    /// keys, anchors and merges, tags, every scalar type.
+    #[test]
+    fn reading_directly_agrees_on_every_spelling() {
+        let text = r#"
+attributes:
+  "size": { name: Size, type: number }
+  colour: &pick
+    name: Colour
+    type: pick_list
+    options: ['red', "blue", green]
+  launched: { name: Launched, type: date }
+categories:
+  tops: { name: !!str Tops }
+collections:
+  shirt:
+    name: "Shirt \u00e9"
+    category: tops
+    sku: '0012'
+    published: { start: 2026-01-01, end: "2026-12-31T00:00:00Z" }
+    attributes: { size: 1.5e1, colour: red, launched: 2026-01-02 }
+  hat: {name: Hat, published: false, attributes: {size: 0x10, colour: ~}}
+prune: [collections]
+"#;
+        let file: Arc<Path> = Arc::from(Path::new("spellings.yaml"));
+        let source = SourceFile::new(file.to_path_buf(), Arc::from(text));
+        let direct = read_directly(&file, text, &source).expect("read directly");
+        let tree = parse_tree(&file, text, source);
+        assert!(tree.diagnostics.is_empty(), "{:?}", tree.diagnostics);
+        assert_eq!(direct.collections.len(), 2);
+        assert_eq!(format!("{direct:?}"), format!("{:?}", tree.entries));
+    }
+
+    /// A file with a problem is read as a tree, which reports it.
+    #[test]
+    fn a_problem_is_reported_by_the_tree() {
+        let text = "collections:\n  shirt: { name: Shirt }\n  shirt: { name: Again }\n";
+        let file: Arc<Path> = Arc::from(Path::new("twice.yaml"));
+        let parsed = parse_file(&file, text);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].code, Code::DuplicateKey);
     }
 }

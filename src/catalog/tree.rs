@@ -56,6 +56,23 @@ pub enum Value {
     Map(Vec<(Node, Node)>),
 }
 
+impl Value {
+    /// The scalar text of a key (numbers and booleans as written in JSON),
+    /// borrowed where the key is a string, as nearly all are.
+    #[must_use]
+    pub fn key_text(&self) -> Cow<'_, str> {
+        match self {
+            Value::Str(s) => Cow::Borrowed(s),
+            Value::Null => Cow::Borrowed("null"),
+            Value::Bool(b) => Cow::Owned(b.to_string()),
+            Value::Int(i) => Cow::Owned(i.to_string()),
+            Value::UInt(u) => Cow::Owned(u.to_string()),
+            Value::Float(f) => Cow::Owned(f.to_string()),
+            Value::Seq(_) | Value::Map(_) => Cow::Borrowed("<complex key>"),
+        }
+    }
+}
+
 impl Node {
     /// The pairs of a mapping; empty for anything else.
     #[must_use]
@@ -66,19 +83,10 @@ impl Node {
         }
     }
 
-    /// The scalar text of a key (numbers and booleans as written in JSON),
-    /// borrowed where the key is a string, as nearly all are.
+    /// [`Value::key_text`] of this node.
     #[must_use]
     pub fn key_text(&self) -> Cow<'_, str> {
-        match &self.value {
-            Value::Str(s) => Cow::Borrowed(s),
-            Value::Null => Cow::Borrowed("null"),
-            Value::Bool(b) => Cow::Owned(b.to_string()),
-            Value::Int(i) => Cow::Owned(i.to_string()),
-            Value::UInt(u) => Cow::Owned(u.to_string()),
-            Value::Float(f) => Cow::Owned(f.to_string()),
-            Value::Seq(_) | Value::Map(_) => Cow::Borrowed("<complex key>"),
-        }
+        self.value.key_text()
     }
 
     /// The value under `key` in a mapping (the last one, as YAML readers do).
