@@ -342,8 +342,10 @@ pub struct Collection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub sku: Option<String>,
+    // Boxed, as few entries have one: 40 bytes of every entry otherwise.
+    // (A `//` comment: a doc comment would become the schema's description.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub published: Option<Published>,
+    pub published: Option<Box<Published>>,
     /// Attribute values by attribute key; `null` clears a value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<BTreeMap<Key, AttributeValue>>")]
@@ -455,8 +457,10 @@ pub struct File {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("uniqueItems" = true))]
     pub regions: Option<Vec<Key>>,
+    // Boxed, as few entries have one: 40 bytes of every entry otherwise.
+    // (A `//` comment: a doc comment would become the schema's description.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub published: Option<Published>,
+    pub published: Option<Box<Published>>,
     /// What an upload does when another live file already has this name.
     /// Only with `path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

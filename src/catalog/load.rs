@@ -358,9 +358,9 @@ fn merge_kind<T: Send>(
     // file's comes first (files are read in path order), then the first
     // in the file, as they were gathered.
     entries.par_sort_unstable_by(|a, b| {
-        (a.key.as_str(), &a.source.file, a.source.key.offset).cmp(&(
+        (a.key.as_str(), a.source.file(), a.source.key.offset).cmp(&(
             b.key.as_str(),
-            &b.source.file,
+            b.source.file(),
             b.source.key.offset,
         ))
     });
@@ -369,7 +369,7 @@ fn merge_kind<T: Send>(
             return false;
         }
         // Within one file the YAML duplicate-key check reported it.
-        if first.source.file != entry.source.file {
+        if first.source.file() != entry.source.file() {
             diagnostics.push(
                 Diagnostic::error(
                     Code::DuplicateKey,

@@ -300,7 +300,8 @@ pub struct Collection {
     pub category: Option<Key>,
     pub also_in: Option<SortedSet<Key>>,
     pub sku: Option<String>,
-    pub published: Option<Publishing>,
+    /// Boxed, as few entries have one: 32 bytes of every entry otherwise.
+    pub published: Option<Box<Publishing>>,
     pub attributes: Option<SortedMap<Key, AttributeValue>>,
     pub regions: Option<SortedSet<Key>>,
 }
@@ -316,7 +317,8 @@ pub struct File {
     pub content: Option<Asset>,
     pub collections: Option<SortedSet<Key>>,
     pub regions: Option<SortedSet<Key>>,
-    pub published: Option<Publishing>,
+    /// Boxed, as few entries have one: 32 bytes of every entry otherwise.
+    pub published: Option<Box<Publishing>>,
 }
 
 /// A checked asset: the file exists inside the catalog, is not empty, and

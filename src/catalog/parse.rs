@@ -167,7 +167,7 @@ fn parse_tree(file: &Arc<Path>, text: &str, source: SourceFile) -> Parsed {
             diagnostics,
         };
     };
-    let tree = Arc::new(FileTree::new(source));
+    let tree = Arc::new(FileTree::new(file, source));
     for (section, (kind_key, kind_node)) in kinds.into_iter().enumerate() {
         let kind = kind_key.key_text().into_owned();
         if broken.contains(&vec![kind.clone()]) {
@@ -217,11 +217,10 @@ fn read_directly(file: &Arc<Path>, text: &str, source: &SourceFile) -> Option<Ra
     let serde_json::Value::Object(mut json) = json else {
         return None;
     };
-    let tree = Arc::new(FileTree::new(source.clone()));
+    let tree = Arc::new(FileTree::new(file, source.clone()));
     for (index, (kind, keys)) in direct.sections.into_iter().enumerate() {
         let section = json.remove(&kind)?;
         let direct = FromJson {
-            file,
             tree: &tree,
             index,
             section,
@@ -259,7 +258,6 @@ fn place(entries: &mut RawFile, kind: &str, reader: impl SectionReader) -> Optio
 
 /// A section of a file read directly: the schema accepted it.
 struct FromJson<'a> {
-    file: &'a Arc<Path>,
     tree: &'a Arc<FileTree>,
     index: usize,
     section: serde_json::Value,
@@ -279,13 +277,7 @@ impl SectionReader for FromJson<'_> {
             out.push(Box::new(RawEntry {
                 key,
                 value: Some(value),
-                source: EntrySource {
-                    file: Arc::clone(self.file),
-                    key: pos,
-                    tree: Arc::clone(self.tree),
-                    section: self.index,
-                    index,
-                },
+                source: EntrySource::new(pos, self.tree, self.index, index),
             }));
         }
         Some(out)
@@ -378,13 +370,7 @@ fn decode<T: DeserializeOwned>(
         out.push(Box::new(RawEntry {
             key,
             value,
-            source: EntrySource {
-                file: Arc::clone(file),
-                key: key_node.pos,
-                tree: Arc::clone(section.tree),
-                section: section.index,
-                index,
-            },
+            source: EntrySource::new(key_node.pos, section.tree, section.index, index),
         }));
     }
     out

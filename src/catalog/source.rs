@@ -32,6 +32,7 @@ pub fn location(file: &Arc<Path>, pos: Pos) -> Location {
 /// A catalog file's text, and its tree once a location in it is needed.
 #[derive(Debug)]
 pub struct FileTree {
+    file: Arc<Path>,
     source: SourceFile,
     root: OnceLock<Option<Node>>,
 }
@@ -39,11 +40,18 @@ pub struct FileTree {
 impl FileTree {
     /// A file that parsed (its first parse is dropped).
     #[must_use]
-    pub fn new(source: SourceFile) -> Self {
+    pub fn new(file: &Arc<Path>, source: SourceFile) -> Self {
         Self {
+            file: Arc::clone(file),
             source,
             root: OnceLock::new(),
         }
+    }
+
+    /// The file's path, as diagnostics name it.
+    #[must_use]
+    pub fn file(&self) -> &Arc<Path> {
+        &self.file
     }
 
     /// The file's tree: the text parsed again with the same options, so
@@ -60,31 +68,55 @@ impl FileTree {
     }
 }
 
-/// The origin of one entry.
+/// The origin of one entry: one per entry of the catalog, so kept small
+/// (its file's path is the tree's; its places are `u32`).
 #[derive(Debug, Clone)]
 pub struct EntrySource {
-    pub file: Arc<Path>,
     pub key: Pos,
     /// The file the entry is in.
     pub tree: Arc<FileTree>,
     /// Which pair of the file's top-level mapping holds the entry's kind
     /// (a repeated section is its own pair), and which pair of that
     /// section the entry is.
-    pub section: usize,
-    pub index: usize,
+    pub section: u32,
+    pub index: u32,
 }
 
 impl EntrySource {
+    /// The entry whose key is at `key`, the `index`-th pair of the
+    /// `section`-th pair of its file's top-level mapping. A place past
+    /// `u32::MAX` (a file of more than 4 GiB) is none: the entry's
+    /// problems are then shown at its key.
+    #[must_use]
+    pub fn new(key: Pos, tree: &Arc<FileTree>, section: usize, index: usize) -> Self {
+        let place = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        Self {
+            key,
+            tree: Arc::clone(tree),
+            section: place(section),
+            index: place(index),
+        }
+    }
+
+    /// The file the entry is in.
+    #[must_use]
+    pub fn file(&self) -> &Arc<Path> {
+        self.tree.file()
+    }
+
     /// The entry's value in its file's tree (parsed on first use).
     fn node(&self) -> Option<&Node> {
-        let (_, section) = self.tree.root()?.entries().get(self.section)?;
-        section.entries().get(self.index).map(|(_, value)| value)
+        let (_, section) = self.tree.root()?.entries().get(self.section as usize)?;
+        section
+            .entries()
+            .get(self.index as usize)
+            .map(|(_, value)| value)
     }
 
     /// The entry's key, where a problem with the whole entry is shown.
     #[must_use]
     pub fn key_location(&self) -> Location {
-        location(&self.file, self.key)
+        location(self.file(), self.key)
     }
 
     /// The value at a path inside the entry (`["attributes", "color"]`),
@@ -95,7 +127,7 @@ impl EntrySource {
             return self.key_location();
         }
         match self.node() {
-            Some(node) => location(&self.file, node.locate(path.iter().copied()).pos),
+            Some(node) => location(self.file(), node.locate(path.iter().copied()).pos),
             None => self.key_location(),
         }
     }
@@ -106,7 +138,7 @@ impl EntrySource {
     pub fn field_key(&self, field: &str) -> Location {
         self.node()
             .and_then(|n| n.get_key(field))
-            .map_or_else(|| self.key_location(), |k| location(&self.file, k.pos))
+            .map_or_else(|| self.key_location(), |k| location(self.file(), k.pos))
     }
 
     /// The key `key` inside the mapping field `field` (an attribute name in
@@ -116,7 +148,7 @@ impl EntrySource {
         self.node()
             .and_then(|n| n.get(field))
             .and_then(|m| m.get_key(key))
-            .map_or_else(|| self.field_key(field), |k| location(&self.file, k.pos))
+            .map_or_else(|| self.field_key(field), |k| location(self.file(), k.pos))
     }
 
     /// The `index`-th item of a list field, or the field itself.

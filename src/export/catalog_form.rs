@@ -148,8 +148,8 @@ mod tests {
     fn publishing_needs_a_start_to_be_said() {
         let live = |published, start: Option<&str>, end: Option<&str>| LivePublishing {
             published,
-            published_start_date: start.map(str::to_owned),
-            published_end_date: end.map(str::to_owned),
+            published_start_date: start.map(Box::from),
+            published_end_date: end.map(Box::from),
         };
         assert_eq!(
             published(&live(false, Some("2026-01-01"), None)),

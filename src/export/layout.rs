@@ -248,7 +248,7 @@ mod tests {
             ),
             ("g".to_owned(), AttributeValue::Text("x ".repeat(80))),
         ]));
-        tricky.published = Some(Published::Flag(false));
+        tricky.published = Some(Box::new(Published::Flag(false)));
         let file = CatalogFile {
             collections: BTreeMap::from([
                 ("yes".to_owned(), tricky),

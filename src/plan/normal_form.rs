@@ -153,7 +153,7 @@ mod tests {
         let live = LivePublishing {
             published: true,
             published_start_date: Some("2026-03-01T00:00:00Z".into()),
-            published_end_date: Some(String::new()),
+            published_end_date: Some(Box::from("")),
         };
         assert_eq!(live_publishing(&live), json!({"start": "2026-03-01"}));
         assert_eq!(live_publishing(&LivePublishing::default()), json!(false));

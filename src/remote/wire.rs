@@ -100,10 +100,10 @@ pub struct LiveCategory {
 pub struct LivePublishing {
     #[serde(default, deserialize_with = "flag")]
     pub published: bool,
-    #[serde(default, deserialize_with = "optional_text")]
-    pub published_start_date: Option<String>,
-    #[serde(default, deserialize_with = "optional_text")]
-    pub published_end_date: Option<String>,
+    #[serde(default, deserialize_with = "optional_boxed_text")]
+    pub published_start_date: Option<Box<str>>,
+    #[serde(default, deserialize_with = "optional_boxed_text")]
+    pub published_end_date: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,9 +112,10 @@ pub struct LiveCollection {
     pub id: Id,
     #[serde(default, deserialize_with = "text")]
     pub name: String,
-    /// `parent`, `variant`, or absent for a standalone collection.
-    #[serde(default, deserialize_with = "optional_text")]
-    pub collection_type: Option<String>,
+    /// `parent`, `variant`, or absent for a standalone collection; one of
+    /// a few words, so [`shared`].
+    #[serde(default, deserialize_with = "shared_text")]
+    pub collection_type: Option<Arc<str>>,
     /// Primary category.
     #[serde(default, deserialize_with = "optional_id")]
     pub parent_id: Option<Id>,
@@ -125,8 +126,8 @@ pub struct LiveCollection {
     #[serde(default, deserialize_with = "optional_id")]
     pub parent_topic_id: Option<Id>,
     /// The SKU.
-    #[serde(default, deserialize_with = "optional_text")]
-    pub additional_title: Option<String>,
+    #[serde(default, deserialize_with = "optional_boxed_text")]
+    pub additional_title: Option<Box<str>>,
     #[serde(default, deserialize_with = "ids")]
     pub region_ids: Vec<Id>,
     #[serde(flatten)]
@@ -310,6 +311,13 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 
 fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(text_of(&Value::deserialize(d)?))
+}
+
+/// Optional text held as `Box<str>`, 8 bytes smaller than a `String`
+/// that is never pushed to: a live collection's SKU and publishing
+/// dates, 23 MiB at a million collections.
+fn optional_boxed_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D::Error> {
+    Ok(optional_text(d)?.map(String::into_boxed_str))
 }
 
 fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

@@ -115,7 +115,7 @@ pub(super) fn check_files(
         let collections =
             checker.refs_list(e, "collections", f.collections.as_deref(), "collections");
         let regions = checker.refs_list(e, "regions", f.regions.as_deref(), "regions");
-        let published = checker.publishing(e, f.published.as_ref());
+        let published = checker.publishing(e, f.published.as_deref());
         match (content, collections, regions, published) {
             (Some(content), Some(collections), Some(regions), Some(published)) => {
                 out.push(Entry {

@@ -286,7 +286,7 @@ impl Checker<'_> {
             );
         }
         let regions = self.refs_list(e, "regions", col.regions.as_deref(), "regions");
-        let published = self.publishing(e, col.published.as_ref());
+        let published = self.publishing(e, col.published.as_deref());
         let attributes = self.attribute_values(e, col.attributes.as_ref());
         Some(Collection {
             name: col.name.clone(),

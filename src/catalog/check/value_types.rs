@@ -32,10 +32,10 @@ impl Checker<'_> {
         &mut self,
         e: &RawEntry<T>,
         published: Option<&Published>,
-    ) -> Option<Option<Publishing>> {
+    ) -> Option<Option<Box<Publishing>>> {
         match published {
             None => Some(None),
-            Some(Published::Flag(false)) => Some(Some(Publishing::Unpublished)),
+            Some(Published::Flag(false)) => Some(Some(Box::new(Publishing::Unpublished))),
             Some(Published::Flag(true)) => {
                 self.push(
                     Diagnostic::error(
@@ -71,7 +71,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                Some(Some(Publishing::Window { start, end }))
+                Some(Some(Box::new(Publishing::Window { start, end })))
             }
         }
     }

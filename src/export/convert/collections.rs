@@ -189,7 +189,11 @@ impl Converter<'_> {
             parent,
             category,
             also_in,
-            sku: c.additional_title.clone().filter(|s| !s.is_empty()),
+            sku: c
+                .additional_title
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             published,
             attributes,
             regions,

@@ -208,9 +208,9 @@ impl Converter<'_> {
         &mut self,
         live: &LivePublishing,
         at: (&'static str, &str, &str),
-    ) -> Option<Published> {
+    ) -> Option<Box<Published>> {
         match catalog_form::published(live) {
-            Ok(p) => Some(p),
+            Ok(p) => Some(Box::new(p)),
             Err(why) => {
                 let (section, key, id) = at;
                 self.warn(

@@ -929,7 +929,7 @@ impl Gen {
             category: category.map(|c| self.cats[c].key.clone()),
             also_in,
             sku: sku.clone(),
-            published: published.clone(),
+            published: published.clone().map(Box::new),
             attributes: None,
             regions,
             id: None,
@@ -1156,7 +1156,7 @@ impl Gen {
                 regions: self
                     .chance(0.3)
                     .then(|| self.subset(&declared, 1, declared.len())),
-                published: self.chance(0.3).then(|| self.published()),
+                published: self.chance(0.3).then(|| Box::new(self.published())),
                 on_conflict: None,
                 if_duplicate: None,
                 id: self.chance(0.2).then(|| Pin::Everywhere(id.clone())),
@@ -1184,7 +1184,7 @@ impl Gen {
                 let regions = self.region_ids();
                 fl.insert("region_ids".into(), json!(regions));
             }
-            self.live_publishing(entry.published.as_ref(), &mut fl);
+            self.live_publishing(entry.published.as_deref(), &mut fl);
             self.live.files.push(fl);
             self.media.files.insert(key, entry);
         }
@@ -1226,7 +1226,7 @@ impl Gen {
                 regions: self
                     .chance(0.3)
                     .then(|| self.subset(&declared, 1, declared.len())),
-                published: self.chance(0.3).then(|| self.published()),
+                published: self.chance(0.3).then(|| Box::new(self.published())),
                 on_conflict,
                 if_duplicate: None,
                 id: None,
