@@ -10,6 +10,8 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
+use hashbrown::HashTable;
+
 use super::action::Kind;
 use crate::catalog::model::{Catalog, Entry, Family, Key, ResourceOwner};
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -31,15 +33,79 @@ pub struct Matches<'a> {
     resources: Matched<'a>,
 }
 
-/// One kind's matches.
-#[derive(Debug, Default)]
+/// One kind's matches. Both lookups are tables of live indices alone
+/// (`hashbrown::HashTable`), whose texts are found through the index: a
+/// map of borrowed strings to indices has 24-byte slots, and at a million
+/// collections its 2^21 slots were ~50 MB a map, two of them held through
+/// the whole plan; these have 8-byte slots.
+#[derive(Default)]
 struct Matched<'a> {
-    /// Entry key → index of its live object.
-    by_key: Fast<&'a str, usize>,
-    /// Live id → index, every live object of the kind.
-    ids: Fast<&'a str, usize>,
+    /// Entry key → index of its live object: the indices that `owners`
+    /// gives a key, hashed by that key.
+    by_key: HashTable<usize>,
+    /// Live id → index, every live object of the kind, hashed by its id.
+    ids: HashTable<usize>,
     /// The key of the entry that claimed each live object, by index.
     owners: Vec<Option<&'a str>>,
+    /// The account and the kind whose live objects these are.
+    live: Option<(&'a LiveSnapshot, Kind)>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for Matched<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matched")
+            .field("matched", &self.by_key.len())
+            .field("live", &self.owners.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Matched<'a> {
+    /// The live objects of `kind` in `snapshot`, none of them claimed yet.
+    fn new(snapshot: &'a LiveSnapshot, kind: Kind) -> Self {
+        let hasher = foldhash::fast::RandomState::default();
+        let len = live_len(snapshot, kind);
+        let mut ids = HashTable::with_capacity(len);
+        for i in 0..len {
+            ids.insert_unique(hasher.hash_one(live_id(snapshot, kind, i)), i, |&j| {
+                hasher.hash_one(live_id(snapshot, kind, j))
+            });
+        }
+        Self {
+            by_key: HashTable::with_capacity(len),
+            ids,
+            owners: vec![None; len],
+            live: Some((snapshot, kind)),
+            hasher,
+        }
+    }
+
+    /// The index of the live object whose id is `id`.
+    fn index_of_id(&self, id: &str) -> Option<usize> {
+        let (snapshot, kind) = self.live?;
+        self.ids
+            .find(self.hasher.hash_one(id), |&i| {
+                live_id(snapshot, kind, i) == id
+            })
+            .copied()
+    }
+
+    /// The index of the live object entry `key` claimed.
+    fn index_of_key(&self, key: &str) -> Option<usize> {
+        self.by_key
+            .find(self.hasher.hash_one(key), |&i| self.owners[i] == Some(key))
+            .copied()
+    }
+
+    /// Entry `key` claims the live object `i`.
+    fn claim(&mut self, key: &'a str, i: usize) {
+        self.owners[i] = Some(key);
+        let (owners, hasher) = (&self.owners, &self.hasher);
+        self.by_key.insert_unique(hasher.hash_one(key), i, |&j| {
+            owners[j].map_or(0, |k| hasher.hash_one(k))
+        });
+    }
 }
 
 impl<'a> Matches<'a> {
@@ -58,29 +124,47 @@ impl<'a> Matches<'a> {
     /// The index of `key`'s live object.
     #[must_use]
     pub fn index(&self, kind: Kind, key: &str) -> Option<usize> {
-        self.of(kind).by_key.get(key).copied()
+        self.of(kind).index_of_key(key)
     }
 
     /// The entry that manages the live object `id`, if any.
     #[must_use]
     pub fn owner(&self, kind: Kind, id: &str) -> Option<&'a str> {
         let m = self.of(kind);
-        m.ids.get(id).and_then(|i| m.owners[*i])
+        m.index_of_id(id).and_then(|i| m.owners[i])
     }
 
     /// The live id of `key`'s object.
     #[must_use]
     pub fn id<'l>(&self, live: &'l LiveSnapshot, kind: Kind, key: &str) -> Option<&'l str> {
         let i = self.index(kind, key)?;
-        Some(match kind {
-            Kind::Region => live.regions[i].id.as_str(),
-            Kind::Attribute => live.attributes[i].id.as_str(),
-            Kind::AttributeGroup => live.attribute_groups[i].id.as_str(),
-            Kind::Category => live.categories[i].id.as_str(),
-            Kind::Collection => live.collections[i].id.as_str(),
-            Kind::File => live.files[i].id.as_str(),
-            Kind::Resource => live.resources[i].id.as_str(),
-        })
+        Some(live_id(live, kind, i))
+    }
+}
+
+/// The id of the `i`-th live object of `kind`.
+fn live_id(live: &LiveSnapshot, kind: Kind, i: usize) -> &str {
+    match kind {
+        Kind::Region => &live.regions[i].id,
+        Kind::Attribute => &live.attributes[i].id,
+        Kind::AttributeGroup => &live.attribute_groups[i].id,
+        Kind::Category => &live.categories[i].id,
+        Kind::Collection => &live.collections[i].id,
+        Kind::File => &live.files[i].id,
+        Kind::Resource => &live.resources[i].id,
+    }
+}
+
+/// How many live objects of `kind` there are.
+fn live_len(live: &LiveSnapshot, kind: Kind) -> usize {
+    match kind {
+        Kind::Region => live.regions.len(),
+        Kind::Attribute => live.attributes.len(),
+        Kind::AttributeGroup => live.attribute_groups.len(),
+        Kind::Category => live.categories.len(),
+        Kind::Collection => live.collections.len(),
+        Kind::File => live.files.len(),
+        Kind::Resource => live.resources.len(),
     }
 }
 
@@ -101,7 +185,7 @@ fn fast<K, V>(capacity: usize) -> Fast<K, V> {
 struct Index<'a, L> {
     kind: Kind,
     live: &'a [L],
-    id: fn(&L) -> &str,
+    snapshot: &'a LiveSnapshot,
     identities_of: fn(&L) -> Vec<String>,
     hasher: foldhash::fast::RandomState,
     /// The object of each identity hash, and all of them for the few a
@@ -121,15 +205,13 @@ impl<'a, L> Index<'a, L> {
         catalog: &'a Catalog,
         kind: Kind,
         live: &'a [L],
-        id: fn(&L) -> &str,
+        snapshot: &'a LiveSnapshot,
         identities_of: fn(&L) -> Vec<String>,
     ) -> Self {
         let hasher = foldhash::fast::RandomState::default();
-        let mut ids = fast(live.len());
         let mut identities: Fast<u64, usize> = fast(live.len());
         let mut shared: Fast<u64, Vec<usize>> = fast(0);
         for (i, object) in live.iter().enumerate() {
-            ids.insert(id(object), i);
             for identity in identities_of(object) {
                 let hash = hasher.hash_one(identity.as_str());
                 match identities.entry(hash) {
@@ -150,16 +232,12 @@ impl<'a, L> Index<'a, L> {
         Self {
             kind,
             live,
-            id,
+            snapshot,
             identities_of,
             hasher,
             identities,
             shared,
-            matched: Matched {
-                by_key: fast(live.len()),
-                ids,
-                owners: vec![None; live.len()],
-            },
+            matched: Matched::new(snapshot, kind),
             environment: catalog.environment.as_deref(),
         }
     }
@@ -186,7 +264,7 @@ impl<'a, L> Index<'a, L> {
 
     /// The live id of object `i`.
     fn live_id(&self, i: usize) -> &'a str {
-        (self.id)(&self.live[i])
+        live_id(self.snapshot, self.kind, i)
     }
 
     /// `id: { staging: "42" }`, or `id: "42"` without an environment.
@@ -209,8 +287,8 @@ impl<'a, L> Index<'a, L> {
     ) -> Option<usize> {
         let noun = self.kind.noun();
         let found = if let Some(id) = &entry.id {
-            match self.matched.ids.get(id.as_str()) {
-                Some(i) => Some(*i),
+            match self.matched.index_of_id(id) {
+                Some(i) => Some(i),
                 None => {
                     diagnostics.push(
                         Diagnostic::error(
@@ -286,15 +364,14 @@ impl<'a, L> Index<'a, L> {
             );
             return None;
         }
-        self.matched.owners[i] = Some(&entry.key);
-        self.matched.by_key.insert(&entry.key, i);
+        self.matched.claim(&entry.key, i);
         Some(i)
     }
 
     /// The live id claimed so far by entry `key` (parents are matched
     /// before their children).
     fn claimed_id(&self, key: &str) -> Option<&'a str> {
-        self.matched.by_key.get(key).map(|i| self.live_id(*i))
+        self.matched.index_of_key(key).map(|i| self.live_id(i))
     }
 
     fn finish(self) -> Matched<'a> {
@@ -423,7 +500,7 @@ pub fn match_all<'a>(
 ) -> Matches<'a> {
     let mut m = Matches::default();
 
-    let mut idx = Index::new(catalog, Kind::Region, &live.regions, |r| &r.id, by::region);
+    let mut idx = Index::new(catalog, Kind::Region, &live.regions, live, by::region);
     for e in catalog.regions.values() {
         let found = idx.find(e, Some(e.value.name.clone()), None, "name", diagnostics);
         if found.is_none() && e.id.is_none() {
@@ -443,7 +520,7 @@ pub fn match_all<'a>(
         catalog,
         Kind::Attribute,
         &live.attributes,
-        |a| &a.id,
+        live,
         by::attribute,
     );
     for e in catalog.attributes.values() {
@@ -456,7 +533,7 @@ pub fn match_all<'a>(
         catalog,
         Kind::AttributeGroup,
         &live.attribute_groups,
-        |g| &g.id,
+        live,
         by::attribute_group,
     );
     for e in catalog.attribute_groups.values() {
@@ -470,7 +547,7 @@ pub fn match_all<'a>(
         catalog,
         Kind::Category,
         &live.categories,
-        |c| &c.id,
+        live,
         by::category,
     );
     for key in parents_first(catalog) {
@@ -493,13 +570,7 @@ pub fn match_all<'a>(
 
     match_files(catalog, live, &mut m, diagnostics);
 
-    let mut idx = Index::new(
-        catalog,
-        Kind::Resource,
-        &live.resources,
-        |r| &r.id,
-        by::resource,
-    );
+    let mut idx = Index::new(catalog, Kind::Resource, &live.resources, live, by::resource);
     for e in catalog.resources.values() {
         let owner = match &e.value.owner {
             ResourceOwner::Account => Some("account".to_owned()),
@@ -535,7 +606,7 @@ pub fn match_files<'a>(
     m: &mut Matches<'a>,
     diagnostics: &mut Diagnostics,
 ) {
-    let mut idx = Index::new(catalog, Kind::File, &live.files, |f| &f.id, by::file);
+    let mut idx = Index::new(catalog, Kind::File, &live.files, live, by::file);
     for e in catalog.files.values() {
         let found = idx.find(
             e,
@@ -571,7 +642,7 @@ fn match_collections<'a>(
         catalog,
         Kind::Collection,
         &live.collections,
-        |c| &c.id,
+        live,
         by::collection,
     );
     let variants_last = catalog
