@@ -287,7 +287,7 @@ impl<'a> Differ<'a> {
                 c.merge_ordered(
                     attribute_group::MEMBERS.catalog,
                     (self.matches, Kind::Attribute),
-                    live.map(|l| l.attributes.as_slice()),
+                    live.map(|l| &*l.attributes),
                     members,
                 );
             }
@@ -424,7 +424,7 @@ impl<'a> Differ<'a> {
             c.merge(
                 collection::ALSO_IN.catalog,
                 (m, Kind::Category),
-                live.map(|l| l.direct_parent.as_slice()),
+                live.map(|l| &*l.direct_parent),
                 also_in,
             );
         }
@@ -446,17 +446,12 @@ impl<'a> Differ<'a> {
             c.merge(
                 common::REGIONS.catalog,
                 (m, Kind::Region),
-                live.map(|l| l.region_ids.as_slice()),
+                live.map(|l| &*l.region_ids),
                 regions,
             );
         }
         if let Some(values) = &col.attributes {
-            self.value_changes(
-                values,
-                live.map(|l| l.attributes.as_slice()),
-                &mut c,
-                &mut needs,
-            );
+            self.value_changes(values, live.map(|l| &*l.attributes), &mut c, &mut needs);
         }
         (c, needs)
     }
@@ -695,7 +690,7 @@ impl<'a> Differ<'a> {
                 c.merge(
                     file::COLLECTIONS.catalog,
                     (m, Kind::Collection),
-                    live.map(|l| l.collections.as_slice()),
+                    live.map(|l| &*l.collections),
                     collections,
                 );
                 let mut needs: Vec<(Kind, Key)> = collections

@@ -14,6 +14,10 @@ use serde_json::Value;
 /// An object id, whatever JSON type the API used for it.
 pub type Id = String;
 
+/// A live object's list of ids (regions, categories, collections): never
+/// grown once read, so a boxed slice, 8 bytes smaller than a `Vec`.
+pub type Ids = Box<[Id]>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRegion {
     #[serde(deserialize_with = "id")]
@@ -47,7 +51,7 @@ pub struct LiveAttributeGroup {
     pub name: String,
     /// Member attribute ids, in display order.
     #[serde(default, deserialize_with = "ids")]
-    pub attributes: Vec<Id>,
+    pub attributes: Ids,
 }
 
 /// One attribute value on a category, collection or file. Its attribute's
@@ -92,7 +96,7 @@ pub struct LiveCategory {
     #[serde(default, deserialize_with = "optional_id")]
     pub parent_id: Option<Id>,
     #[serde(default, deserialize_with = "values")]
-    pub attributes: Vec<LiveValue>,
+    pub attributes: Box<[LiveValue]>,
 }
 
 /// Publishing fields shared by collections and files.
@@ -121,7 +125,7 @@ pub struct LiveCollection {
     pub parent_id: Option<Id>,
     /// Further categories.
     #[serde(default, deserialize_with = "ids")]
-    pub direct_parent: Vec<Id>,
+    pub direct_parent: Ids,
     /// A variant's parent collection.
     #[serde(default, deserialize_with = "optional_id")]
     pub parent_topic_id: Option<Id>,
@@ -129,11 +133,11 @@ pub struct LiveCollection {
     #[serde(default, deserialize_with = "optional_boxed_text")]
     pub additional_title: Option<Box<str>>,
     #[serde(default, deserialize_with = "ids")]
-    pub region_ids: Vec<Id>,
+    pub region_ids: Ids,
     #[serde(flatten)]
     pub publishing: LivePublishing,
     #[serde(default, deserialize_with = "values")]
-    pub attributes: Vec<LiveValue>,
+    pub attributes: Box<[LiveValue]>,
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -150,9 +154,9 @@ pub struct LiveFile {
     #[serde(default, deserialize_with = "optional_id")]
     pub parent_id: Option<Id>,
     #[serde(default, deserialize_with = "ids")]
-    pub collections: Vec<Id>,
+    pub collections: Ids,
     #[serde(default, deserialize_with = "ids")]
-    pub region_ids: Vec<Id>,
+    pub region_ids: Ids,
     #[serde(flatten)]
     pub publishing: LivePublishing,
     /// `None` when the answer carried no attribute values: the guide's
@@ -211,7 +215,7 @@ pub struct LiveResource {
     #[serde(default, deserialize_with = "optional_id")]
     pub category_id: Option<Id>,
     #[serde(default, deserialize_with = "ids")]
-    pub collections: Vec<Id>,
+    pub collections: Ids,
 }
 
 /// An id from a string, a number or an `{ "id": ... }` object.
@@ -293,8 +297,8 @@ fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> 
     Ok(id_of(&Value::deserialize(d)?))
 }
 
-fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Id>, D::Error> {
-    Ok(ids_of(&Value::deserialize(d)?))
+fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Ids, D::Error> {
+    Ok(ids_of(&Value::deserialize(d)?).into_boxed_slice())
 }
 
 fn shared_id<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
@@ -364,8 +368,8 @@ pub fn values_of(value: &Value) -> Vec<LiveValue> {
     }
 }
 
-fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LiveValue>, D::Error> {
-    Ok(values_of(&Value::deserialize(d)?))
+fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[LiveValue]>, D::Error> {
+    Ok(values_of(&Value::deserialize(d)?).into_boxed_slice())
 }
 
 /// Values when the field holds some (`null` says as little as absence).
@@ -410,7 +414,7 @@ mod tests {
         )
         .expect("loose collection");
         assert_eq!(c.id, "42");
-        assert_eq!(c.direct_parent, ["7", "8", "9"]);
+        assert_eq!(*c.direct_parent, ["7", "8", "9"]);
         assert!(c.region_ids.is_empty());
         assert!(c.publishing.published);
         assert_eq!(c.attributes[0].value, Value::String("Nylon".into()));
@@ -430,7 +434,7 @@ mod tests {
         )
         .expect("file");
         assert_eq!(f.size, Some(1234));
-        assert_eq!(f.collections, ["c1"]);
+        assert_eq!(*f.collections, ["c1"]);
         let out = serde_json::to_string(&f).expect("serialize");
         assert!(
             !out.contains("Signature"),

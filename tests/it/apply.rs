@@ -90,7 +90,7 @@ async fn the_bundled_catalog_applies_and_then_plans_empty() {
         .iter()
         .find(|c| c.additional_title.as_deref() == Some("RO-SS-RED-L"))
         .unwrap();
-    assert_eq!(storm.region_ids, ["r2"], "regions resolved to live ids");
+    assert_eq!(*storm.region_ids, ["r2"], "regions resolved to live ids");
     assert_eq!(live.files.len(), 4, "{:?}", live.files);
 }
 

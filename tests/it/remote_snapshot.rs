@@ -68,8 +68,8 @@ async fn every_kind_is_read_in_the_fewest_list_requests() {
         .iter()
         .find(|c| c.id == "col7")
         .unwrap();
-    assert_eq!(col7.direct_parent, ["cat8"]);
-    assert_eq!(col7.region_ids, ["r0", "r2"]);
+    assert_eq!(*col7.direct_parent, ["cat8"]);
+    assert_eq!(*col7.region_ids, ["r0", "r2"]);
     let col1 = snapshot
         .collections
         .iter()
@@ -78,13 +78,13 @@ async fn every_kind_is_read_in_the_fewest_list_requests() {
     assert_eq!(col1.parent_topic_id.as_deref(), Some("col0"));
     assert_eq!(col1.additional_title.as_deref(), Some("SKU-00001"));
     let f3 = snapshot.files.iter().find(|f| f.id == "f3").unwrap();
-    assert_eq!(f3.collections, ["col15"]);
+    assert_eq!(*f3.collections, ["col15"]);
     let group = snapshot
         .attribute_groups
         .iter()
         .find(|g| g.id == "g0")
         .unwrap();
-    assert_eq!(group.attributes, ["a0", "a5"]);
+    assert_eq!(*group.attributes, ["a0", "a5"]);
     // Sorted by id, numerically where ids share a prefix.
     let ids: Vec<&str> = snapshot
         .categories
