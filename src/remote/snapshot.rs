@@ -58,6 +58,19 @@ impl LiveSnapshot {
         })
     }
 
+    /// The snapshot without its files' presigned download URLs, for a run
+    /// that never fetches a file's bytes (plan, apply: only export's
+    /// `--with-assets` does). Each is a credential held for nothing, and
+    /// the longest text of a file: ~150 bytes in the sandbox, several
+    /// hundred for S3's, one per file of the account.
+    #[must_use]
+    pub fn without_download_urls(mut self) -> Self {
+        for file in &mut self.files {
+            file.download_url = None;
+        }
+        self
+    }
+
     /// Objects per kind, for summaries.
     #[must_use]
     pub fn counts(&self) -> [(&'static str, usize); 7] {
@@ -101,5 +114,24 @@ mod tests {
         let mut ids = vec!["10", "9", "100", "a2", "a10"];
         ids.sort_by(|a, b| id_order(a, b));
         assert_eq!(ids, ["9", "10", "a2", "100", "a10"]);
+    }
+
+    #[test]
+    fn a_snapshot_for_planning_holds_no_download_url() {
+        let file: LiveFile = serde_json::from_str(
+            r#"{"id": "f1", "file_name": "a.jpg", "size": 10,
+                "download_url": "https://store.example/a.jpg?X-Amz-Signature=secret"}"#,
+        )
+        .expect("file");
+        assert!(file.download_url.is_some());
+        let snapshot = LiveSnapshot {
+            files: vec![file.clone()],
+            ..LiveSnapshot::default()
+        }
+        .without_download_urls();
+        let kept = &snapshot.files[0];
+        assert_eq!(kept.download_url, None);
+        assert_eq!((kept.id.as_str(), kept.size), ("f1", Some(10)));
+        assert_eq!(kept.file_name, file.file_name);
     }
 }

@@ -180,7 +180,8 @@ impl Prepared {
         let mut live = self
             .rt
             .block_on(LiveSnapshot::fetch(client))
-            .map_err(LockError::Remote)?;
+            .map_err(LockError::Remote)?
+            .without_download_urls();
         complete_file_values(
             &self.dir,
             &self.catalog,
@@ -260,7 +261,13 @@ pub fn prepare(
         let Ok(connected) = &connecting else {
             return (checking.await, None);
         };
-        let fetch = LiveSnapshot::fetch(&connected.client);
+        // Let go of the URLs as soon as the account is read, before the
+        // catalog's check (the peak of a large run) has finished.
+        let fetch = async {
+            LiveSnapshot::fetch(&connected.client)
+                .await
+                .map(LiveSnapshot::without_download_urls)
+        };
         tokio::pin!(fetch);
         tokio::select! {
             checked = &mut checking => {
