@@ -18,7 +18,7 @@ use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Seq
 use serde_json::{Map, Value as Json};
 use serde_saphyr::Spanned;
 
-use super::tree::{Pos, Value, parse_options};
+use super::tree::{Pos, Value, ValueVisitor, parse_options};
 use crate::api::Kind;
 
 /// A file read straight into JSON.
@@ -171,41 +171,43 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any YAML value")
     }
+    // Scalars are read as the tree reads them, then made JSON as
+    // `Node::to_json` makes them: one rule for both readings.
     fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
+        ValueVisitor.visit_unit().map(Value::into_scalar_json)
     }
     fn visit_none<E: de::Error>(self) -> Result<Json, E> {
-        Ok(Json::Null)
+        ValueVisitor.visit_none().map(Value::into_scalar_json)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
         d.deserialize_any(self)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
-        Ok(Json::Bool(v))
+        ValueVisitor.visit_bool(v).map(Value::into_scalar_json)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
-        Ok(Json::from(v))
+        ValueVisitor.visit_i64(v).map(Value::into_scalar_json)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
-        Ok(Json::from(v))
+        ValueVisitor.visit_u64(v).map(Value::into_scalar_json)
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Json, E> {
-        Ok(i64::try_from(v).map_or_else(|_| Json::String(v.to_string()), Json::from))
+        ValueVisitor.visit_i128(v).map(Value::into_scalar_json)
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Json, E> {
-        Ok(u64::try_from(v).map_or_else(|_| Json::String(v.to_string()), Json::from))
+        ValueVisitor.visit_u128(v).map(Value::into_scalar_json)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))
+        ValueVisitor.visit_f64(v).map(Value::into_scalar_json)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
+        ValueVisitor.visit_str(v).map(Value::into_scalar_json)
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
+        ValueVisitor.visit_string(v).map(Value::into_scalar_json)
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Json, E> {
-        Ok(Json::String(String::from_utf8_lossy(v).into_owned()))
+        ValueVisitor.visit_bytes(v).map(Value::into_scalar_json)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));

@@ -57,6 +57,21 @@ pub enum Value {
 }
 
 impl Value {
+    /// A scalar as JSON (`catalog::direct` reads scalars the same way);
+    /// a list or mapping, whose items are nodes, is `null` here.
+    #[must_use]
+    pub fn into_scalar_json(self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null | Value::Seq(_) | Value::Map(_) => J::Null,
+            Value::Bool(b) => J::Bool(b),
+            Value::Int(i) => J::from(i),
+            Value::UInt(u) => J::from(u),
+            Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s),
+        }
+    }
+
     /// The scalar text of a key (numbers and booleans as written in JSON),
     /// borrowed where the key is a string, as nearly all are.
     #[must_use]
@@ -148,12 +163,6 @@ impl Node {
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
-            Value::Null => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => J::from(*i),
-            Value::UInt(u) => J::from(*u),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(pairs) => {
                 let mut map = serde_json::Map::with_capacity(pairs.len());
@@ -162,6 +171,7 @@ impl Node {
                 }
                 J::Object(map)
             }
+            scalar => scalar.clone().into_scalar_json(),
         }
     }
 
@@ -195,7 +205,8 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-struct ValueVisitor;
+/// How every YAML scalar is read, for the tree and for `catalog::direct`.
+pub struct ValueVisitor;
 
 impl<'de> Visitor<'de> for ValueVisitor {
     type Value = Value;
